@@ -1,0 +1,30 @@
+# Two commands on a fresh machine (Python 3.11, pip, gcc, make): `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench bench-1m lint clean
+
+$(STAMP): pyproject.toml examples/acme-fatigue/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/patuh eval --facts examples/site/roster.csv.jsonl examples/site/readiness_forms.jsonl --pack fatigue --format table
+
+test: $(STAMP)
+	$(BIN)/patuh lint rulesets/*
+	$(BIN)/patuh test
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m pytest benchmarks --benchmark-enable -m "not slow"
+
+bench-1m: $(STAMP)
+	$(BIN)/python -m pytest benchmarks --benchmark-enable -m slow
+
+clean:
+	rm -rf $(VENV) .pytest_cache .benchmarks

@@ -1,0 +1,2 @@
+"""Detectors turn the world (forms, logs, telemetry, video) into facts. They import only
+`patuh.models`, never the engine."""

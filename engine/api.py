@@ -1,0 +1,203 @@
+"""`patuh.Engine`: packs in, facts in, a typed, traced, deterministic result out.
+
+    engine = patuh.Engine(["fatigue"], config="site.yaml")
+    result = engine.evaluate(facts, history=last_week)
+    for finding in result.findings: ...
+
+An engine holds only what it was built from; each evaluation has its own sessions, deleted
+afterwards, so two engines (or two calls) never see each other's facts.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from . import plugins as plugin_hooks
+from .compiler import CompiledPack, compile_pack
+from .config import Config, load_config, settle_parameters
+from .consequences import Consequences
+from .facts import FactTypes, encode
+from .models import (DerivedFact, Derivation, Fact, Finding, PackUse, Result, Trace, canonical)
+from .pack import Pack, PackInvalid, Problem, load_pack
+from .runtime import Session
+from .yamlsource import SourceError, Where, load
+
+# Facts per durable_rules session. Measured (benchmarks/): small states keep joins cheap and
+# stay far from the ~85k-facts-per-state failure upstream.
+MAX_SESSION_FACTS = 5000
+
+
+class UnknownPack(SourceError):
+    pass
+
+
+def installed_packs(pm) -> dict[str, list[Path]]:
+    """Installed pack folders by pack name (a name may have several revisions installed)."""
+    out: dict[str, list[Path]] = defaultdict(list)
+    for folder in plugin_hooks.pack_folders(pm):
+        try:
+            name = load(folder / "pack.yaml").data["name"]
+        except (SourceError, TypeError, KeyError):
+            name = folder.name  # a broken pack is reported when it is loaded
+        out[name].append(folder)
+    return dict(out)
+
+
+def known_fact_types(pm, folders: Iterable[Path]) -> dict[str, dict]:
+    """Fact types declared by installed packs and plugins, for checking packs that use them."""
+    out = plugin_hooks.fact_declarations(pm)
+    for folder in folders:
+        try:
+            data = load(folder / "facts.yaml").data if (folder / "facts.yaml").is_file() else None
+        except SourceError:
+            continue  # reported when that pack itself is linted
+        if isinstance(data, dict) and isinstance(data.get("facts"), dict):
+            out.update({k: v for k, v in data["facts"].items() if isinstance(v, dict) and "fields" in v})
+    return out
+
+
+class Engine:
+    def __init__(self, packs: Sequence[str | Path] | None = None, config: str | Path | dict | None = None, *,
+                 plugins: Sequence[object] = (), entry_points: bool = True,
+                 max_session_facts: int = MAX_SESSION_FACTS):
+        self.plugins = plugin_hooks.manager(*plugins, entry_points=entry_points)
+        self.installed = installed_packs(self.plugins)
+        folders = [f for fs in self.installed.values() for f in fs]
+        self.config: Config = load_config(config)
+        self.max_session_facts = max_session_facts
+        paths = self._resolve(packs)
+        known = known_fact_types(self.plugins, folders + paths)
+        self.packs: list[Pack] = [load_pack(p, known) for p in paths]
+        self._check_unique()
+        declarations = dict(known)
+        for pack in self.packs:
+            declarations.update({k: loc.data for k, loc in pack.facts.items()})
+        self.types = FactTypes(declarations, self.config.timezone)
+        params = settle_parameters(self.packs, self.config)
+        self.compiled: list[CompiledPack] = [compile_pack(p, params[p.label], declarations) for p in self.packs]
+
+    def _resolve(self, packs: Sequence[str | Path] | None) -> list[Path]:
+        if packs is None:
+            return sorted(f for fs in self.installed.values() for f in fs)
+        out = []
+        for item in packs:
+            path = Path(item)
+            if isinstance(item, Path) or (path / "pack.yaml").is_file() or "/" in str(item):
+                out.append(path)
+            elif str(item) in self.installed:
+                out += self.installed[str(item)]
+            else:
+                raise UnknownPack(Where(str(item)), f"unknown pack {str(item)!r}; installed: "
+                                                    f"{', '.join(sorted(self.installed)) or 'none'}")
+        return out
+
+    def _check_unique(self) -> None:
+        seen: dict[tuple, Pack] = {}
+        for pack in self.packs:
+            key = (pack.name, pack.version)
+            if key in seen and seen[key].path.resolve() != pack.path.resolve():
+                raise PackInvalid([Problem(Where(str(pack.path / "pack.yaml")),
+                                           f"pack {pack.label} is also loaded from {seen[key].path}")])
+            seen[key] = pack
+        self.packs = list({(p.name, p.version): p for p in self.packs}.values())
+
+    # -- evaluation -------------------------------------------------------------------------------
+    def check_facts(self, records: Iterable[Any], where: str = "fact") -> list[dict]:
+        """Validate records (dicts or Fact models) against the declared fact types."""
+        out = []
+        for n, record in enumerate(records, 1):
+            location = record[0] if isinstance(record, tuple) else Where(f"{where} {n}")
+            out.append(self.types.check(record[1] if isinstance(record, tuple) else record, location))
+        return out
+
+    def evaluate(self, facts: Iterable[Fact | dict | tuple], history: Iterable[Fact | dict | tuple] = ()) -> Result:
+        current = self.check_facts(facts, "fact")
+        past = self.check_facts(history, "history fact")
+        known: dict[str, dict] = {f["id"]: f for f in past}
+        known.update({f["id"]: f for f in current})
+        historical = {f["id"] for f in past} - {f["id"] for f in current}
+        derivations: dict[str, Derivation] = {}
+        trace = Trace(facts_in=len(current), facts_history=len(historical))
+        findings: dict[str, Finding] = {}
+
+        routed, trace.facts_not_in_force = self._route(list(known.values()))
+        for compiled in self.compiled:
+            judged = routed.get(id(compiled), [])
+            consequences = Consequences(compiled, self.types, known, historical, derivations)
+            relevant = [f for f in judged if f["type"] in compiled.types]
+            for chunk in partition(relevant, compiled.pack.meta.get("partition_by"), self.max_session_facts):
+                session = Session(compiled, consequences.on_match)
+                session.run([encode(f) for f in chunk])
+                trace.sessions += 1
+            for match in consequences.matches:
+                trace.matches[match.rule.id] = trace.matches.get(match.rule.id, 0) + 1
+            findings.update({f.id: f for f in consequences.findings()})
+            trace.packs.append(_pack_use(compiled, len(judged)))
+            overridden = {n: u for n, u in compiled.params.items() if u.source != f"pack {compiled.pack.label}"}
+            if overridden:
+                trace.overrides[compiled.pack.label] = overridden
+        return self._result(findings, derivations, known, historical, trace)
+
+    def _route(self, facts: list[dict]) -> tuple[dict[int, list[dict]], int]:
+        """Each fact goes to the revision of each document in force on the fact's date."""
+        by_document: dict[str, list[CompiledPack]] = defaultdict(list)
+        for compiled in self.compiled:
+            by_document[compiled.pack.document["number"]].append(compiled)
+        routed: dict[int, list[dict]] = defaultdict(list)
+        not_in_force = set()
+        for revisions in by_document.values():
+            revisions.sort(key=lambda c: c.pack.effective)
+            for fact in facts:
+                date = self.types.event_date(fact)
+                in_force = [c for c in revisions if date is None or c.pack.effective <= date]
+                if in_force:
+                    routed[id(in_force[-1])].append(fact)
+                else:
+                    not_in_force.add(fact["id"])
+        return routed, len(not_in_force)
+
+    def _result(self, findings: dict[str, Finding], derivations: dict[str, Derivation], known: dict[str, dict],
+                historical: set[str], trace: Trace) -> Result:
+        ordered = sorted(findings.values(), key=lambda f: (str(f.time), f.subject.kind, f.subject.id, f.rule, f.id))
+        derived = [DerivedFact(**{k: v for k, v in known[i].items() if k != "source"}, derived_from=d)
+                   for i, d in sorted(derivations.items()) if i not in historical]
+        evidence: dict[str, dict] = {}
+        stack = [i for f in ordered for i in f.facts]
+        while stack:
+            fact_id = stack.pop()
+            if fact_id in evidence or fact_id not in known:
+                continue
+            evidence[fact_id] = canonical(known[fact_id])
+            if fact_id in derivations:
+                stack += derivations[fact_id].facts
+        return Result(findings=ordered, derived=derived, trace=trace,
+                      facts=dict(sorted(evidence.items())), derivations={i: derivations[i] for i in sorted(evidence)
+                                                                          if i in derivations})
+
+
+def partition(facts: list[dict], key: str | None, limit: int) -> list[list[dict]]:
+    """Facts in session-sized chunks that never split a partition key's group (every rule joins
+    on it, which the linter checks). Facts without the key go to every chunk."""
+    if not key:
+        return [facts] if facts else []
+    groups: dict[str, list[dict]] = defaultdict(list)
+    shared = []
+    for fact in facts:
+        value = fact.get(key)
+        (groups[str(value)] if value is not None else shared).append(fact)
+    chunks, chunk = [], []
+    for name in sorted(groups):
+        if chunk and len(chunk) + len(groups[name]) > limit:
+            chunks.append(chunk)
+            chunk = []
+        chunk += groups[name]
+    if chunk:
+        chunks.append(chunk)
+    return [c + shared for c in chunks] or ([shared] if shared else [])
+
+
+def _pack_use(compiled: CompiledPack, judged: int) -> PackUse:
+    pack = compiled.pack
+    return PackUse(name=pack.name, version=pack.version, hash=pack.hash, document=pack.document["number"],
+                   revision=pack.document["revision"], effective=pack.effective, facts=judged)

@@ -1,0 +1,150 @@
+"""A checked pack, with its parameters settled, becomes durable_rules ruleset definitions (JSON).
+
+Each pack rule becomes:
+  - its main durable_rules rule: the fact patterns (joins included), plus one aggregate pattern
+    per count/absent condition;
+  - for each count/absent: a collector rule (fact patterns + the counted pattern) whose matches
+    the windows module groups per binding of the fact patterns;
+  - when it has counts: an anchor rule (the fact patterns alone), so that groups with zero
+    members exist too (absence is a count of zero).
+Parameters are baked into the definition, so the ruleset's name carries their hash.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .facts import encode_value
+from .lint import levels, parsed_rules
+from .models import ParameterUse
+from .pack import Pack, PackInvalid
+from .rules import SECONDS, CountRef, Param, Pattern, Ref, Rule, Test
+
+AGG = "~agg"  # type of the aggregate facts the windows module asserts
+OPS = {"eq": None, "ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
+# Keeps every fact the engine is given "handled": durable_rules silently drops a fact no pattern
+# accepts and reports it in the same code as a rejected duplicate. With this, any non-zero code
+# means a real rejection, which the runtime refuses to lose.
+KEEP_ALL = {"all": [{"kept": {"$ex": {"id": 1}}}, {"never": {"type": "~never"}}]}
+MAX_EXPRESSIONS = 32  # durable_rules' limit on tests per rule (DESIGN.md)
+
+
+@dataclass
+class DurableRule:
+    kind: str  # "main", "collect" or "anchor"
+    rule: Rule
+    pattern: Pattern | None = None  # the counted pattern, for collectors
+
+
+@dataclass
+class CompiledPack:
+    pack: Pack
+    params: dict[str, ParameterUse]
+    name: str = ""
+    definition: dict = field(default_factory=dict)
+    roles: dict[str, DurableRule] = field(default_factory=dict)
+    rules: dict[str, Rule] = field(default_factory=dict)
+    levels: dict[str, int] = field(default_factory=dict)
+    types: set[str] = field(default_factory=set)  # fact types any pattern matches
+
+    @property
+    def max_level(self) -> int:
+        return max(self.levels.values(), default=0)
+
+
+class Compiler:
+    def __init__(self, pack: Pack, params: dict[str, ParameterUse]):
+        self.pack, self.params = pack, params
+
+    def value(self, value: Any, seconds_unit: bool = False) -> Any:
+        """A condition value as durable_rules JSON: literal, parameter or another fact's field."""
+        if isinstance(value, Param):
+            return encode_value(self.params[value.name].value)
+        if isinstance(value, Ref):
+            ref = {value.alias: value.field}
+            if value.plus is None:
+                return ref
+            plus = self.value(value.plus)
+            if value.unit and seconds_unit:  # times are epoch seconds; dates are whole days
+                plus = plus * SECONDS[value.unit]
+            return {"$add": {"$l": ref, "$r": plus}}
+        if isinstance(value, CountRef):
+            ref = {agg_alias(value.alias): "n"}
+            return ref if value.times is None else {"$mul": {"$l": ref, "$r": self.value(value.times)}}
+        return encode_value(value)
+
+    def test(self, test: Test, types: dict) -> dict:
+        name = test.field
+        seconds = types.get(name) == "datetime"
+        if test.op == "any":
+            return {"$or": [{"$and": [self.test(t, types) for t in alternative]} for alternative in test.value]}
+        if test.op == "exists":
+            return {"$ex" if test.value else "$nex": {name: 1}}
+        if test.op in ("in", "not_in"):
+            parts = [self.test(Test(name, "eq" if test.op == "in" else "ne", v, test.path), types) for v in test.value]
+            return parts[0] if len(parts) == 1 else {"$or" if test.op == "in" else "$and": parts}
+        if test.op == "between":
+            low, high = test.value
+            return {"$and": [self.test(Test(name, "ge", low, test.path), types),
+                             self.test(Test(name, "le", high, test.path), types)]}
+        value = self.value(test.value, seconds_unit=seconds)
+        op = OPS[test.op]
+        return {name: value} if op is None else {op: {name: value}}
+
+    def pattern(self, pattern: Pattern, declarations: dict) -> dict:
+        field_types = {k: v["type"] for k, v in declarations[pattern.type]["fields"].items()}
+        return {"$and": [{"type": pattern.type}] + [self.test(t, field_types) for t in pattern.tests]}
+
+    def aggregate(self, rule: Rule, count: Pattern) -> dict:
+        tests: list[dict] = [{"type": AGG}, {"rule": rule.id}, {"ci": count.index}]
+        tests += [{f"a{i}": {p.alias: "id"}} for i, p in enumerate(rule.facts)]
+        tests += [self.test(t, {"n": "integer"}) for t in count.compare]
+        return {"$and": tests}
+
+    def compile(self, declarations: dict) -> CompiledPack:
+        rules, problems = parsed_rules(self.pack)
+        if problems:
+            raise PackInvalid(problems)
+        out = CompiledPack(self.pack, self.params)
+        out.levels, _ = levels(rules)
+        definition: dict[str, Any] = {"~keep": KEEP_ALL}
+        for rule in rules:
+            out.rules[rule.id] = rule
+            facts = [{p.alias: self.pattern(p, declarations)} for p in rule.facts]
+            out.types.update(p.type for p in rule.patterns)
+            main = facts + [{agg_alias(c.alias): self.aggregate(rule, c)} for c in rule.counts]
+            self._limit(rule, main)
+            definition[rule.id] = {"all": main}
+            out.roles[rule.id] = DurableRule("main", rule)
+            for count in rule.counts:
+                name = f"{rule.id}~c{count.index}"
+                definition[name] = {"all": facts + [{"counted": self.pattern(count, declarations)}]}
+                out.roles[name] = DurableRule("collect", rule, count)
+            if rule.counts:
+                name = f"{rule.id}~a"
+                definition[name] = {"all": facts}
+                out.roles[name] = DurableRule("anchor", rule)
+        if any(r.counts for r in rules):
+            out.types.add(AGG)
+        text = json.dumps(definition, sort_keys=True)
+        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+        out.name = f"{self.pack.name}@{self.pack.version}#{digest}"
+        out.definition = definition
+        return out
+
+    def _limit(self, rule: Rule, patterns: list[dict]) -> None:
+        expressions = sum(len(next(iter(p.values()))["$and"]) for p in patterns)
+        if expressions > MAX_EXPRESSIONS:
+            raise PackInvalid([rule.loc.problem(
+                f"rule compiles to {expressions} tests; durable_rules takes at most {MAX_EXPRESSIONS} per rule",
+                "when")])
+
+
+def agg_alias(alias: str) -> str:
+    return f"n_{alias}"
+
+
+def compile_pack(pack: Pack, params: dict[str, ParameterUse], declarations: dict) -> CompiledPack:
+    return Compiler(pack, params).compile(declarations)

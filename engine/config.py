@@ -1,0 +1,105 @@
+"""Company or site configuration: the time zone, and parameter overrides by pack and name.
+
+    timezone: Asia/Makassar        # naive times in facts are read in this zone
+    parameters:
+      fatigue:
+        sleep_minimum_h: 7.5
+
+A pack may also override another pack's parameters (`overrides:` in its pack.yaml). The site
+config wins over packs; every override, and where it came from, shows in the trace.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .facts import DEFAULT_TIMEZONE
+from .models import ParameterUse
+from .pack import Pack
+from .yamlsource import Document, SourceError, Where, load
+
+KEYS = ("timezone", "parameters")
+
+
+class ConfigError(SourceError):
+    pass
+
+
+@dataclass
+class Config:
+    timezone: str = DEFAULT_TIMEZONE
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    doc: Document | None = None
+
+    @property
+    def label(self) -> str:
+        return f"config {self.doc.file}" if self.doc else "config"
+
+
+def load_config(source: Path | str | dict | None) -> Config:
+    if source is None:
+        return Config()
+    doc = Document("<config>", source, {}) if isinstance(source, dict) else load(source)
+    data = doc.data or {}
+    if not isinstance(data, dict):
+        raise ConfigError(doc.where(()), "expected a mapping with timezone and/or parameters")
+    for key in data:
+        if key not in KEYS:
+            raise ConfigError(doc.where((key, "__key__")), f"unknown setting {key!r}; expected one of {', '.join(KEYS)}")
+    zone = data.get("timezone", DEFAULT_TIMEZONE)
+    try:
+        ZoneInfo(str(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(doc.where(("timezone",)), f"unknown time zone {zone!r}; expected e.g. Asia/Jakarta") from None
+    params = data.get("parameters") or {}
+    if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
+        raise ConfigError(doc.where(("parameters",)), "expected parameters: {pack: {parameter: value}}")
+    return Config(str(zone), params, doc)
+
+
+def settle_parameters(packs: list[Pack], config: Config) -> dict[str, dict[str, ParameterUse]]:
+    """Each pack's parameter values after overrides, by pack label ("fatigue 0.1.0"):
+    its defaults < other packs' overrides < the config. An override names a pack by name, so it
+    applies to every installed revision of that pack that has the parameter."""
+    settled = {
+        p.label: {n: ParameterUse(value=loc.data["value"], unit=loc.data.get("unit"), clause=loc.data.get("clause"),
+                                  source=f"pack {p.label}") for n, loc in p.parameters.items()}
+        for p in packs
+    }
+    names = sorted({p.name for p in packs})
+    layers: list[tuple[str, dict, Document | None, tuple]] = [
+        (f"pack {p.label}", p.meta.get("overrides") or {}, p.meta_doc, ("overrides",)) for p in packs
+    ] + [(config.label, config.parameters, config.doc, ("parameters",))]
+    for source, overrides, doc, root in layers:
+        for pack_name, values in overrides.items():
+            where = doc.where(root + (pack_name,)) if doc else Where(source)
+            targets = [p for p in packs if p.name == pack_name]
+            if not targets:
+                raise ConfigError(where, f"{source} overrides pack {pack_name!r}, which is not loaded; loaded: "
+                                         f"{', '.join(names)}")
+            for name, value in values.items():
+                where = doc.where(root + (pack_name, name)) if doc else Where(source)
+                current = [settled[p.label][name] for p in targets if name in settled[p.label]]
+                if not current:
+                    known = sorted({n for p in targets for n in settled[p.label]})
+                    raise ConfigError(where, f"pack {pack_name} has no parameter {name!r}; its parameters: "
+                                             f"{', '.join(known)}")
+                if _kind(value) != _kind(current[0].value):
+                    raise ConfigError(where, f"{pack_name}.{name}: expected {_kind(current[0].value)} like "
+                                             f"{current[0].value!r}, found {value!r}")
+                for p in targets:
+                    if name in settled[p.label]:
+                        settled[p.label][name] = settled[p.label][name].model_copy(
+                            update={"value": value, "source": source})
+    return settled
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a list" if isinstance(value, list) else "text"
+

@@ -1,0 +1,210 @@
+"""What a rule's match produces: derived facts (during the session) and, afterwards, findings
+with their clause citations, RACI-resolved actions, due dates and sanctions.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from .compiler import CompiledPack, agg_alias
+from .facts import FactTypes, encode
+from .lint import TEMPLATE_REF
+from .models import (Action, Citation, Derivation, Finding, PackRef, ParameterUse, Sanction, Subject,
+                     content_id)
+from .rules import SECONDS, Param, Ref, Rule, parse_value
+
+
+@dataclass
+class Match:
+    rule: Rule
+    binding: dict[str, str]  # fact alias -> fact id
+    counts: dict[str, tuple[int, list[str]]]  # count alias -> (n, member ids)
+
+    @property
+    def fact_ids(self) -> list[str]:
+        ids = list(self.binding.values())
+        for _, members in self.counts.values():
+            ids += [m for m in members if m not in ids]
+        return ids
+
+
+class Consequences:
+    """Collects one pack revision's matches in an evaluation and turns them into results."""
+
+    def __init__(self, compiled: CompiledPack, types: FactTypes, facts: dict[str, dict],
+                 historical: set[str], derivations: dict[str, Derivation]):
+        self.compiled, self.types = compiled, types
+        self.facts, self.historical, self.derivations = facts, historical, derivations
+        self.matches: list[Match] = []
+        self.params = {name: use.value for name, use in compiled.params.items()}
+
+    # -- during the session ---------------------------------------------------------------------
+    def on_match(self, rule: Rule, frame: dict) -> list[dict]:
+        match = Match(rule, {p.alias: frame[p.alias]["id"] for p in rule.facts},
+                      {c.alias: (frame[agg_alias(c.alias)]["n"], frame[agg_alias(c.alias)]["members"])
+                       for c in rule.counts})
+        self.matches.append(match)
+        out = []
+        for template in rule.data["then"].get("derive") or []:
+            record = {"type": template["type"]}
+            record.update({k: self.value(parse_value(v), match) for k, v in template["fields"].items()})
+            fact = self.types.check(record, f"rule {rule.id} (derive {template['type']})")
+            if fact["id"] in self.facts:
+                continue  # the same fact derived again: durable_rules already holds it
+            sources = match.fact_ids
+            self.facts[fact["id"]] = fact
+            self.derivations[fact["id"]] = Derivation(rule=rule.id, pack=self.compiled.pack.name, facts=sources)
+            if all(s in self.historical for s in sources):
+                self.historical.add(fact["id"])
+            out.append(encode(fact))
+        return out
+
+    def value(self, value: Any, match: Match) -> Any:
+        if isinstance(value, Param):
+            return self.params[value.name]
+        if isinstance(value, Ref):
+            base = self.facts[match.binding[value.alias]].get(value.field)
+            if value.plus is None or base is None:
+                return base
+            plus = self.value(value.plus, match)
+            if isinstance(base, dt.datetime):
+                return base + dt.timedelta(seconds=plus * SECONDS[value.unit or "s"])
+            if isinstance(base, dt.date):
+                return base + dt.timedelta(days=plus)
+            return base + plus
+        return value
+
+    # -- after the session ----------------------------------------------------------------------
+    def findings(self) -> list[Finding]:
+        chosen: dict[tuple, Match] = {}
+        for match in self.matches:
+            if not match.rule.data["then"].get("finding"):
+                continue
+            if all(i in self.historical for i in match.fact_ids):
+                continue  # judged in the run that first saw these facts
+            once = match.rule.data.get("once_per")
+            key = (match.rule.id,) + (tuple(match.binding[a] for a in once) if once else tuple(match.fact_ids))
+            if key not in chosen or self._order(match) < self._order(chosen[key]):
+                chosen[key] = match
+        return [self.finding(m) for m in chosen.values()]
+
+    def _order(self, match: Match) -> tuple:
+        return tuple((str(self.event_time(i)), i) for i in match.binding.values())
+
+    def event_time(self, fact_id: str) -> Any:
+        fact = self.facts[fact_id]
+        return fact.get("time") or fact.get("date")
+
+    def finding(self, match: Match) -> Finding:
+        rule, pack = match.rule, self.compiled.pack
+        data, then = rule.data, rule.data["then"]
+        times = [t for t in (self.event_time(i) for i in match.binding.values()) if t is not None]
+        times.sort(key=lambda t: (t if isinstance(t, dt.datetime) else
+                                  dt.datetime.combine(t, dt.time(), tzinfo=self.types.zone)))
+        time = times[-1] if times else None
+        return Finding(
+            id=content_id("F-", {"rule": rule.id, "pack": pack.name, "facts": sorted(match.fact_ids)}),
+            rule=rule.id,
+            title=data["title"],
+            pack=PackRef(name=pack.name, version=pack.version, hash=pack.hash),
+            clauses=[Citation(document=pack.document["number"], revision=pack.document["revision"],
+                              number=n, text=pack.clauses[n].data["text"]) for n in data["clauses"]],
+            severity=then["finding"]["severity"],
+            message=self.render(then["finding"]["message"], match),
+            subject=self.subject(match),
+            time=time,
+            facts=match.fact_ids,
+            actions=[self.action(a, match, time) for a in then.get("actions") or []],
+            sanctions=[self.sanction(s) for s in then.get("sanctions") or []],
+            interpretation=data.get("interpretation"),
+            parameters={n: self.compiled.params[n] for n in sorted(self.parameters_used(rule))},
+        )
+
+    def subject(self, match: Match) -> Subject:
+        spec = match.rule.data.get("subject")
+        if spec:
+            alias, _, name = spec["field"].partition(".")
+            return Subject(kind=spec["kind"], id=str(self.facts[match.binding[alias]].get(name)))
+        first = match.rule.facts[0]
+        fact = self.facts[match.binding[first.alias]]
+        field = self.types.declarations[first.type].get("subject")
+        if field and fact.get(field) is not None:
+            return Subject(kind=field, id=str(fact[field]))
+        return Subject(kind=first.type, id=fact["id"])
+
+    def render(self, text: str, match: Match) -> str:
+        def one(found) -> str:
+            head, name = found.group(1), found.group(2)
+            if head.startswith("$"):
+                return _text(self.params[head[1:]])
+            if head in match.counts:
+                return str(match.counts[head][0])
+            return _text(self.facts[match.binding[head]].get(name), self.types.zone)
+
+        return TEMPLATE_REF.sub(one, text)
+
+    def action(self, spec: dict, match: Match, time: Any) -> Action:
+        roles = self.compiled.pack.raci.data["roles"] if self.compiled.pack.raci else {}
+        process = self.compiled.pack.raci.data["processes"].get(spec.get("raci"), {}) if spec.get("raci") else {}
+        names = lambda keys: [roles[k] for k in keys]  # noqa: E731
+        due_spec = spec.get("due") or {}
+        due = None
+        if any(u in due_spec for u in ("minutes", "hours", "days")):
+            base = time
+            if "from" in due_spec:
+                alias, _, name = due_spec["from"].partition(".")
+                base = self.facts[match.binding[alias]].get(name)
+            if isinstance(base, dt.date):
+                amount = sum(float(self.value(parse_value(due_spec.get(u, 0)), match)) * SECONDS[k]
+                             for u, k in (("minutes", "min"), ("hours", "h"), ("days", "d")))
+                if not isinstance(base, dt.datetime):
+                    base = dt.datetime.combine(base, dt.time(), tzinfo=self.types.zone)
+                due = base + dt.timedelta(seconds=amount)
+        return Action(
+            what=self.render(spec["what"], match),
+            raci=spec.get("raci"),
+            responsible=names(process.get("R", [])) + names(spec.get("responsible", [])),
+            accountable=names(process.get("A", [])) + names(spec.get("accountable", [])),
+            consulted=names(process.get("C", [])),
+            informed=names(process.get("I", [])),
+            due=due,
+            due_text=due_spec.get("text"),
+        )
+
+    def sanction(self, spec: dict) -> Sanction:
+        rung = self.compiled.pack.sanctions[spec["rung"]].data
+        return Sanction(rung=rung["id"], label=rung["label"], note=spec.get("note"))
+
+    def parameters_used(self, rule: Rule) -> set[str]:
+        names = set()
+
+        def visit(tests) -> None:
+            for test in tests:
+                if test.op == "any":
+                    for alternative in test.value:
+                        visit(alternative)
+                    continue
+                for value in test.value if isinstance(test.value, list) else [test.value]:
+                    for part in (value, getattr(value, "plus", None), getattr(value, "times", None)):
+                        if isinstance(part, Param):
+                            names.add(part.name)
+
+        for pattern in rule.patterns:
+            visit(pattern.tests + pattern.compare)
+        text = rule.data["then"].get("finding", {}).get("message", "")
+        for action in rule.data["then"].get("actions") or []:
+            text += action["what"] + " " + " ".join(str(v) for v in (action.get("due") or {}).values())
+        names.update(m.group(1)[1:] for m in TEMPLATE_REF.finditer(text) if m.group(1).startswith("$"))
+        names.update(w[1:] for w in text.split() if w.startswith("$") and w[1:] in self.compiled.params)
+        return names
+
+
+def _text(value: Any, zone=None) -> str:
+    if isinstance(value, dt.datetime):
+        return (value.astimezone(zone) if zone else value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

@@ -1,0 +1,178 @@
+"""The typed things that flow through patuh: facts in, findings and their trace out.
+
+Detectors import only this module. Everything here is plain data (pydantic), so a host app
+can validate, serialise and compare results without touching the engine.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SEVERITIES = ("critical", "major", "minor", "observation")
+Severity = Literal["critical", "major", "minor", "observation"]
+
+# Fields every fact may carry besides its own data.
+RESERVED = ("type", "id", "source")
+
+
+class Source(BaseModel):
+    """Which detector made a fact, from what: file and row, or video and frame range."""
+
+    model_config = ConfigDict(extra="allow")
+    detector: str | None = None
+    file: str | None = None
+    row: int | None = None
+    frames: tuple[int, int] | None = None
+
+
+class Fact(BaseModel):
+    """One observation. Its data fields sit flat beside `type`, as a pack declares them."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    id: str | None = None
+    source: Source | None = None
+
+    def data(self) -> dict[str, Any]:
+        """The fact's own fields (everything but type, id and source)."""
+        return dict(self.model_extra or {})
+
+
+def canonical(value: Any) -> Any:
+    """JSON-ready form of a value, stable across runs (times as ISO text)."""
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    return value
+
+
+def content_id(prefix: str, payload: Any) -> str:
+    """A stable id from content: the same fact gets the same id in every run."""
+    text = json.dumps(canonical(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return f"{prefix}{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+class Citation(BaseModel):
+    document: str
+    revision: str
+    number: str
+    text: str
+
+
+class PackRef(BaseModel):
+    name: str
+    version: str
+    hash: str
+
+
+class Subject(BaseModel):
+    kind: str
+    id: str
+
+
+class Action(BaseModel):
+    """Something the procedure requires be done, by whom (RACI roles) and by when."""
+
+    what: str
+    raci: str | None = None  # the RACI process the roles come from, e.g. "5.1/1"
+    responsible: list[str] = Field(default_factory=list)
+    accountable: list[str] = Field(default_factory=list)
+    consulted: list[str] = Field(default_factory=list)
+    informed: list[str] = Field(default_factory=list)
+    due: dt.datetime | None = None
+    due_text: str | None = None
+
+
+class Sanction(BaseModel):
+    rung: str  # an id on the pack's own ladder, e.g. "SP1"
+    label: str
+    note: str | None = None
+
+
+class ParameterUse(BaseModel):
+    value: Any
+    unit: str | None = None
+    clause: str | None = None
+    source: str  # "pack fatigue 0.1.0" or "config site.yaml" or "pack acme-fatigue 1.0.0"
+
+
+class Finding(BaseModel):
+    id: str
+    rule: str
+    title: str
+    pack: PackRef
+    clauses: list[Citation]
+    severity: Severity
+    message: str
+    subject: Subject
+    time: dt.datetime | dt.date | None = None
+    facts: list[str]
+    actions: list[Action] = Field(default_factory=list)
+    sanctions: list[Sanction] = Field(default_factory=list)
+    interpretation: str | None = None
+    parameters: dict[str, ParameterUse] = Field(default_factory=dict)
+
+
+class Derivation(BaseModel):
+    rule: str
+    pack: str
+    facts: list[str]
+
+
+class DerivedFact(BaseModel):
+    """A fact a rule asserted, with the rule and facts it came from (forward chaining)."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    id: str
+    derived_from: Derivation
+
+
+class PackUse(BaseModel):
+    """A pack revision that took part in an evaluation."""
+
+    name: str
+    version: str
+    hash: str
+    document: str
+    revision: str
+    effective: dt.date
+    facts: int  # how many facts this revision judged
+
+
+class Trace(BaseModel):
+    packs: list[PackUse] = Field(default_factory=list)
+    overrides: dict[str, dict[str, ParameterUse]] = Field(default_factory=dict)
+    facts_in: int = 0
+    facts_history: int = 0
+    facts_not_in_force: int = 0  # dated before every installed revision of their document
+    sessions: int = 0
+    matches: dict[str, int] = Field(default_factory=dict)  # rule id -> times it matched
+
+
+class Result(BaseModel):
+    findings: list[Finding] = Field(default_factory=list)
+    derived: list[DerivedFact] = Field(default_factory=list)
+    trace: Trace = Field(default_factory=Trace)
+    facts: dict[str, dict[str, Any]] = Field(default_factory=dict)  # id -> fact: the evidence
+    derivations: dict[str, Derivation] = Field(default_factory=dict)  # evidence that rules derived
+
+    @property
+    def actions(self) -> list[tuple[str, Action]]:
+        """Every required action, with the id of the finding that demands it."""
+        return [(f.id, a) for f in self.findings for a in f.actions]
+
+    @property
+    def sanctions(self) -> list[tuple[str, Sanction]]:
+        return [(f.id, s) for f in self.findings for s in f.sanctions]
+
+    def to_json(self) -> str:
+        """Sorted, stable JSON: the same input gives the same bytes."""
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, indent=2, ensure_ascii=False) + "\n"

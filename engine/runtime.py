@@ -1,0 +1,103 @@
+"""Sessions on durable_rules: the one module that imports it, so it could be replaced.
+
+A compiled pack becomes one durable_rules ruleset per process, named by pack, version and the
+hash of its definition (rulesets cannot be freed, so they are never made per evaluation).
+Each evaluation runs its facts in small sessions (`sid`s) whose state is deleted afterwards.
+Actions are driven here, synchronously, from the C core's queue: no background thread, no
+exception left behind in a session state, and every fact asserted is checked to be accepted.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from typing import Callable
+
+import durable_rules_engine as core
+
+from .compiler import CompiledPack
+from .rules import Rule
+from .windows import Groups
+
+_handles: dict[str, int] = {}  # ruleset name -> handle; content-addressed, so safe to share
+_lock = threading.Lock()
+_sids = itertools.count(1)
+
+# main-rule match -> derived facts (already encoded) to assert into the same session
+OnMatch = Callable[[Rule, dict], list[dict]]
+
+
+class EngineError(Exception):
+    """durable_rules refused or lost something: never swallowed."""
+
+
+def _handle(compiled: CompiledPack) -> int:
+    with _lock:
+        handle = _handles.get(compiled.name)
+        if handle is None:
+            handle = core.create_ruleset(compiled.name, json.dumps(compiled.definition, ensure_ascii=False))
+            _handles[compiled.name] = handle
+        return handle
+
+
+class Session:
+    """One durable_rules state: assert, let every action run, compute counts stage by stage."""
+
+    def __init__(self, compiled: CompiledPack, on_match: OnMatch):
+        self.compiled = compiled
+        self.handle = _handle(compiled)
+        self.sid = f"s{next(_sids)}"
+        self.on_match = on_match
+        self.groups = Groups()
+        self.matches = 0
+
+    def run(self, facts: list[dict]) -> None:
+        try:
+            self._assert(facts)
+            by_level: dict[int, list] = {}
+            for rule_id, level in self.compiled.levels.items():
+                if self.compiled.rules[rule_id].counts:
+                    by_level.setdefault(level, []).append(self.compiled.rules[rule_id])
+            for level in sorted(by_level):
+                self._assert(self.groups.aggregates(by_level[level]))
+        finally:
+            core.delete_state(self.handle, self.sid)
+
+    def _assert(self, facts: list[dict], drain: bool = True) -> None:
+        if not facts:
+            return
+        for fact in facts:
+            fact["sid"] = self.sid
+        code, state = core.assert_facts(self.handle, json.dumps(facts, ensure_ascii=False))
+        if code != 0:
+            raise EngineError(
+                f"durable_rules rejected {'a fact' if len(facts) == 1 else 'one of ' + str(len(facts)) + ' facts'} "
+                f"in session {self.sid} of {self.compiled.name} (code {code}: already observed); "
+                "this is the known upstream state-size bug: evaluate with a smaller max_session_facts")
+        if drain:
+            self._drain(state)
+
+    def _drain(self, state: int) -> None:
+        result = core.start_action_for_state(self.handle, state)
+        while result:
+            message = json.loads(result[1])
+            try:
+                for name, frame in message.items():
+                    self._dispatch(name, frame)
+            except BaseException:
+                core.abandon_action(self.handle, state)
+                raise
+            following = core.complete_and_start_action(self.handle, state)
+            result = (None, following) if following else None
+
+    def _dispatch(self, name: str, frame: dict) -> None:
+        role = self.compiled.roles[name]
+        if role.kind == "collect":
+            self.groups.collect(role.rule, role.pattern, frame)
+        elif role.kind == "anchor":
+            self.groups.anchor(role.rule, frame)
+        else:
+            self.matches += 1
+            # Derived facts join the same state now; the drain loop already running picks up
+            # the actions they trigger (forward chaining).
+            self._assert(self.on_match(role.rule, frame), drain=False)

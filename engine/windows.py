@@ -1,0 +1,44 @@
+"""Counts over groups of facts, on event time, for `count` and `absent` conditions.
+
+durable_rules matches patterns but cannot count. Its collector rules report each counted fact
+with the binding of the rule's fact patterns (a roster shift, say); this module groups those
+reports per binding and, once every fact the count depends on is in (the compiler's stages),
+turns each group into one aggregate fact that the rule's main pattern compares (n > 2, n == 0).
+Time windows themselves ("within 2 h of", "inside the shift") are joins on epoch seconds in the
+patterns, so replaying a log gives the same groups whenever it runs.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .compiler import AGG
+from .rules import Pattern, Rule
+
+
+class Groups:
+    def __init__(self) -> None:
+        self.members: dict[tuple, set[str]] = defaultdict(set)  # (rule, count, anchor ids) -> ids
+        self.anchors: dict[str, set[tuple]] = defaultdict(set)  # rule -> anchor id tuples
+
+    @staticmethod
+    def _anchor(rule: Rule, frame: dict) -> tuple:
+        return tuple(frame[p.alias]["id"] for p in rule.facts)
+
+    def collect(self, rule: Rule, count: Pattern, frame: dict) -> None:
+        self.members[(rule.id, count.index, self._anchor(rule, frame))].add(frame["counted"]["id"])
+
+    def anchor(self, rule: Rule, frame: dict) -> None:
+        self.anchors[rule.id].add(self._anchor(rule, frame))
+
+    def aggregates(self, rules: list[Rule]) -> list[dict]:
+        """One aggregate fact per count condition and anchor binding, zero-member groups included."""
+        out = []
+        for rule in sorted(rules, key=lambda r: r.id):
+            for anchor in sorted(self.anchors.get(rule.id, ())):
+                for count in rule.counts:
+                    members = sorted(self.members.get((rule.id, count.index, anchor), ()))
+                    fact = {"type": AGG, "id": f"{AGG}:{rule.id}:{count.index}:{'|'.join(anchor)}",
+                            "rule": rule.id, "ci": count.index, "n": len(members), "members": members}
+                    fact.update({f"a{i}": fact_id for i, fact_id in enumerate(anchor)})
+                    out.append(fact)
+        return out
