@@ -23,6 +23,9 @@ from .pack import Pack, PackInvalid
 from .rules import SECONDS, CountRef, Param, Pattern, Ref, Rule, Test
 
 AGG = "~agg"  # type of the aggregate facts the windows module asserts
+# A copy of each fact's id to join on: durable_rules never matches a join on `id` itself across
+# separate asserts (and has crashed on it), measured with durable-rules 2.0.28.
+FID = "fid"
 OPS = {"eq": None, "ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 # Keeps every fact the engine is given "handled": durable_rules silently drops a fact no pattern
 # accepts and reports it in the same code as a rejected duplicate. With this, any non-zero code
@@ -99,7 +102,7 @@ class Compiler:
 
     def aggregate(self, rule: Rule, count: Pattern) -> dict:
         tests: list[dict] = [{"type": AGG}, {"rule": rule.id}, {"ci": count.index}]
-        tests += [{f"a{i}": {p.alias: "id"}} for i, p in enumerate(rule.facts)]
+        tests += [{f"a{i}": {p.alias: FID}} for i, p in enumerate(rule.facts)]
         tests += [self.test(t, {"n": "integer"}) for t in count.compare]
         return {"$and": tests}
 

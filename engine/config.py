@@ -69,13 +69,16 @@ def settle_parameters(packs: list[Pack], config: Config) -> dict[str, dict[str, 
         for p in packs
     }
     names = sorted({p.name for p in packs})
-    layers: list[tuple[str, dict, Document | None, tuple]] = [
-        (f"pack {p.label}", p.meta.get("overrides") or {}, p.meta_doc, ("overrides",)) for p in packs
-    ] + [(config.label, config.parameters, config.doc, ("parameters",))]
-    for source, overrides, doc, root in layers:
+    # A pack may override a pack that this engine has not loaded (skipped); the config may not.
+    layers: list[tuple[str, dict, Document | None, tuple, bool]] = [
+        (f"pack {p.label}", p.meta.get("overrides") or {}, p.meta_doc, ("overrides",), False) for p in packs
+    ] + [(config.label, config.parameters, config.doc, ("parameters",), True)]
+    for source, overrides, doc, root, strict in layers:
         for pack_name, values in overrides.items():
             where = doc.where(root + (pack_name,)) if doc else Where(source)
             targets = [p for p in packs if p.name == pack_name]
+            if not targets and not strict:
+                continue
             if not targets:
                 raise ConfigError(where, f"{source} overrides pack {pack_name!r}, which is not loaded; loaded: "
                                          f"{', '.join(names)}")

@@ -111,7 +111,7 @@ def _check_facts(pack: Pack) -> list[Problem]:
         subject = loc.data.get("subject")
         if subject and subject not in fields:
             problems.append(loc.problem(f"subject {subject!r} is not a field of {name!r}", "subject"))
-        for reserved in ("id", "type", "sid", "source"):
+        for reserved in ("id", "fid", "type", "sid", "source"):
             if reserved in fields:
                 problems.append(loc.problem(f"{reserved!r} is reserved for the engine; choose another field name",
                                             "fields", reserved))

@@ -78,7 +78,12 @@ class Session:
             self._drain(state)
 
     def _drain(self, state: int) -> None:
-        result = core.start_action_for_state(self.handle, state)
+        # Until the state has no action left: completing one action does not always hand over
+        # the next, and nothing else (no background dispatcher here) would pick it up.
+        while result := core.start_action_for_state(self.handle, state):
+            self._run_actions(state, result)
+
+    def _run_actions(self, state: int, result) -> None:
         while result:
             message = json.loads(result[1])
             try:

@@ -1,0 +1,218 @@
+"""The `patuh` command line. Bad input exits 2 with one line naming the file and record."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from . import plugins as plugin_hooks
+from .api import Engine, installed_packs, known_fact_types
+from .explain import explain, select
+from .facts import read_records
+from .models import Result
+from .pack import PackInvalid, load_pack
+from .packtest import run_pack
+from .runtime import EngineError
+from .yamlsource import SourceError, Where
+
+BAD_INPUT = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return BAD_INPUT
+    try:
+        return args.run(args)
+    except PackInvalid as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return BAD_INPUT
+    except SourceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    except EngineError as exc:
+        print(f"engine error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="patuh", description="Rules-as-code compliance engine for Indonesian K3 (occupational safety and health).")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    packs = commands.add_parser("packs", help="list installed packs, versions and source documents",
+                                description="List the installed packs (built-in and plugins).")
+    packs.set_defaults(run=cmd_packs)
+
+    lint = commands.add_parser("lint", help="check packs against the schema and for broken references",
+                               description="Check pack folders: schema, clauses, parameters, fact types, "
+                                           "rules that can never fire. Exit 2 on any problem.")
+    lint.add_argument("paths", nargs="+", metavar="PATH", help="pack folder")
+    lint.set_defaults(run=cmd_lint)
+
+    test = commands.add_parser("test", help="run the test cases inside packs",
+                               description="Run each pack's tests/*.yaml cases: one line per case and a summary.")
+    test.add_argument("packs", nargs="*", metavar="PACK|PATH", help="pack name or folder (default: all installed)")
+    test.set_defaults(run=cmd_test)
+
+    for name, helptext in (("eval", "evaluate facts against packs and print the findings"),
+                           ("explain", "trace a finding (or a rule's findings) back to clause and evidence")):
+        sub = commands.add_parser(name, help=helptext, description=helptext[0].upper() + helptext[1:] + ".")
+        sub.add_argument("--facts", nargs="+", required=True, metavar="FILE",
+                         help="facts as .json, .jsonl or .yaml")
+        sub.add_argument("--pack", action="append", metavar="NAME|PATH", help="pack to use (repeatable; default: all)")
+        sub.add_argument("--config", metavar="FILE", help="site config: timezone and parameter overrides")
+        sub.add_argument("--history", nargs="+", default=[], metavar="FILE",
+                         help="facts or earlier results (eval --format json) that 'again' and 'next day' see")
+        if name == "eval":
+            sub.add_argument("--format", choices=("table", "json", "jsonl"), default="table")
+            sub.add_argument("--out", metavar="FILE", help="write here (atomically) instead of standard output")
+            sub.set_defaults(run=cmd_eval)
+        else:
+            sub.add_argument("finding", metavar="FINDING_OR_RULE", help="a finding id (or its start) or a rule id")
+            sub.set_defaults(run=cmd_explain)
+    return parser
+
+
+def cmd_packs(args) -> int:
+    engine = Engine()
+    rows = [("PACK", "VERSION", "DOCUMENT", "REV", "EFFECTIVE", "RULES", "TITLE")]
+    for pack in sorted(engine.packs, key=lambda p: (p.name, p.version)):
+        doc = pack.document
+        rows.append((pack.name, pack.version, doc["number"], doc["revision"], str(doc["effective"]),
+                     str(len(pack.rules)), doc["title"]))
+    print(_table(rows))
+    return 0
+
+
+def cmd_lint(args) -> int:
+    pm = plugin_hooks.manager()
+    installed = installed_packs(pm)
+    known = known_fact_types(pm, [f for fs in installed.values() for f in fs] + [Path(p) for p in args.paths])
+    failed = 0
+    for path in args.paths:
+        try:
+            pack = load_pack(path, known)
+        except PackInvalid as exc:
+            failed += 1
+            for problem in exc.problems:
+                print(f"error: {problem}", file=sys.stderr)
+            continue
+        print(f"ok {path}: {pack.label}, {len(pack.rules)} rules, {len(pack.clauses)} clauses, "
+              f"{len(pack.parameters)} parameters, {len(pack.tests)} tests")
+    return BAD_INPUT if failed else 0
+
+
+def cmd_test(args) -> int:
+    base = Engine(args.packs or None)
+    passed = failed = 0
+    for pack in base.packs:
+        targets = [pack.path] + [p for name in (pack.meta.get("overrides") or {})
+                                 for p in base.installed.get(name, [])]
+        engine = Engine(targets)
+        for case in run_pack(engine, next(p for p in engine.packs if p.path == pack.path)):
+            if case.ok:
+                passed += 1
+                print(f"PASS {case.name}")
+            else:
+                failed += 1
+                print(f"FAIL {case.name} ({case.case.where()})\n     {case.detail}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def _evaluate(args) -> Result:
+    engine = Engine(args.pack, config=args.config)
+    facts = [item for path in args.facts for item in read_records(path)]
+    history = [item for path in args.history for item in _history_records(path)]
+    return engine.evaluate(facts, history=history)
+
+
+def _history_records(path: str) -> list[tuple[Where, dict]]:
+    """A history file is a facts file, or an earlier result: its evidence and derived facts."""
+    if path.endswith(".json"):
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            data = None  # read_records reports it properly
+        if isinstance(data, dict) and "findings" in data:
+            facts = list(data.get("facts", {}).values())
+            facts += [{k: v for k, v in d.items() if k != "derived_from"} for d in data.get("derived", [])]
+            return [(Where(f"{path} fact {i + 1}"), f) for i, f in enumerate(facts)]
+    return read_records(path)
+
+
+def cmd_eval(args) -> int:
+    result = _evaluate(args)
+    if args.format == "json":
+        text = result.to_json()
+    elif args.format == "jsonl":
+        text = "".join(json.dumps(f.model_dump(mode="json"), sort_keys=True, ensure_ascii=False) + "\n"
+                       for f in result.findings)
+    else:
+        text = findings_table(result)
+    _write(text, args.out)
+    return 0
+
+
+def cmd_explain(args) -> int:
+    result = _evaluate(args)
+    chosen = select(result, args.finding)
+    if not chosen:
+        print(f"error: no finding or rule {args.finding!r} in this evaluation "
+              f"({len(result.findings)} findings)", file=sys.stderr)
+        return BAD_INPUT
+    print("\n".join(explain(result, f) for f in chosen), end="")
+    return 0
+
+
+def findings_table(result: Result) -> str:
+    rows = [("TIME", "SUBJECT", "SEVERITY", "RULE", "CLAUSE", "FINDING")]
+    details = []
+    for f in result.findings:
+        rows.append((str(f.time or ""), f.subject.id, f.severity, f.rule, ",".join(c.number for c in f.clauses),
+                     f.message))
+        lines = [f"  action: {a.what} [R: {'/'.join(a.responsible) or '-'}; A: {'/'.join(a.accountable) or '-'}]"
+                 for a in f.actions]
+        lines += [f"  sanction: {s.label}" for s in f.sanctions]
+        details.append(lines)
+    table = _table(rows).splitlines()
+    out = [table[0]]
+    for line, extra in zip(table[1:], details):
+        out += [line] + extra
+    summary = f"{len(result.findings)} findings from {result.trace.facts_in} facts"
+    return "\n".join(out + ["", summary]) + "\n"
+
+
+def _table(rows: list[tuple]) -> str:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]) - 1)]
+    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths)) + "  " + str(r[-1]) for r in rows)
+
+
+def _write(text: str, out: str | None) -> None:
+    """Write all or nothing: a failed run never leaves a file that looks complete."""
+    if not out:
+        sys.stdout.write(text)
+        return
+    target = Path(out)
+    fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())
