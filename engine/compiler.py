@@ -23,8 +23,9 @@ from .pack import Pack, PackInvalid
 from .rules import SECONDS, CountRef, Param, Pattern, Ref, Rule, Test
 
 AGG = "~agg"  # type of the aggregate facts the windows module asserts
-# A copy of each fact's id to join on: durable_rules never matches a join on `id` itself across
-# separate asserts (and has crashed on it), measured with durable-rules 2.0.28.
+# Each fact's id again, as "#<id>", to join on: durable_rules never matched a join on `id`
+# itself across separate asserts (durable-rules 2.0.28), and the '#' lets _guard below rely on
+# a fid never equalling a type name.
 FID = "fid"
 OPS = {"eq": None, "ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 # Keeps every fact the engine is given "handled": durable_rules silently drops a fact no pattern
@@ -78,33 +79,36 @@ class Compiler:
             return ref if value.times is None else {"$mul": {"$l": ref, "$r": self.value(value.times)}}
         return encode_value(value)
 
-    def test(self, test: Test, types: dict) -> dict:
+    def tests(self, test: Test, types: dict) -> list[dict]:
+        """A test as a flat list of durable_rules expressions, all of which must hold."""
         name = test.field
-        seconds = types.get(name) == "datetime"
-        if test.op == "any":
-            return {"$or": [{"$and": [self.test(t, types) for t in alternative]} for alternative in test.value]}
+        if test.op == "any":  # only literal tests (the linter checks), so no join goes nested
+            return [{"$or": [{"$and": [e for t in alternative for e in self.tests(t, types)]}
+                             for alternative in test.value]}]
         if test.op == "exists":
-            return {"$ex" if test.value else "$nex": {name: 1}}
-        if test.op in ("in", "not_in"):
-            parts = [self.test(Test(name, "eq" if test.op == "in" else "ne", v, test.path), types) for v in test.value]
-            return parts[0] if len(parts) == 1 else {"$or" if test.op == "in" else "$and": parts}
+            return [{"$ex" if test.value else "$nex": {name: 1}}]
+        if test.op == "in":
+            parts = [e for v in test.value for e in self.tests(Test(name, "eq", v, test.path), types)]
+            return parts if len(parts) == 1 else [{"$or": parts}]
+        if test.op == "not_in":
+            return [e for v in test.value for e in self.tests(Test(name, "ne", v, test.path), types)]
         if test.op == "between":
             low, high = test.value
-            return {"$and": [self.test(Test(name, "ge", low, test.path), types),
-                             self.test(Test(name, "le", high, test.path), types)]}
-        value = self.value(test.value, seconds_unit=seconds)
+            return self.tests(Test(name, "ge", low, test.path), types) + self.tests(Test(name, "le", high, test.path), types)
+        value = self.value(test.value, seconds_unit=types.get(name) == "datetime")
         op = OPS[test.op]
-        return {name: value} if op is None else {op: {name: value}}
+        return [{name: value} if op is None else {op: {name: value}}]
 
     def pattern(self, pattern: Pattern, declarations: dict) -> dict:
         field_types = {k: v["type"] for k, v in declarations[pattern.type]["fields"].items()}
-        return {"$and": [{"type": pattern.type}] + [self.test(t, field_types) for t in pattern.tests]}
+        expressions = [{"type": pattern.type}] + [e for t in pattern.tests for e in self.tests(t, field_types)]
+        return {"$and": expressions + _guard(pattern.tests)}
 
     def aggregate(self, rule: Rule, count: Pattern) -> dict:
-        tests: list[dict] = [{"type": AGG}, {"rule": rule.id}, {"ci": count.index}]
-        tests += [{f"a{i}": {p.alias: FID}} for i, p in enumerate(rule.facts)]
-        tests += [self.test(t, {"n": "integer"}) for t in count.compare]
-        return {"$and": tests}
+        expressions: list[dict] = [{"type": AGG}, {"rule": rule.id}, {"ci": count.index}]
+        expressions += [{f"a{i}": {p.alias: FID}} for i, p in enumerate(rule.facts)]
+        expressions += [e for t in count.compare for e in self.tests(t, {"n": "integer"})]
+        return {"$and": expressions + [{"$neq": {FID: {rule.facts[0].alias: "type"}}}]}
 
     def compile(self, declarations: dict) -> CompiledPack:
         rules, problems = parsed_rules(self.pack)
@@ -143,6 +147,19 @@ class Compiler:
             raise PackInvalid([rule.loc.problem(
                 f"rule compiles to {expressions} tests; durable_rules takes at most {MAX_EXPRESSIONS} per rule",
                 "when")])
+
+
+def _guard(tests: list[Test]) -> list[dict]:
+    """An always-true join test to end a pattern that joins other facts.
+
+    durable_rules 2.0.28 reads past the end of a join's expression list when the LAST join test
+    fails (events.c, reduceExpressionSequence): memory errors under valgrind, and a segfault or a
+    wrong match depending on what lies there. Ending the list with a test that can never fail
+    keeps every failing test off the end. `fid` starts with '#', a type name never does.
+    """
+    refs = [t.value.alias for t in tests if isinstance(t.value, Ref)]
+    refs += [v.alias for t in tests if isinstance(t.value, list) for v in t.value if isinstance(v, Ref)]
+    return [{"$neq": {FID: {refs[0]: "type"}}}] if refs else []
 
 
 def agg_alias(alias: str) -> str:

@@ -142,7 +142,7 @@ class FactTypes:
 def encode(fact: dict) -> dict:
     """The engine's view of a fact: times as epoch seconds, dates as epoch days, and `fid`, the
     id again, for joins (see compiler.FID)."""
-    out = {"fid": fact["id"]} if "id" in fact else {}
+    out = {"fid": "#" + fact["id"]} if "id" in fact else {}
     for name, value in fact.items():
         if name == "source":
             continue

@@ -190,8 +190,11 @@ class RuleChecker:
         if test.op == "any":
             for alternative in test.value:
                 for inner in alternative:
+                    self._no_join(inner, "any")
                     self._test(pattern, decl, inner)
             return
+        if test.op == "in":
+            self._no_join(test, "in")
         field = decl["fields"].get(test.field)
         if field is None:
             self.problem(f"{pattern.type!r} has no field {test.field!r}; its fields: {', '.join(sorted(decl['fields']))}",
@@ -206,6 +209,14 @@ class RuleChecker:
             self.problem(f"rule can never fire: {test.op} an empty list", *test.path)
         for value in values:
             self._value(pattern, field, test, value)
+
+    def _no_join(self, test: Test, where: str) -> None:
+        # durable_rules evaluates a join nested in an "or" wrongly (events.c skips the tests
+        # after the group), so alternatives compare with values and parameters only.
+        values = test.value if isinstance(test.value, list) else [test.value]
+        if any(isinstance(v, Ref) for v in values):
+            self.problem(f"'{where}' compares with values or $parameters only, not with another fact's field; "
+                         "write the join as its own condition", *test.path)
 
     def _value(self, pattern: Pattern, field: dict, test: Test, value: Any) -> None:
         if isinstance(value, Param):

@@ -38,8 +38,8 @@ class Groups:
                 for count in rule.counts:
                     members = sorted(self.members.get((rule.id, count.index, anchor), ()))
                     agg_id = f"{AGG}:{rule.id}:{count.index}:{'|'.join(anchor)}"
-                    fact = {"type": AGG, "id": agg_id, "fid": agg_id,
+                    fact = {"type": AGG, "id": agg_id, "fid": "#" + agg_id,
                             "rule": rule.id, "ci": count.index, "n": len(members), "members": members}
-                    fact.update({f"a{i}": fact_id for i, fact_id in enumerate(anchor)})
+                    fact.update({f"a{i}": "#" + fact_id for i, fact_id in enumerate(anchor)})
                     out.append(fact)
         return out
