@@ -13,7 +13,8 @@ $(STAMP): pyproject.toml examples/acme-fatigue/pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/patuh eval --facts examples/site/roster.csv.jsonl examples/site/readiness_forms.jsonl --pack fatigue --format table
+	$(BIN)/patuh eval --facts examples/site/roster.jsonl examples/site/readiness_forms.jsonl --pack fatigue \
+		--config examples/site/config.yaml --format table
 
 test: $(STAMP)
 	$(BIN)/patuh lint rulesets/*

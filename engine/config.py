@@ -21,6 +21,7 @@ from .pack import Pack
 from .yamlsource import Document, SourceError, Where, load
 
 KEYS = ("timezone", "parameters")
+IN_CODE = "<config given in code>"
 
 
 class ConfigError(SourceError):
@@ -35,13 +36,13 @@ class Config:
 
     @property
     def label(self) -> str:
-        return f"config {self.doc.file}" if self.doc else "config"
+        return f"config {self.doc.file}" if self.doc and self.doc.file != IN_CODE else "config"
 
 
 def load_config(source: Path | str | dict | None) -> Config:
     if source is None:
         return Config()
-    doc = Document("<config>", source, {}) if isinstance(source, dict) else load(source)
+    doc = Document(IN_CODE, source, {}) if isinstance(source, dict) else load(source)
     data = doc.data or {}
     if not isinstance(data, dict):
         raise ConfigError(doc.where(()), "expected a mapping with timezone and/or parameters")

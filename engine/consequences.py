@@ -201,6 +201,8 @@ class Consequences:
 
 
 def _text(value: Any, zone=None) -> str:
+    if value is None:
+        return "-"  # a field the fact does not have
     if isinstance(value, dt.datetime):
         return (value.astimezone(zone) if zone else value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):

@@ -1,0 +1,227 @@
+"""The engine's promises: windows on event time, counts, absence, chaining, history, revisions
+in force by date, isolation, determinism. Facts follow CK-PR-SHE-25's roster and forms."""
+from __future__ import annotations
+
+import datetime
+import json
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+import patuh
+from patuh.api import UnknownPack
+from patuh.explain import explain
+
+ROOT = Path(__file__).resolve().parent.parent
+CAMERA = ROOT / "tests" / "packs" / "camera-demo"
+FATIGUE = ROOT / "rulesets" / "fatigue"
+
+
+def roster(emp, date, shift="I", **extra):
+    start, end = ("06:00", "18:00") if shift == "I" else ("18:00", "06:00")
+    end_date = date if shift == "I" else _next(date)
+    return {"type": "roster", "employee": emp, "date": date, "shift": shift, "mobile_equipment": True,
+            "start": f"{date}T{start}:00+08:00", "end": f"{end_date}T{end}:00+08:00", **extra}
+
+
+def form(emp, date, sleep, shift="I", **extra):
+    return {"type": "readiness_form", "employee": emp, "date": date, "shift": shift, "sleep_hours": sleep,
+            "fit": True, **extra}
+
+
+def alert(emp, time, kind="warning_level_1"):
+    return {"type": "cam_alert", "employee": emp, "alert": kind, "time": time}
+
+
+def _next(date: str) -> str:
+    return (datetime.date.fromisoformat(date) + datetime.timedelta(days=1)).isoformat()
+
+
+def rules_of(result):
+    return sorted((f.rule, f.subject.id) for f in result.findings)
+
+
+@pytest.fixture(scope="module")
+def fatigue():
+    return patuh.Engine(["fatigue"])
+
+
+@pytest.fixture(scope="module")
+def camera():
+    return patuh.Engine([CAMERA], config={"timezone": "Asia/Makassar"})
+
+
+# -- windows on event time ---------------------------------------------------------------------
+@pytest.mark.parametrize("gap, fires", [("01:59", True), ("02:00", True), ("02:01", False)])
+def test_again_within_two_hours_on_event_time(camera, gap, fires):
+    h, m = map(int, gap.split(":"))
+    second = f"2026-03-02T{8 + h:02d}:{m:02d}:00+08:00"
+    result = camera.evaluate([alert("E1", "2026-03-02T08:00:00+08:00"), alert("E1", second)])
+    assert (("demo.wl1-again-within-2h", "E1") in rules_of(result)) is fires
+
+
+def test_a_repeat_of_another_alert_type_or_employee_is_not_again(camera):
+    result = camera.evaluate([alert("E1", "2026-03-02T08:00:00+08:00"),
+                              alert("E1", "2026-03-02T08:30:00+08:00", "yawn"),
+                              alert("E2", "2026-03-02T08:45:00+08:00")])
+    assert rules_of(result) == []
+
+
+def test_once_per_repeat_even_when_it_repeats_several_earlier_alerts(camera):
+    times = ["08:00", "08:30", "09:00"]
+    result = camera.evaluate([alert("E1", f"2026-03-02T{t}:00+08:00") for t in times])
+    again = [f for f in result.findings if f.rule == "demo.wl1-again-within-2h"]
+    # 08:30 repeats 08:00; 09:00 repeats both but is one finding, tied to the earliest first.
+    assert len(again) == 2
+    last = next(f for f in again if "09:00" in f.message)
+    assert "first 2026-03-02 08:00" in last.message
+
+
+def test_count_per_night_shift_crossing_midnight_and_alerts_outside_it(camera):
+    shift = {"type": "shift_roster", "employee": "E1", "date": "2026-03-02", "shift": "II",
+             "start": "2026-03-02T18:00:00+08:00", "end": "2026-03-03T06:00:00+08:00"}
+    inside = [alert("E1", t) for t in ("2026-03-02T19:00:00+08:00", "2026-03-02T23:10:00+08:00",
+                                        "2026-03-03T03:20:00+08:00")]
+    outside = alert("E1", "2026-03-03T06:00:00+08:00")  # the end is exclusive
+    assert ("demo.wl1-over-limit", "E1") in rules_of(camera.evaluate([shift] + inside))
+    result = camera.evaluate([shift] + inside[:2] + [outside])
+    assert ("demo.wl1-over-limit", "E1") not in rules_of(result)
+
+
+def test_forward_chaining_three_steps_with_an_auditable_chain(camera):
+    shift = {"type": "shift_roster", "employee": "E7", "date": "2026-03-02", "shift": "I",
+             "start": "2026-03-02T06:00:00+08:00", "end": "2026-03-02T18:00:00+08:00"}
+    alerts = [alert("E7", f"2026-03-02T{h}:00:00+08:00") for h in ("07", "10", "14")]
+    result = camera.evaluate([shift] + alerts)
+    coaching = next(f for f in result.findings if f.rule == "demo.coaching-finding")
+    assert sorted(d.type for d in result.derived) == ["coaching_due", "stop_unit"]
+    text = explain(result, coaching)
+    # coaching_due <- stop_unit <- the shift and its three alerts
+    assert "derived by rule demo.stop-then-coaching" in text
+    assert "derived by rule demo.wl1-over-limit" in text
+    for fact in alerts:
+        assert fact["time"][11:16] in text.replace("T", " ")
+    assert "1. Terdapat alert warning Level 1: > 2x/shift." in text
+
+
+# -- absence, history, revisions ----------------------------------------------------------------
+def test_absence_sees_forms_asserted_in_any_order(fatigue):
+    facts = [form("E1", "2026-03-02", 8), roster("E1", "2026-03-02"), roster("E2", "2026-03-02")]
+    for order in (facts, facts[::-1]):
+        assert rules_of(fatigue.evaluate(order)) == [("fatigue.readiness-form-missing", "E2")]
+
+
+def test_history_makes_next_day_repeat_and_is_not_reported_again(fatigue):
+    day1 = form("E1", "2026-03-02", 3)
+    first = fatigue.evaluate([day1])
+    assert rules_of(first) == [("fatigue.sleep-under-4h", "E1")]
+    second = fatigue.evaluate([form("E1", "2026-03-03", 2.5)], history=[day1])
+    assert rules_of(second) == [("fatigue.sleep-under-4h", "E1"), ("fatigue.sleep-under-4h-repeated", "E1")]
+    assert all("2026-03-03" in f.message for f in second.findings if f.rule == "fatigue.sleep-under-4h")
+    # An earlier result's derived facts are history too (what `eval --history result.json` feeds).
+    derived = [d.model_dump(exclude={"derived_from"}) for d in first.derived]
+    third = fatigue.evaluate([form("E1", "2026-03-03", 2.5)], history=derived)
+    assert ("fatigue.sleep-under-4h-repeated", "E1") in rules_of(third)
+
+
+def test_calls_do_not_leak_facts_into_each_other(fatigue):
+    fatigue.evaluate([form("E1", "2026-03-02", 3)])
+    result = fatigue.evaluate([form("E1", "2026-03-03", 3)])
+    assert rules_of(result) == [("fatigue.sleep-under-4h", "E1")]
+
+
+def test_two_engines_with_different_parameters_stay_apart():
+    strict = patuh.Engine(["fatigue"], config={"parameters": {"fatigue": {"sleep_no_work_below_h": 5}}})
+    plain = patuh.Engine(["fatigue"])
+    facts = [form("E1", "2026-03-02", 4.5)]
+    for _ in range(2):  # interleaved
+        assert rules_of(strict.evaluate(facts)) == [("fatigue.sleep-under-4h", "E1")]
+        assert rules_of(plain.evaluate(facts)) == [("fatigue.sleep-shortfall-survey", "E1")]
+    finding = strict.evaluate(facts).findings[0]
+    assert finding.parameters["sleep_no_work_below_h"].value == 5
+    assert finding.parameters["sleep_no_work_below_h"].source == "config"
+    assert strict.evaluate(facts).trace.overrides["fatigue 0.1.0"]["sleep_no_work_below_h"].value == 5
+
+
+def test_revision_in_force_on_the_facts_date(tmp_path):
+    newer = tmp_path / "fatigue-rev03"
+    shutil.copytree(FATIGUE, newer)
+    meta = yaml.safe_load((newer / "pack.yaml").read_text())
+    meta["version"] = "0.2.0"
+    meta["document"].update(revision="03", effective=datetime.date(2026, 3, 3))
+    (newer / "pack.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True))
+    params = (newer / "parameters.yaml").read_text().replace("value: 4\n", "value: 5\n")
+    (newer / "parameters.yaml").write_text(params)
+    engine = patuh.Engine([FATIGUE, newer])
+    result = engine.evaluate([form("E1", "2026-03-02", 4.5), form("E2", "2026-03-03", 4.5),
+                              form("E3", "2022-07-16", 3)])
+    by = {f.subject.id: f for f in result.findings}
+    assert by["E1"].rule == "fatigue.sleep-shortfall-survey" and by["E1"].pack.version == "0.1.0"
+    assert by["E2"].rule == "fatigue.sleep-under-4h" and by["E2"].pack.version == "0.2.0"
+    assert by["E2"].clauses[0].revision == "03"
+    assert "E3" not in by  # before Revisi 02 took effect, and no older revision is installed
+    assert result.trace.facts_not_in_force == 1
+    assert {(p.revision, p.facts) for p in result.trace.packs} == {("02", 1), ("03", 1)}
+
+
+# -- determinism, partitioning, models ------------------------------------------------------------
+def test_same_input_same_bytes_whatever_the_order(fatigue):
+    facts = [roster(f"E{i}", "2026-03-02") for i in range(12)] + \
+            [form(f"E{i}", "2026-03-02", s) for i, s in enumerate([3, 4, 5, 6.5, 7, 8, 2, 3.9])]
+    first = fatigue.evaluate(facts).to_json()
+    shuffled = facts[:]
+    random.Random(7).shuffle(shuffled)
+    assert fatigue.evaluate(shuffled).to_json() == first
+    assert json.loads(first)["findings"]
+
+
+def test_small_sessions_give_the_same_findings():
+    facts = [roster(f"E{i}", f"2026-03-0{d}") for i in range(30) for d in (2, 3)] + \
+            [form(f"E{i}", f"2026-03-0{d}", 3 if i % 3 == 0 else 8) for i in range(30) for d in (2, 3) if i % 5]
+    one = patuh.Engine(["fatigue"], max_session_facts=100_000).evaluate(facts)
+    many = patuh.Engine(["fatigue"], max_session_facts=7).evaluate(facts)
+    assert many.trace.sessions > one.trace.sessions == 1
+    assert many.to_json().replace(f'"sessions": {many.trace.sessions}', "") == \
+        one.to_json().replace(f'"sessions": {one.trace.sessions}', "")
+    assert any(f.rule == "fatigue.sleep-under-4h-repeated" for f in many.findings)
+
+
+def test_fact_models_are_accepted(fatigue):
+    fact = patuh.Fact(type="readiness_form", employee="E1", date="2026-03-02", shift="I", sleep_hours=3,
+                      source=patuh.Source(detector="forms", file="forms.csv", row=4))
+    result = fatigue.evaluate([fact])
+    evidence = result.facts[result.findings[0].facts[0]]
+    assert evidence["source"] == {"detector": "forms", "file": "forms.csv", "row": 4}
+
+
+def test_unknown_pack_is_named():
+    with pytest.raises(UnknownPack, match="unknown pack 'fatique'.*fatigue"):
+        patuh.Engine(["fatique"])
+
+
+def test_every_join_ends_with_a_test_that_cannot_fail(camera, fatigue):
+    checked = 0
+    for engine in (camera, fatigue):
+        for name, rule in engine.compiled[0].definition.items():
+            for i, pattern in enumerate(rule["all"]):
+                expressions = next(iter(pattern.values())).get("$and", [])
+                earlier = {next(iter(p)) for p in rule["all"][:i]}
+                joins = [e for e in expressions if any(alias in json.dumps(e) for alias in earlier)]
+                if joins:
+                    guard = expressions[-1]["$neq"]["fid"]
+                    assert list(guard.values()) == ["type"] and set(guard) <= earlier, name
+                    checked += 1
+    assert checked >= 7
+
+
+def test_console_script_runs_the_join_heavy_pack():
+    # This pack crashed the process (durable_rules read past a join's expressions) before the guard.
+    patuh_bin = Path(sys.executable).parent / "patuh"
+    done = subprocess.run([str(patuh_bin), "test", str(CAMERA)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("2 passed, 0 failed")
