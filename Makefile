@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench bench-1m lint clean
+.PHONY: demo test bench bench-1m schemas clean
 
 $(STAMP): pyproject.toml examples/acme-fatigue/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,6 @@ bench-1m: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .benchmarks
+
+schemas: $(STAMP)
+	$(BIN)/python -m patuh.models schemas

@@ -176,3 +176,16 @@ class Result(BaseModel):
     def to_json(self) -> str:
         """Sorted, stable JSON: the same input gives the same bytes."""
         return json.dumps(self.model_dump(mode="json"), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def json_schemas() -> dict[str, dict]:
+    """JSON Schema of the fact and result models, as exported to schemas/ for other tools."""
+    return {"fact.schema.json": Fact.model_json_schema(), "result.schema.json": Result.model_json_schema()}
+
+
+if __name__ == "__main__":  # python -m patuh.models DIR: write the exports
+    import sys
+    from pathlib import Path
+
+    for name, schema in json_schemas().items():
+        Path(sys.argv[1], name).write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n", encoding="utf-8")
