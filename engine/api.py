@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from . import plugins as plugin_hooks
 from .compiler import CompiledPack, compile_pack
@@ -111,7 +111,10 @@ class Engine:
             out.append(self.types.check(record[1] if isinstance(record, tuple) else record, location))
         return out
 
-    def evaluate(self, facts: Iterable[Fact | dict | tuple], history: Iterable[Fact | dict | tuple] = ()) -> Result:
+    def evaluate(self, facts: Iterable[Fact | dict | tuple], history: Iterable[Fact | dict | tuple] = (),
+                 progress: Callable[[int, int], None] | None = None) -> Result:
+        """Judge `facts` (dicts, Fact models, or (where, record) pairs for error messages), with
+        `history` from earlier runs. `progress(done, total)` is called as sessions finish."""
         current = self.check_facts(facts, "fact")
         past = self.check_facts(history, "history fact")
         known: dict[str, dict] = {f["id"]: f for f in past}
@@ -122,14 +125,21 @@ class Engine:
         findings: dict[str, Finding] = {}
 
         routed, trace.facts_not_in_force = self._route(list(known.values()))
+        plan = []
         for compiled in self.compiled:
             judged = routed.get(id(compiled), [])
-            consequences = Consequences(compiled, self.types, known, historical, derivations)
             relevant = [f for f in judged if f["type"] in compiled.types]
-            for chunk in partition(relevant, compiled.pack.meta.get("partition_by"), self.max_session_facts):
-                session = Session(compiled, consequences.on_match)
-                session.run([encode(f) for f in chunk])
+            chunks = partition(relevant, compiled.pack.meta.get("partition_by"), self.max_session_facts)
+            plan.append((compiled, judged, chunks))
+        total, done = sum(len(c) for _, _, chunks in plan for c in chunks), 0
+        for compiled, judged, chunks in plan:
+            consequences = Consequences(compiled, self.types, known, historical, derivations)
+            for chunk in chunks:
+                Session(compiled, consequences.on_match).run([encode(f) for f in chunk])
                 trace.sessions += 1
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
             for match in consequences.matches:
                 trace.matches[match.rule.id] = trace.matches.get(match.rule.id, 0) + 1
             findings.update({f.id: f for f in consequences.findings()})

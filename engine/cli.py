@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "eval":
             sub.add_argument("--format", choices=("table", "json", "jsonl"), default="table")
             sub.add_argument("--out", metavar="FILE", help="write here (atomically) instead of standard output")
+            sub.add_argument("--sink", action="append", default=[], metavar="NAME:TARGET",
+                             help="also send the result to a sink, e.g. jsonl:findings.jsonl (repeatable)")
             sub.set_defaults(run=cmd_eval)
         else:
             sub.add_argument("finding", metavar="FINDING_OR_RULE", help="a finding id (or its start) or a rule id")
@@ -130,11 +132,16 @@ def cmd_test(args) -> int:
     return 1 if failed else 0
 
 
-def _evaluate(args) -> Result:
-    engine = Engine(args.pack, config=args.config)
+def _evaluate(args, engine: Engine | None = None) -> Result:
+    engine = engine or Engine(args.pack, config=args.config)
     facts = [item for path in args.facts for item in read_records(path)]
     history = [item for path in args.history for item in _history_records(path)]
-    return engine.evaluate(facts, history=history)
+    return engine.evaluate(facts, history=history, progress=_progress if sys.stderr.isatty() else None)
+
+
+def _progress(done: int, total: int) -> None:
+    sys.stderr.write(f"\revaluated {done:,} of {total:,} facts" + ("\n" if done == total else ""))
+    sys.stderr.flush()
 
 
 def _history_records(path: str) -> list[tuple[Where, dict]]:
@@ -152,7 +159,16 @@ def _history_records(path: str) -> list[tuple[Where, dict]]:
 
 
 def cmd_eval(args) -> int:
-    result = _evaluate(args)
+    engine = Engine(args.pack, config=args.config)
+    sinks = plugin_hooks.named(engine.plugins, "patuh_sinks")
+    chosen = []
+    for spec in args.sink:
+        name, _, target = spec.partition(":")
+        if name not in sinks or not target:
+            raise SourceError(Where(f"--sink {spec}"), f"expected NAME:TARGET with NAME one of "
+                                                       f"{', '.join(sorted(sinks)) or 'none'}")
+        chosen.append((sinks[name], target))
+    result = _evaluate(args, engine)
     if args.format == "json":
         text = result.to_json()
     elif args.format == "jsonl":
@@ -161,6 +177,8 @@ def cmd_eval(args) -> int:
     else:
         text = findings_table(result)
     _write(text, args.out)
+    for sink, target in chosen:
+        sink.write(result, target)
     return 0
 
 
