@@ -57,6 +57,22 @@ def known_fact_types(pm, folders: Iterable[Path]) -> dict[str, dict]:
     return out
 
 
+def known_parameters(folders: Iterable[Path]) -> dict[str, set[str]]:
+    """Parameter names of installed packs, by pack name, for checking overrides."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for folder in folders:
+        try:
+            name = load(folder / "pack.yaml").data["name"]
+            data = load(folder / "parameters.yaml").data if (folder / "parameters.yaml").is_file() else {}
+        except (SourceError, TypeError, KeyError):
+            continue  # reported when that pack itself is linted
+        if isinstance(data, dict) and isinstance(data.get("parameters"), dict):
+            out[name].update(data["parameters"])
+        else:
+            out[name]
+    return dict(out)
+
+
 class Engine:
     def __init__(self, packs: Sequence[str | Path] | None = None, config: str | Path | dict | None = None, *,
                  plugins: Sequence[object] = (), entry_points: bool = True,
@@ -68,13 +84,14 @@ class Engine:
         self.max_session_facts = max_session_facts
         paths = self._resolve(packs)
         known = known_fact_types(self.plugins, folders + paths)
-        self.packs: list[Pack] = [load_pack(p, known) for p in paths]
+        parameters = known_parameters(folders + paths)
+        self.packs: list[Pack] = [load_pack(p, known, parameters) for p in paths]
         self._check_unique()
         declarations = dict(known)
         for pack in self.packs:
             declarations.update({k: loc.data for k, loc in pack.facts.items()})
         self.types = FactTypes(declarations, self.config.timezone)
-        params = settle_parameters(self.packs, self.config)
+        params = settle_parameters(self.packs, self.config, installed=self.installed)
         self.compiled: list[CompiledPack] = [compile_pack(p, params[p.label], declarations) for p in self.packs]
 
     def _resolve(self, packs: Sequence[str | Path] | None) -> list[Path]:
@@ -155,7 +172,7 @@ class Engine:
         for compiled in self.compiled:
             by_document[compiled.pack.document["number"]].append(compiled)
         routed: dict[int, list[dict]] = defaultdict(list)
-        not_in_force = set()
+        judged, missed = set(), set()  # facts some revision read; facts a document had none for
         for revisions in by_document.values():
             revisions.sort(key=lambda c: c.pack.effective)
             for fact in facts:
@@ -163,9 +180,11 @@ class Engine:
                 in_force = [c for c in revisions if date is None or c.pack.effective <= date]
                 if in_force:
                     routed[id(in_force[-1])].append(fact)
-                else:
-                    not_in_force.add(fact["id"])
-        return routed, len(not_in_force)
+                    if fact["type"] in in_force[-1].types:
+                        judged.add(fact["id"])
+                elif any(fact["type"] in c.types for c in revisions):
+                    missed.add(fact["id"])
+        return routed, len(missed - judged)
 
     def _result(self, findings: dict[str, Finding], derivations: dict[str, Derivation], known: dict[str, dict],
                 historical: set[str], trace: Trace) -> Result:

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from . import plugins as plugin_hooks
-from .api import Engine, installed_packs, known_fact_types
+from .api import Engine, installed_packs, known_fact_types, known_parameters
 from .explain import explain, select
 from .facts import read_records
 from .models import Result
@@ -99,11 +99,12 @@ def cmd_packs(args) -> int:
 def cmd_lint(args) -> int:
     pm = plugin_hooks.manager()
     installed = installed_packs(pm)
-    known = known_fact_types(pm, [f for fs in installed.values() for f in fs] + [Path(p) for p in args.paths])
+    folders = [f for fs in installed.values() for f in fs] + [Path(p) for p in args.paths]
+    known, parameters = known_fact_types(pm, folders), known_parameters(folders)
     failed = 0
     for path in args.paths:
         try:
-            pack = load_pack(path, known)
+            pack = load_pack(path, known, parameters)
         except PackInvalid as exc:
             failed += 1
             for problem in exc.problems:

@@ -33,6 +33,12 @@ OPS = {"eq": None, "ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "
 # means a real rejection, which the runtime refuses to lose.
 KEEP_ALL = {"all": [{"kept": {"$ex": {"id": 1}}}, {"never": {"type": "~never"}}]}
 MAX_EXPRESSIONS = 32  # durable_rules' limit on tests per rule (DESIGN.md)
+# Every session starts by running one action: durable_rules 2.0.28 leaves a new state's action
+# context uninitialised (state.c, createStateNode) and frees it on delete_state, which aborts the
+# process ("free(): invalid pointer") for a state in which no action ever ran. A completed
+# action resets the context, so the runtime asserts SESSION first in every session.
+START = "~start"
+SESSION = {"type": "~session", "id": "~session", "fid": "#~session"}
 
 
 @dataclass
@@ -116,7 +122,7 @@ class Compiler:
             raise PackInvalid(problems)
         out = CompiledPack(self.pack, self.params)
         out.levels, _ = levels(rules)
-        definition: dict[str, Any] = {"~keep": KEEP_ALL}
+        definition: dict[str, Any] = {"~keep": KEEP_ALL, START: {"all": [{"start": {"type": SESSION["type"]}}]}}
         for rule in rules:
             out.rules[rule.id] = rule
             facts = [{p.alias: self.pattern(p, declarations)} for p in rule.facts]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .facts import DEFAULT_TIMEZONE
@@ -60,31 +60,37 @@ def load_config(source: Path | str | dict | None) -> Config:
     return Config(str(zone), params, doc)
 
 
-def settle_parameters(packs: list[Pack], config: Config) -> dict[str, dict[str, ParameterUse]]:
+def settle_parameters(packs: list[Pack], config: Config, installed: Iterable[str] = ()) -> dict[str, dict[str, ParameterUse]]:
     """Each pack's parameter values after overrides, by pack label ("fatigue 0.1.0"):
     its defaults < other packs' overrides < the config. An override names a pack by name, so it
     applies to every installed revision of that pack that has the parameter."""
     settled = {
         p.label: {n: ParameterUse(value=loc.data["value"], unit=loc.data.get("unit"), clause=loc.data.get("clause"),
+                                  document=p.document["number"] if loc.data.get("clause") else None,
                                   source=f"pack {p.label}") for n, loc in p.parameters.items()}
         for p in packs
     }
+    installed = set(installed)
     names = sorted({p.name for p in packs})
-    # A pack may override a pack that this engine has not loaded (skipped); the config may not.
-    layers: list[tuple[str, dict, Document | None, tuple, bool]] = [
-        (f"pack {p.label}", p.meta.get("overrides") or {}, p.meta_doc, ("overrides",), False) for p in packs
-    ] + [(config.label, config.parameters, config.doc, ("parameters",), True)]
-    for source, overrides, doc, root, strict in layers:
+    # A pack's override of an installed pack this engine has not loaded is skipped; an override
+    # of a pack that is not installed at all is an error (a misspelt name), as in the config.
+    layers: list[tuple[str, dict, Document | None, tuple, Pack | None]] = [
+        (f"pack {p.label}", p.meta.get("overrides") or {}, p.meta_doc, ("overrides",), p) for p in packs
+    ] + [(config.label, config.parameters, config.doc, ("parameters",), None)]
+    for source, overrides, doc, root, by_pack in layers:
         for pack_name, values in overrides.items():
             where = doc.where(root + (pack_name,)) if doc else Where(source)
             targets = [p for p in packs if p.name == pack_name]
-            if not targets and not strict:
+            if not targets and by_pack and pack_name in installed:
                 continue
             if not targets:
                 raise ConfigError(where, f"{source} overrides pack {pack_name!r}, which is not loaded; loaded: "
                                          f"{', '.join(names)}")
             for name, value in values.items():
                 where = doc.where(root + (pack_name, name)) if doc else Where(source)
+                clause = None
+                if isinstance(value, dict) and by_pack:  # {value, clause}: the overriding pack's clause
+                    value, clause = value["value"], value["clause"]
                 current = [settled[p.label][name] for p in targets if name in settled[p.label]]
                 if not current:
                     known = sorted({n for p in targets for n in settled[p.label]})
@@ -95,8 +101,9 @@ def settle_parameters(packs: list[Pack], config: Config) -> dict[str, dict[str, 
                                              f"{current[0].value!r}, found {value!r}")
                 for p in targets:
                     if name in settled[p.label]:
-                        settled[p.label][name] = settled[p.label][name].model_copy(
-                            update={"value": value, "source": source})
+                        settled[p.label][name] = settled[p.label][name].model_copy(update={
+                            "value": value, "source": source, "clause": clause,
+                            "document": by_pack.document["number"] if clause and by_pack else None})
     return settled
 
 

@@ -61,9 +61,11 @@ def levels(rules: list[Rule]) -> tuple[dict[str, int], list[str]]:
     return level, sorted(r.id for r in rules if level[r.id] > len(rules))
 
 
-def check_pack(pack: Pack, known_fact_types: dict) -> list[Problem]:
+def check_pack(pack: Pack, known_fact_types: dict, known_parameters: dict[str, set[str]] | None = None) -> list[Problem]:
     types = fact_types(pack, known_fact_types)
     problems = _check_parameters(pack) + _check_facts(pack) + _check_raci(pack) + _check_sanctions(pack)
+    if known_parameters is not None:
+        problems += _check_overrides(pack, known_parameters)
     rules, found = parsed_rules(pack)
     problems += found
     seen: dict[str, Located] = {}
@@ -83,7 +85,7 @@ def check_pack(pack: Pack, known_fact_types: dict) -> list[Problem]:
     ids = {r.id for r in rules}
     for test in pack.tests:
         for i, expect in enumerate(test.data["expect"]):
-            if expect["rule"] not in ids:
+            if expect.get("pack", pack.name) == pack.name and expect["rule"] not in ids:
                 problems.append(test.problem(f"test expects rule {expect['rule']!r}, which this pack does not have",
                                              "expect", i, "rule"))
     return problems
@@ -98,6 +100,26 @@ def _check_parameters(pack: Pack) -> list[Problem]:
                 f"parameter {name!r} needs the clause it comes from, or 'company_choice: true'"))
         elif clause is not None and clause not in pack.clauses:
             problems.append(loc.problem(f"parameter {name!r} cites clause {clause!r}, which clauses.yaml lacks", "clause"))
+    return problems
+
+
+def _check_overrides(pack: Pack, known: dict[str, set[str]]) -> list[Problem]:
+    problems = []
+    doc = pack.meta_doc
+    for target, values in (pack.meta.get("overrides") or {}).items():
+        if target not in known:
+            problems.append(Problem(doc.where(("overrides", target, "__key__")),
+                                    f"overrides pack {target!r}, which is not installed; installed: "
+                                    f"{', '.join(sorted(known)) or 'none'}"))
+            continue
+        for name, value in values.items():
+            if name not in known[target]:
+                problems.append(Problem(doc.where(("overrides", target, name, "__key__")),
+                                        f"pack {target} has no parameter {name!r}; its parameters: "
+                                        f"{', '.join(sorted(known[target]))}"))
+            if isinstance(value, dict) and value["clause"] not in pack.clauses:
+                problems.append(Problem(doc.where(("overrides", target, name, "clause")),
+                                        f"the override cites clause {value['clause']!r}, which clauses.yaml lacks"))
     return problems
 
 

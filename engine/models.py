@@ -97,10 +97,13 @@ class Sanction(BaseModel):
 
 
 class ParameterUse(BaseModel):
+    """A parameter's value as evaluated, and what stands behind it."""
+
     value: Any
     unit: str | None = None
-    clause: str | None = None
-    source: str  # "pack fatigue 0.1.0" or "config site.yaml" or "pack acme-fatigue 1.0.0"
+    document: str | None = None  # the document of the clause: the pack's own, or an overriding pack's
+    clause: str | None = None  # None: a company choice, or a site config's override
+    source: str  # "pack fatigue 0.1.0", "pack acme-fatigue 1.0.0" or "config site.yaml"
 
 
 class Finding(BaseModel):
@@ -152,7 +155,7 @@ class Trace(BaseModel):
     overrides: dict[str, dict[str, ParameterUse]] = Field(default_factory=dict)
     facts_in: int = 0
     facts_history: int = 0
-    facts_not_in_force: int = 0  # dated before every installed revision of their document
+    facts_not_in_force: int = 0  # judged by no pack: dated before every revision that reads them
     sessions: int = 0
     matches: dict[str, int] = Field(default_factory=dict)  # rule id -> times it matched
 

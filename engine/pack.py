@@ -167,7 +167,8 @@ def _content_hash(files: list[Path], root: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def load_pack(path: Path | str, known_fact_types: dict | None = None) -> Pack:
+def load_pack(path: Path | str, known_fact_types: dict | None = None,
+              known_parameters: dict[str, set[str]] | None = None) -> Pack:
     """Load and check one pack folder. Raises PackInvalid with every problem found."""
     from .lint import check_pack  # lint needs Pack; import here keeps the module order one-way
 
@@ -217,7 +218,7 @@ def load_pack(path: Path | str, known_fact_types: dict | None = None) -> Pack:
             pack.rules += [Located(r, doc, ("rules", i)) for i, r in enumerate(doc.data["rules"])]
         elif name == "tests":
             pack.tests += [Located(t, doc, ("tests", i)) for i, t in enumerate(doc.data["tests"])]
-    problems += check_pack(pack, known_fact_types or {})
+    problems += check_pack(pack, known_fact_types or {}, known_parameters)
     if problems:
         raise PackInvalid(problems)
     return pack

@@ -26,8 +26,8 @@ class CaseResult:
         return f"{self.pack.name}: {self.case.data['name']}"
 
 
-def _key(rule: str, subject: str | None, sanctions) -> tuple:
-    return (rule, subject, tuple(sorted(sanctions)) if sanctions is not None else None)
+def _key(pack: str, rule: str, subject: str | None, sanctions) -> tuple:
+    return (pack, rule, subject, tuple(sorted(sanctions)) if sanctions is not None else None)
 
 
 def run_case(engine: Engine, pack: Pack, case: Located) -> CaseResult:
@@ -43,17 +43,18 @@ def run_case(engine: Engine, pack: Pack, case: Located) -> CaseResult:
         return CaseResult(pack, case, False, str(exc))
     expected: Counter = Counter()
     for item in data["expect"]:
-        expected[_key(item["rule"], item.get("subject"), item.get("sanctions"))] += item.get("count", 1)
+        expected[_key(item.get("pack", pack.name), item["rule"], item.get("subject"),
+                      item.get("sanctions"))] += item.get("count", 1)
+    checked = {pack.name} | {k[0] for k in expected}  # a case answers for the packs it names
     got: Counter = Counter()
     for finding in result.findings:
-        if finding.pack.name != pack.name:
+        if finding.pack.name not in checked:
             continue
         # Compare only what the case pins down: subject and sanctions when it names them.
-        matches = [k for k in expected if k[0] == finding.rule
-                   and (k[1] is None or k[1] == finding.subject.id)
-                   and (k[2] is None or k[2] == tuple(sorted(s.rung for s in finding.sanctions)))]
-        key = matches[0] if matches else _key(finding.rule, finding.subject.id, [s.rung for s in finding.sanctions])
-        got[key] += 1
+        rungs = tuple(sorted(s.rung for s in finding.sanctions))
+        matches = [k for k in expected if k[:2] == (finding.pack.name, finding.rule)
+                   and (k[2] is None or k[2] == finding.subject.id) and (k[3] is None or k[3] == rungs)]
+        got[matches[0] if matches else _key(finding.pack.name, finding.rule, finding.subject.id, rungs)] += 1
     if got == expected:
         return CaseResult(pack, case, True)
     missing = expected - got
@@ -67,7 +68,7 @@ def run_case(engine: Engine, pack: Pack, case: Located) -> CaseResult:
 
 
 def _show(key: tuple, n: int) -> str:
-    rule, subject, sanctions = key
+    _, rule, subject, sanctions = key
     text = rule + (f" for {subject}" if subject else "") + (f" with sanctions {list(sanctions)}" if sanctions else "")
     return text + (f" x{n}" if n > 1 else "")
 

@@ -15,7 +15,7 @@ from typing import Callable
 
 import durable_rules_engine as core
 
-from .compiler import CompiledPack
+from .compiler import SESSION, START, CompiledPack
 from .rules import Rule
 from .windows import Groups
 
@@ -53,7 +53,7 @@ class Session:
 
     def run(self, facts: list[dict]) -> None:
         try:
-            self._assert(facts)
+            self._assert([dict(SESSION)] + facts)
             by_level: dict[int, list] = {}
             for rule_id, level in self.compiled.levels.items():
                 if self.compiled.rules[rule_id].counts:
@@ -96,6 +96,8 @@ class Session:
             result = (None, following) if following else None
 
     def _dispatch(self, name: str, frame: dict) -> None:
+        if name == START:
+            return
         role = self.compiled.roles[name]
         if role.kind == "collect":
             self.groups.collect(role.rule, role.pattern, frame)

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 import patuh
+import patuh.pack
 from patuh.api import UnknownPack
 from patuh.explain import explain
 
@@ -225,3 +226,30 @@ def test_console_script_runs_the_join_heavy_pack():
     done = subprocess.run([str(patuh_bin), "test", str(CAMERA)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("2 passed, 0 failed")
+
+
+# -- overrides by another pack --------------------------------------------------------------------
+ACME = ROOT / "examples" / "acme-fatigue" / "src" / "acme_fatigue" / "pack"
+
+
+def test_an_overriding_pack_cites_its_own_clause_in_the_trace():
+    engine = patuh.Engine(["fatigue", ACME])
+    result = engine.evaluate([form("A1", "2026-03-02", 7.5, verified_by="SPV-1")])
+    survey = next(f for f in result.findings if f.rule == "fatigue.sleep-shortfall-survey")
+    used = survey.parameters["sleep_minimum_h"]
+    assert (used.value, used.document, used.clause, used.source) == (8, "ACME-SOP-K3-07", "4.1",
+                                                                      "pack acme-fatigue 1.0.0")
+    assert "minimum 8 h" in survey.message
+
+
+def test_a_misspelt_override_target_is_an_error_not_a_silent_skip(tmp_path):
+    copy = tmp_path / "acme"
+    shutil.copytree(ACME, copy)
+    text = (copy / "pack.yaml").read_text().replace("  fatigue:\n", "  fatigeu:\n")
+    (copy / "pack.yaml").write_text(text)
+    line = text.splitlines().index("  fatigeu:") + 1
+    with pytest.raises(patuh.pack.PackInvalid) as caught:
+        patuh.Engine(["fatigue", copy])
+    problem = caught.value.problems[0]
+    assert (problem.where.line, problem.where.column) == (line, 3)
+    assert "overrides pack 'fatigeu', which is not installed" in problem.message
