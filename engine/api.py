@@ -17,7 +17,7 @@ from . import plugins as plugin_hooks
 from .compiler import CompiledPack, compile_pack
 from .config import Config, load_config, settle_parameters
 from .consequences import Consequences
-from .facts import FactTypes, encode
+from .facts import FactError, FactTypes, encode
 from .models import (DerivedFact, Derivation, Fact, Finding, PackUse, Result, Trace, canonical)
 from .pack import Pack, PackInvalid, Problem, load_pack
 from .runtime import Session
@@ -121,12 +121,20 @@ class Engine:
 
     # -- evaluation -------------------------------------------------------------------------------
     def check_facts(self, records: Iterable[Any], where: str = "fact") -> list[dict]:
-        """Validate records (dicts or Fact models) against the declared fact types."""
-        out = []
+        """Validate records (dicts or Fact models) against the declared fact types. The same id
+        twice is one fact when the content agrees, and an error when it does not."""
+        out: dict[str, dict] = {}
+        seen: dict[str, Where] = {}
         for n, record in enumerate(records, 1):
             location = record[0] if isinstance(record, tuple) else Where(f"{where} {n}")
-            out.append(self.types.check(record[1] if isinstance(record, tuple) else record, location))
-        return out
+            fact = self.types.check(record[1] if isinstance(record, tuple) else record, location)
+            first = out.get(fact["id"])
+            if first is not None and _content(first) != _content(fact):
+                raise FactError(location, f"id {fact['id']!r} was already given to a different {first['type']} "
+                                          f"at {seen[fact['id']]}")
+            out.setdefault(fact["id"], fact)
+            seen.setdefault(fact["id"], location)
+        return list(out.values())
 
     def evaluate(self, facts: Iterable[Fact | dict | tuple], history: Iterable[Fact | dict | tuple] = (),
                  progress: Callable[[int, int], None] | None = None) -> Result:
@@ -203,6 +211,10 @@ class Engine:
         return Result(findings=ordered, derived=derived, trace=trace,
                       facts=dict(sorted(evidence.items())), derivations={i: derivations[i] for i in sorted(evidence)
                                                                           if i in derivations})
+
+
+def _content(fact: dict) -> dict:
+    return {k: v for k, v in fact.items() if k != "source"}
 
 
 def partition(facts: list[dict], key: str | None, limit: int) -> list[list[dict]]:

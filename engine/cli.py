@@ -160,6 +160,8 @@ def _history_records(path: str) -> list[tuple[Where, dict]]:
 
 
 def cmd_eval(args) -> int:
+    if args.out and not Path(args.out).resolve().parent.is_dir():
+        raise SourceError(Where(args.out), f"cannot write there: folder {Path(args.out).parent} does not exist")
     engine = Engine(args.pack, config=args.config)
     sinks = plugin_hooks.named(engine.plugins, "patuh_sinks")
     chosen = []

@@ -79,7 +79,7 @@ def settle_parameters(packs: list[Pack], config: Config, installed: Iterable[str
     ] + [(config.label, config.parameters, config.doc, ("parameters",), None)]
     for source, overrides, doc, root, by_pack in layers:
         for pack_name, values in overrides.items():
-            where = doc.where(root + (pack_name,)) if doc else Where(source)
+            where = doc.where(root + (pack_name, "__key__")) if doc else Where(source)
             targets = [p for p in packs if p.name == pack_name]
             if not targets and by_pack and pack_name in installed:
                 continue
@@ -87,7 +87,7 @@ def settle_parameters(packs: list[Pack], config: Config, installed: Iterable[str
                 raise ConfigError(where, f"{source} overrides pack {pack_name!r}, which is not loaded; loaded: "
                                          f"{', '.join(names)}")
             for name, value in values.items():
-                where = doc.where(root + (pack_name, name)) if doc else Where(source)
+                where = doc.where(root + (pack_name, name, "__key__")) if doc else Where(source)
                 clause = None
                 if isinstance(value, dict) and by_pack:  # {value, clause}: the overriding pack's clause
                     value, clause = value["value"], value["clause"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from pathlib import Path
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
@@ -117,6 +118,8 @@ class FactTypes:
                 if ftype == "integer":
                     return int(str(value))
                 number = float(value)
+                if not math.isfinite(number):
+                    raise ValueError  # NaN or Infinity: no count of hours or km/h
                 return int(number) if number.is_integer() else number  # 4, 4.0 and "4" are one fact
             if ftype == "list":
                 if not isinstance(value, list):

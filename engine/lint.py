@@ -219,8 +219,10 @@ class RuleChecker:
             self._no_join(test, "in")
         field = decl["fields"].get(test.field)
         if field is None:
+            # Point at the field's name: the key of a where-test, or the item of a same-list.
+            at = test.path[:test.path.index(test.field) + 1] + ("__key__",) if test.field in test.path else test.path
             self.problem(f"{pattern.type!r} has no field {test.field!r}; its fields: {', '.join(sorted(decl['fields']))}",
-                         *test.path)
+                         *at)
             return
         values = test.value if test.op in ("in", "not_in", "between") else [test.value]
         if test.op == "exists":

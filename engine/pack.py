@@ -99,7 +99,7 @@ def _schema_problems(doc: Document, schema: dict) -> list[Problem]:
     validator = cerberus.Validator(schema)
     if validator.validate(doc.data):
         return []
-    return [Problem(_error_where(doc, e), _error_text(e)) for e in _leaf_errors(validator._errors)]
+    return [Problem(_error_where(doc, e), _error_text(e, schema)) for e in _leaf_errors(validator._errors)]
 
 
 def _keys(schema: dict) -> str:
@@ -123,27 +123,58 @@ def _leaf_errors(errors):
 def _error_where(doc: Document, error) -> Where:
     path = tuple(error.document_path)
     if error.code == cerberus.errors.UNKNOWN_FIELD.code:
-        return doc.where(path + ("__key__",)) if path + ("__key__",) in doc.marks else doc.where(path)
+        return doc.where(path + ("__key__",))
+    unknown = _unknown_keys(error)
+    if unknown:
+        return doc.where(path + (unknown[0], "__key__"))
     return doc.where(path)
 
 
-def _error_text(error) -> str:
+def _allowed_keys(schema: dict, path: tuple) -> list[str]:
+    """The keys the schema accepts for the mapping at `path` (to name them in a message)."""
+    rules: dict = {"type": "dict", "schema": schema}
+    for step in path:
+        if rules.get("type") == "list" or isinstance(step, int):
+            rules = rules.get("schema", {})
+        elif isinstance(rules.get("schema"), dict) and step in rules["schema"]:
+            rules = rules["schema"][step]
+        else:
+            rules = rules.get("valuesrules", {})
+    return sorted(rules["schema"]) if isinstance(rules.get("schema"), dict) else []
+
+
+def _unknown_keys(error) -> list[str]:
+    """For a mapping that fits none of an anyof's forms: its keys that no form knows."""
+    if not (error.is_logic_error and isinstance(error.value, dict) and isinstance(error.constraint, list)):
+        return []
+    known = {k for form in error.constraint if isinstance(form.get("schema"), dict) for k in form["schema"]}
+    return [k for k in error.value if k not in known]
+
+
+def _error_text(error, schema: dict) -> str:
     path = ".".join(str(p) for p in error.document_path) or "document"
     name = error.document_path[-1] if error.document_path else "document"
     code = error.code
     if code == cerberus.errors.UNKNOWN_FIELD.code:
-        allowed = sorted(error.info[0]) if error.info and isinstance(error.info[0], (list, set)) else None
+        allowed = _allowed_keys(schema, tuple(error.document_path[:-1]))
         return f"unknown field {name!r} at {path}" + (f"; expected one of {', '.join(allowed)}" if allowed else "")
     if code == cerberus.errors.REQUIRED_FIELD.code:
         return f"missing required field {name!r} at {path}"
     if code == cerberus.errors.BAD_TYPE.code:
-        return f"{path}: expected {_types(error.constraint)}, found {_kind(error.value)} {error.value!r}"
+        hint = ""
+        if "string" in str(error.constraint) and isinstance(error.value, (int, float)):
+            hint = "; write it in quotes" + (' as MAJOR.MINOR.PATCH (semver), e.g. "1.0.0"' if name == "version" else "")
+        return f"{path}: expected {_types(error.constraint)}, found {_kind(error.value)} {error.value!r}{hint}"
     if code == cerberus.errors.UNALLOWED_VALUE.code:
         return f"{path}: {error.value!r} is not allowed; expected one of {', '.join(map(str, error.constraint))}"
     if code == cerberus.errors.REGEX_MISMATCH.code:
         return f"{path}: {error.value!r} does not have the expected form ({error.constraint})"
     if code == cerberus.errors.EXCLUDES_FIELD.code:
         return f"{path}: cannot be given together with {error.constraint}"
+    unknown = _unknown_keys(error)
+    if unknown:
+        known = sorted({k for form in error.constraint if isinstance(form.get("schema"), dict) for k in form["schema"]})
+        return f"{path}: unknown {unknown[0]!r}; expected one of {', '.join(known)}"
     if error.is_logic_error:
         return f"{path}: {error.value!r} matches none of the accepted forms"
     if code == cerberus.errors.MIN_LENGTH.code:
@@ -177,7 +208,8 @@ def load_pack(path: Path | str, known_fact_types: dict | None = None,
         raise PackInvalid([Problem(Where(str(root)), "not a pack: expected a folder with pack.yaml")])
     files = [root / "pack.yaml"] + [root / n for n in OPTIONAL_FILES if (root / n).is_file()]
     for folder in FOLDERS:
-        files += sorted((root / folder).glob("*.yaml")) if (root / folder).is_dir() else []
+        if (root / folder).is_dir():
+            files += sorted(p for p in (root / folder).iterdir() if p.suffix in (".yaml", ".yml"))
 
     problems: list[Problem] = []
     docs: dict[Path, Document] = {}
@@ -213,7 +245,11 @@ def load_pack(path: Path | str, known_fact_types: dict | None = None,
             pack.raci = Located(doc.data, doc, ())
         elif name == "sanctions.yaml":
             for i, item in enumerate(doc.data["sanctions"]):
-                pack.sanctions[item["id"]] = Located(item, doc, ("sanctions", i))
+                loc = Located(item, doc, ("sanctions", i))
+                if item["id"] in pack.sanctions:
+                    problems.append(loc.problem(f"sanction {item['id']} is listed twice "
+                                                f"(first at {pack.sanctions[item['id']].where('id')})", "id"))
+                pack.sanctions.setdefault(item["id"], loc)
         elif name == "rules":
             pack.rules += [Located(r, doc, ("rules", i)) for i, r in enumerate(doc.data["rules"])]
         elif name == "tests":

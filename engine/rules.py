@@ -132,8 +132,8 @@ def parse_rule(loc: Located) -> tuple[Rule, list[Problem]]:
                 f"two conditions are both called {pattern.alias!r}; name one with 'as:'", "when", i))
         aliases.add(pattern.alias)
         for other, names in (raw.get("same") or {}).items():
-            for name in names:
-                pattern.tests.append(Test(name, "eq", Ref(other, name), ("when", i, "same", other)))
+            for j, name in enumerate(names):
+                pattern.tests.append(Test(name, "eq", Ref(other, name), ("when", i, "same", other, j)))
         pattern.tests += _where(raw.get("where") or {}, ("when", i, "where"))
         for op in COMPARISONS:
             if op in raw:

@@ -64,8 +64,11 @@ def _walk(node: yaml.Node, path: tuple, marks: dict) -> None:
             _walk(item, path + (index,), marks)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys, which YAML would otherwise silently overwrite."""
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when PyYAML has it
+
+
+class _UniqueKeyLoader(_Base):
+    """Safe loader that refuses duplicate keys, which YAML would otherwise silently overwrite."""
 
     def construct_mapping(self, node, deep=False):
         seen = {}
@@ -82,24 +85,40 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+# What the parser (libyaml or PyYAML's own) says when a line is indented wrongly.
+_INDENTATION = ("expected <block end>", "did not find expected key", "did not find expected '-' indicator")
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> SourceError:
+    mark, problem = exc.problem_mark or exc.context_mark, exc.problem or exc.context or "invalid YAML"
+    context = exc.context or ""
+    if "flow" in context and exc.context_mark is not None:
+        # An unclosed [ or {: the parser notices at the next line; point at the bracket itself.
+        mark = exc.context_mark
+        problem = f"{problem}: the {'[' if 'sequence' in context else '{'} opened here is never closed"
+    elif mark is not None and text[mark.index:mark.index + 1] == "\t":
+        problem = f"{problem}: a tab; YAML indents with spaces, not tabs"
+    elif any(p in problem for p in _INDENTATION):
+        problem = ("bad indentation: this line is not aligned with the keys of the block it belongs to "
+                   f"(the parser says: {problem})")
+    where = Where(file, mark.line + 1, mark.column + 1) if mark else Where(file)
+    return SourceError(where, f"invalid YAML: {problem}")
+
+
 def parse(text: str, file: str) -> Document:
     """Parse one YAML document; a syntax error becomes a SourceError at its position."""
+    loader = _UniqueKeyLoader(text)
     try:
-        node = yaml.compose(text, Loader=_UniqueKeyLoader)
+        node = loader.get_single_node()
         if node is None:
             return Document(file, None, {})
-        loader = _UniqueKeyLoader(text)
-        try:
-            data = loader.get_single_data()
-        finally:
-            loader.dispose()
+        data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = Where(file, mark.line + 1, mark.column + 1) if mark else Where(file)
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise SourceError(where, f"invalid YAML: {problem}") from None
+        raise _syntax_error(exc, file, text) from None
     except yaml.YAMLError as exc:
         raise SourceError(Where(file), f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
     marks: dict = {}
     _walk(node, (), marks)
     return Document(file, data, marks)

@@ -248,8 +248,6 @@ def test_missing_config_file(tmp_path, capsys):
     assert match["file"] == str(config) and "cannot read" in match["message"]
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a config error about an unknown parameter points at its "
-                                       "value (4:26), not at the parameter's name (4:5)")
 def test_config_unknown_parameter_points_at_its_name(tmp_path, capsys):
     text = "timezone: Asia/Makassar\nparameters:\n  fatigue:\n    sleep_minimum_hours: 8\n"
     config = tmp_path / "site.yaml"
@@ -259,8 +257,6 @@ def test_config_unknown_parameter_points_at_its_name(tmp_path, capsys):
     assert (match["line"], match["column"]) == tuple(map(str, position(text, "sleep_minimum_hours")))
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a config overriding a pack that is not loaded is reported "
-                                       "at the pack's parameters (the next line), not at the pack's name")
 def test_config_unknown_pack_points_at_its_name(tmp_path, capsys):
     text = "timezone: Asia/Makassar\nparameters:\n  fatique:\n    sleep_minimum_h: 8\n"
     config = tmp_path / "site.yaml"
@@ -272,8 +268,6 @@ def test_config_unknown_pack_points_at_its_name(tmp_path, capsys):
 
 
 # -- bad input that reaches the engine (in a subprocess: it evaluates) -------------------------------------------
-@pytest.mark.xfail(strict=True, reason="engine bug: NaN (and Infinity) in a JSON facts file pass as a number "
-                                       "and are judged (exit 0) instead of refused")
 def test_nan_is_not_a_number_of_hours(tmp_path):
     path = tmp_path / "readiness_forms.jsonl"
     path.write_text(json.dumps(FORM_SHORT_SLEEP) + "\n" + json.dumps(dict(FORM_SHORTFALL, sleep_hours=float("nan"))) + "\n")
@@ -284,8 +278,6 @@ def test_nan_is_not_a_number_of_hours(tmp_path):
     assert "sleep_hours" in match["message"]
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: two records with the same id and different content are not "
-                                       "refused: Engine.evaluate keeps the last by id and silently drops the other")
 def test_same_id_different_content_is_refused(tmp_path):
     path = jsonl(tmp_path / "readiness_forms.jsonl",
                  [FORM_SHORTFALL,
@@ -297,8 +289,6 @@ def test_same_id_different_content_is_refused(tmp_path):
     assert "RF-2024-03-11-0412" in match["message"]
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: --out into a folder that does not exist ends in a "
-                                       "FileNotFoundError traceback from tempfile.mkstemp, exit 1")
 def test_out_into_missing_folder(tmp_path):
     facts = jsonl(tmp_path / "readiness_forms.jsonl", [FORM_SHORT_SLEEP])
     target = tmp_path / "reports" / "2024-03-11.json"
@@ -388,9 +378,6 @@ def test_explain_unknown_finding(good_run, tmp_path):
     assert "'F-0000dead'" in line
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: when the first durable_rules session in a process has no "
-                                       "action to run (no rule matches at all), the interpreter crashes "
-                                       "(free(): invalid pointer / segfault) instead of reporting 0 findings")
 def test_facts_that_fire_nothing_give_no_findings(tmp_path):
     office = {"type": "roster", "employee": "CK-0871", "name": "Sri Lestari", "date": "2024-03-11", "shift": "I",
               "role": "Admin", "mobile_equipment": False, "high_risk": False}
