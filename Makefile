@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PACKS := $(dir $(wildcard rulesets/*/pack.yaml tests/packs/*/pack.yaml examples/*/src/*/pack/pack.yaml))
 
 .PHONY: demo test bench bench-1m schemas clean
 
@@ -17,8 +18,8 @@ demo: $(STAMP)
 		--config examples/site/config.yaml --format table
 
 test: $(STAMP)
-	$(BIN)/patuh lint rulesets/*
-	$(BIN)/patuh test
+	$(BIN)/patuh lint $(PACKS)
+	$(BIN)/patuh test $(PACKS)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
