@@ -110,6 +110,8 @@ class Engine:
         return out
 
     def _check_unique(self) -> None:
+        """A pack asked for twice (by name and by path) loads once; two folders holding the same
+        pack name and version are an error, since findings could not say which one fired."""
         seen: dict[tuple, Pack] = {}
         for pack in self.packs:
             key = (pack.name, pack.version)

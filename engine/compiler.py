@@ -59,10 +59,6 @@ class CompiledPack:
     levels: dict[str, int] = field(default_factory=dict)
     types: set[str] = field(default_factory=set)  # fact types any pattern matches
 
-    @property
-    def max_level(self) -> int:
-        return max(self.levels.values(), default=0)
-
 
 class Compiler:
     def __init__(self, pack: Pack, params: dict[str, ParameterUse]):

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import math
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .models import RESERVED, Fact, canonical, content_id
@@ -161,10 +161,6 @@ def encode(fact: dict) -> dict:
 
 def encode_value(value: Any) -> Any:
     return encode({"v": value})["v"]
-
-
-def check_all(types: FactTypes, records: Iterable[tuple[Where | str, Any]]) -> list[dict]:
-    return [types.check(record, where) for where, record in records]
 
 
 def _where(where) -> Where:

@@ -81,9 +81,6 @@ class Pack:
     def label(self) -> str:
         return f"{self.name} {self.version}"
 
-    def parameter_values(self) -> dict[str, Any]:
-        return {name: loc.data["value"] for name, loc in self.parameters.items()}
-
 
 @cache
 def schemas() -> dict:
