@@ -22,8 +22,17 @@ class FactError(SourceError):
 
 
 def read_records(path: Path | str) -> list[tuple[Where, dict]]:
-    """Records of a facts file (JSON list or object with 'facts', JSONL, or YAML), with positions."""
-    path = Path(path)
+    """Records of a facts file (JSON list or object with 'facts', JSONL, or YAML), with positions.
+    A record without a `source` gets one naming the file and its row (line, or record number),
+    so an auditor can find the evidence."""
+    records = _read(Path(path))
+    for n, (where, record) in enumerate(records, 1):
+        if isinstance(record, dict) and record.get("source") is None:
+            record["source"] = {"file": str(path), "row": where.line or n}
+    return records
+
+
+def _read(path: Path) -> list[tuple[Where, Any]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
