@@ -1,0 +1,76 @@
+"""One evaluation in a fresh process, for its peak memory: `python -m benchmarks.child patuh|raw N [MAX]`.
+
+Prints one JSON line: counts per rule, sessions, seconds, and memory in KiB. `input_rss_kb` is
+the process with its input ready (patuh: the records; raw: the facts prepared for durable_rules,
+records freed); `peak_rss_kb` is the peak resident size from then to the end of the evaluation
+(Linux VmHWM, reset just before it starts by writing 5 to /proc/self/clear_refs), so neither
+generating the input nor another case's leftovers count. Where the reset is not possible it is
+the process's whole peak, and `peak_is_whole_process` says so.
+"""
+from __future__ import annotations
+
+import gc
+import json
+import re
+import resource
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+STATUS = Path("/proc/self/status")
+
+
+def _status_kb(field: str) -> int | None:
+    try:
+        found = re.search(rf"^{field}:\s+(\d+) kB", STATUS.read_text(), re.M)
+    except OSError:
+        return None
+    return int(found.group(1)) if found else None
+
+
+def _reset_peak() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def main(argv: list[str]) -> dict:
+    impl, n = argv[0], int(argv[1])
+    from benchmarks import generate, raw
+    import patuh
+
+    limit = int(argv[2]) if len(argv) > 2 else patuh.api.MAX_SESSION_FACTS
+    records = generate.facts(n)
+    engine = patuh.Engine(["fatigue"], max_session_facts=limit) if impl == "patuh" else None
+    if impl == "raw":
+        data = raw.prepare(records)
+        del records
+        raw.handle()
+    else:
+        data = records
+    gc.collect()
+    input_rss = _status_kb("VmRSS")
+    reset = _reset_peak()
+    wall, cpu = time.perf_counter(), time.process_time()
+    if impl == "patuh":
+        result = engine.evaluate(data)
+        counts, sessions = dict(Counter(f.rule for f in result.findings)), result.trace.sessions
+    else:
+        run = raw.evaluate(data, limit)
+        counts, sessions = run.counts(), run.sessions
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak = _status_kb("VmHWM")
+    if peak is None:  # not Linux: ru_maxrss is KiB on Linux, bytes on macOS
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 if sys.platform == "darwin" else 1)
+        reset = False
+    return {"impl": impl, "facts": n, "max_session_facts": limit, "sessions": sessions,
+            "counts": {rule: counts.get(rule, 0) for rule in generate.RULES},
+            "seconds": wall, "cpu_seconds": cpu, "input_rss_kb": input_rss, "peak_rss_kb": peak,
+            "peak_is_whole_process": not reset}
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1:])))
