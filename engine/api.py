@@ -23,9 +23,9 @@ from .pack import Pack, PackInvalid, Problem, load_pack
 from .runtime import Session
 from .yamlsource import SourceError, Where, load
 
-# Facts per durable_rules session. Measured (benchmarks/): small states keep joins cheap and
-# stay far from the ~85k-facts-per-state failure upstream.
-MAX_SESSION_FACTS = 5000
+# Facts per durable_rules session. Measured (benchmarks/README.md): 1,000-2,000 is fastest for
+# raw durable_rules and no slower for patuh than 5,000; larger states cost memory and joins.
+MAX_SESSION_FACTS = 2000
 
 
 class UnknownPack(SourceError):

@@ -23,10 +23,18 @@ from .pack import Pack, PackInvalid
 from .rules import SECONDS, CountRef, Param, Pattern, Ref, Rule, Test
 
 AGG = "~agg"  # type of the aggregate facts the windows module asserts
-# Each fact's id again, as "#<id>", to join on: durable_rules never matched a join on `id`
-# itself across separate asserts (durable-rules 2.0.28), and the '#' lets _guard below rely on
-# a fid never equalling a type name.
+# A fact's patuh id travels as fid = "#<id>"; durable_rules' own `id` is a per-session counter
+# the runtime assigns. durable_rules tells facts apart by a 32-bit hash of `id` alone, so two
+# content-hash ids that collide were refused as "already observed" (it happened once in 1M
+# facts), while counters "0", "1", ... never collide in the sizes used. A join on `id` also
+# never matched across separate asserts. The '#' lets _guard rely on a fid never equalling a
+# type name.
 FID = "fid"
+
+
+def fact_id(engine_fact: dict) -> str:
+    """patuh's id of a fact as durable_rules hands it back."""
+    return engine_fact[FID][1:]
 OPS = {"eq": None, "ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 # Keeps every fact the engine is given "handled": durable_rules silently drops a fact no pattern
 # accepts and reports it in the same code as a rejected duplicate. With this, any non-zero code
@@ -38,7 +46,7 @@ MAX_EXPRESSIONS = 32  # durable_rules' limit on tests per rule (DESIGN.md)
 # process ("free(): invalid pointer") for a state in which no action ever ran. A completed
 # action resets the context, so the runtime asserts SESSION first in every session.
 START = "~start"
-SESSION = {"type": "~session", "id": "~session", "fid": "#~session"}
+SESSION = {"type": "~session", "fid": "#~session"}
 
 
 @dataclass

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from .compiler import CompiledPack, agg_alias
+from .compiler import CompiledPack, agg_alias, fact_id
 from .facts import FactTypes, encode
 from .lint import TEMPLATE_REF
 from .models import (Action, Citation, Derivation, Finding, PackRef, ParameterUse, Sanction, Subject,
@@ -41,7 +41,7 @@ class Consequences:
 
     # -- during the session ---------------------------------------------------------------------
     def on_match(self, rule: Rule, frame: dict) -> list[dict]:
-        match = Match(rule, {p.alias: frame[p.alias]["id"] for p in rule.facts},
+        match = Match(rule, {p.alias: fact_id(frame[p.alias]) for p in rule.facts},
                       {c.alias: (frame[agg_alias(c.alias)]["n"], frame[agg_alias(c.alias)]["members"])
                        for c in rule.counts})
         self.matches.append(match)

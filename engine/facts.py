@@ -152,11 +152,14 @@ class FactTypes:
 
 
 def encode(fact: dict) -> dict:
-    """The engine's view of a fact: times as epoch seconds, dates as epoch days, and `fid`, the
-    id again, for joins (see compiler.FID)."""
-    out = {"fid": "#" + fact["id"]} if "id" in fact else {}
+    """The engine's view of a fact: times as epoch seconds, dates as epoch days, and the id as
+    `fid` (see compiler.FID; the runtime gives each fact its durable_rules `id`)."""
+    out = {}
     for name, value in fact.items():
         if name == "source":
+            continue
+        if name == "id":
+            out["fid"] = "#" + value
             continue
         if isinstance(value, dt.datetime):
             seconds = value.timestamp()

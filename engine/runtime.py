@@ -50,30 +50,33 @@ class Session:
         self.on_match = on_match
         self.groups = Groups()
         self.matches = 0
+        self.asserted = 0  # durable_rules ids in this session: "0", "1", ...
 
     def run(self, facts: list[dict]) -> None:
-        try:
-            self._assert([dict(SESSION)] + facts)
-            by_level: dict[int, list] = {}
-            for rule_id, level in self.compiled.levels.items():
-                if self.compiled.rules[rule_id].counts:
-                    by_level.setdefault(level, []).append(self.compiled.rules[rule_id])
-            for level in sorted(by_level):
-                self._assert(self.groups.aggregates(by_level[level]))
-        finally:
-            core.delete_state(self.handle, self.sid)
+        self._assert([dict(SESSION)] + facts)
+        by_level: dict[int, list] = {}
+        for rule_id, level in self.compiled.levels.items():
+            if self.compiled.rules[rule_id].counts:
+                by_level.setdefault(level, []).append(self.compiled.rules[rule_id])
+        for level in sorted(by_level):
+            self._assert(self.groups.aggregates(by_level[level]))
+        # Deleted only after success: deleting a state whose assert failed has aborted the
+        # process before the error could be reported; one leaked state is the lesser harm.
+        core.delete_state(self.handle, self.sid)
 
     def _assert(self, facts: list[dict], drain: bool = True) -> None:
         if not facts:
             return
         for fact in facts:
             fact["sid"] = self.sid
+            fact["id"] = str(self.asserted)
+            self.asserted += 1
         code, state = core.assert_facts(self.handle, json.dumps(facts, ensure_ascii=False))
         if code != 0:
             raise EngineError(
                 f"durable_rules rejected {'a fact' if len(facts) == 1 else 'one of ' + str(len(facts)) + ' facts'} "
                 f"in session {self.sid} of {self.compiled.name} (code {code}: already observed); "
-                "this is the known upstream state-size bug: evaluate with a smaller max_session_facts")
+                "durable_rules lost track of a fact, and no finding of this evaluation can be trusted")
         if drain:
             self._drain(state)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .compiler import AGG
+from .compiler import AGG, fact_id
 from .rules import Pattern, Rule
 
 
@@ -22,10 +22,10 @@ class Groups:
 
     @staticmethod
     def _anchor(rule: Rule, frame: dict) -> tuple:
-        return tuple(frame[p.alias]["id"] for p in rule.facts)
+        return tuple(fact_id(frame[p.alias]) for p in rule.facts)
 
     def collect(self, rule: Rule, count: Pattern, frame: dict) -> None:
-        self.members[(rule.id, count.index, self._anchor(rule, frame))].add(frame["counted"]["id"])
+        self.members[(rule.id, count.index, self._anchor(rule, frame))].add(fact_id(frame["counted"]))
 
     def anchor(self, rule: Rule, frame: dict) -> None:
         self.anchors[rule.id].add(self._anchor(rule, frame))
@@ -38,7 +38,7 @@ class Groups:
                 for count in rule.counts:
                     members = sorted(self.members.get((rule.id, count.index, anchor), ()))
                     agg_id = f"{AGG}:{rule.id}:{count.index}:{'|'.join(anchor)}"
-                    fact = {"type": AGG, "id": agg_id, "fid": "#" + agg_id,
+                    fact = {"type": AGG, "fid": "#" + agg_id,
                             "rule": rule.id, "ci": count.index, "n": len(members), "members": members}
                     fact.update({f"a{i}": "#" + fact_id for i, fact_id in enumerate(anchor)})
                     out.append(fact)

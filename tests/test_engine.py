@@ -253,3 +253,19 @@ def test_a_misspelt_override_target_is_an_error_not_a_silent_skip(tmp_path):
     problem = caught.value.problems[0]
     assert (problem.where.line, problem.where.column) == (line, 3)
     assert "overrides pack 'fatigeu', which is not installed" in problem.message
+
+
+def test_ids_whose_hashes_collide_are_two_facts(fatigue):
+    # durable_rules tells facts apart by a 32-bit FNV-1a hash of `id`; these two ids (found in the
+    # 1M-fact benchmark) share one. patuh's ids must not reach durable_rules as its `id`.
+    ids = ["readiness_form:8f94add0574c1784", "~agg:fatigue.readiness-form-missing:1:roster:8732073290ec4e0d"]
+
+    def fnv1a(text):
+        value = 0x811C9DC5
+        for byte in text.encode():
+            value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+        return value
+
+    assert fnv1a(ids[0]) == fnv1a(ids[1])
+    result = fatigue.evaluate([dict(form(f"E{i}", "2026-03-02", 3), id=fact_id) for i, fact_id in enumerate(ids)])
+    assert rules_of(result) == [("fatigue.sleep-under-4h", "E0"), ("fatigue.sleep-under-4h", "E1")]
