@@ -17,7 +17,7 @@ from . import plugins as plugin_hooks
 from .compiler import CompiledPack, compile_pack
 from .config import Config, load_config, settle_parameters
 from .consequences import Consequences
-from .facts import FactError, FactTypes, encode
+from .facts import FactError, FactTypes
 from .models import (DerivedFact, Derivation, Fact, Finding, PackUse, Result, Trace, canonical)
 from .pack import Pack, PackInvalid, Problem, load_pack
 from .runtime import Session
@@ -122,21 +122,23 @@ class Engine:
         self.packs = list({(p.name, p.version): p for p in self.packs}.values())
 
     # -- evaluation -------------------------------------------------------------------------------
-    def check_facts(self, records: Iterable[Any], where: str = "fact") -> list[dict]:
-        """Validate records (dicts or Fact models) against the declared fact types. The same id
-        twice is one fact when the content agrees, and an error when it does not."""
-        out: dict[str, dict] = {}
+    def check_facts(self, records: Iterable[Any], where: str = "fact") -> dict[str, tuple[dict, dict]]:
+        """Validate records (dicts or Fact models) against the declared fact types: by id, each
+        fact and its engine encoding. The same id twice is one fact when the content agrees,
+        and an error when it does not."""
+        out: dict[str, tuple[dict, dict]] = {}
         seen: dict[str, Where] = {}
         for n, record in enumerate(records, 1):
             location = record[0] if isinstance(record, tuple) else Where(f"{where} {n}")
-            fact = self.types.check(record[1] if isinstance(record, tuple) else record, location)
+            fact, encoded = self.types.check_encoded(record[1] if isinstance(record, tuple) else record, location)
             first = out.get(fact["id"])
-            if first is not None and _content(first) != _content(fact):
-                raise FactError(location, f"id {fact['id']!r} was already given to a different {first['type']} "
+            if first is None:
+                out[fact["id"]] = (fact, encoded)
+                seen[fact["id"]] = location
+            elif _content(first[0]) != _content(fact):
+                raise FactError(location, f"id {fact['id']!r} was already given to a different {first[0]['type']} "
                                           f"at {seen[fact['id']]}")
-            out.setdefault(fact["id"], fact)
-            seen.setdefault(fact["id"], location)
-        return list(out.values())
+        return out
 
     def evaluate(self, facts: Iterable[Fact | dict | tuple], history: Iterable[Fact | dict | tuple] = (),
                  progress: Callable[[int, int], None] | None = None) -> Result:
@@ -144,9 +146,11 @@ class Engine:
         `history` from earlier runs. `progress(done, total)` is called as sessions finish."""
         current = self.check_facts(facts, "fact")
         past = self.check_facts(history, "history fact")
-        known: dict[str, dict] = {f["id"]: f for f in past}
-        known.update({f["id"]: f for f in current})
-        historical = {f["id"] for f in past} - {f["id"] for f in current}
+        encoded = {i: pair[1] for i, pair in past.items()}
+        encoded.update((i, pair[1]) for i, pair in current.items())
+        known: dict[str, dict] = {i: pair[0] for i, pair in past.items()}
+        known.update((i, pair[0]) for i, pair in current.items())
+        historical = past.keys() - current.keys()
         derivations: dict[str, Derivation] = {}
         trace = Trace(facts_in=len(current), facts_history=len(historical))
         findings: dict[str, Finding] = {}
@@ -162,7 +166,7 @@ class Engine:
         for compiled, judged, chunks in plan:
             consequences = Consequences(compiled, self.types, known, historical, derivations)
             for chunk in chunks:
-                Session(compiled, consequences.on_match).run([encode(f) for f in chunk])
+                Session(compiled, consequences.on_match).run([encoded[f["id"]] for f in chunk])
                 trace.sessions += 1
                 done += len(chunk)
                 if progress:

@@ -66,6 +66,8 @@ class CompiledPack:
     rules: dict[str, Rule] = field(default_factory=dict)
     levels: dict[str, int] = field(default_factory=dict)
     types: set[str] = field(default_factory=set)  # fact types any pattern matches
+    counts: dict[str, list[Pattern]] = field(default_factory=dict)  # rule -> counts done by windows
+    early: set[str] = field(default_factory=set)  # types asserted before the rest (see negate)
 
 
 class Compiler:
@@ -126,24 +128,29 @@ class Compiler:
             raise PackInvalid(problems)
         out = CompiledPack(self.pack, self.params)
         out.levels, _ = levels(rules)
+        derived = {d["type"] for r in rules for d in r.data["then"].get("derive") or []}
         definition: dict[str, Any] = {"~keep": KEEP_ALL, START: {"all": [{"start": {"type": SESSION["type"]}}]}}
         for rule in rules:
             out.rules[rule.id] = rule
             facts = [{p.alias: self.pattern(p, declarations)} for p in rule.facts]
             out.types.update(p.type for p in rule.patterns)
-            main = facts + [{agg_alias(c.alias): self.aggregate(rule, c)} for c in rule.counts]
+            negated = [c for c in rule.counts if negate(c, derived)]
+            counts = out.counts[rule.id] = [c for c in rule.counts if c not in negated]
+            out.early.update(c.type for c in negated)
+            main = facts + [{f"{c.alias}$not": self.pattern(c, declarations)} for c in negated]
+            main += [{agg_alias(c.alias): self.aggregate(rule, c)} for c in counts]
             self._limit(rule, main)
             definition[rule.id] = {"all": main}
             out.roles[rule.id] = DurableRule("main", rule)
-            for count in rule.counts:
+            for count in counts:
                 name = f"{rule.id}~c{count.index}"
                 definition[name] = {"all": facts + [{"counted": self.pattern(count, declarations)}]}
                 out.roles[name] = DurableRule("collect", rule, count)
-            if rule.counts:
+            if counts:
                 name = f"{rule.id}~a"
                 definition[name] = {"all": facts}
                 out.roles[name] = DurableRule("anchor", rule)
-        if any(r.counts for r in rules):
+        if any(out.counts.values()):
             out.types.add(AGG)
         text = json.dumps(definition, sort_keys=True)
         digest = hashlib.sha256(text.encode()).hexdigest()[:12]
@@ -157,6 +164,16 @@ class Compiler:
             raise PackInvalid([rule.loc.problem(
                 f"rule compiles to {expressions} tests; durable_rules takes at most {MAX_EXPRESSIONS} per rule",
                 "when")])
+
+
+def negate(pattern: Pattern, derived: set[str]) -> bool:
+    """Whether an absence can be durable_rules' own negation rather than a count of zero.
+
+    Its negation is decided when the anchor arrives: a fact asserted later never retracts a match
+    already made. That is sound only when every fact that could deny the match is in the state
+    before any anchor: facts of a type no rule derives, which the runtime asserts first
+    (CompiledPack.early). It saves the collector and anchor actions and the aggregate facts."""
+    return pattern.kind == "absent" and pattern.type not in derived
 
 
 def _guard(tests: list[Test]) -> list[dict]:

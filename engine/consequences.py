@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .compiler import CompiledPack, agg_alias, fact_id
-from .facts import FactTypes, encode
+from .facts import FactTypes
 from .lint import TEMPLATE_REF
 from .models import (Action, Citation, Derivation, Finding, PackRef, ParameterUse, Sanction, Subject,
                      content_id)
@@ -43,13 +43,14 @@ class Consequences:
     def on_match(self, rule: Rule, frame: dict) -> list[dict]:
         match = Match(rule, {p.alias: fact_id(frame[p.alias]) for p in rule.facts},
                       {c.alias: (frame[agg_alias(c.alias)]["n"], frame[agg_alias(c.alias)]["members"])
-                       for c in rule.counts})
+                       for c in self.compiled.counts[rule.id]})
+        match.counts.update((c.alias, (0, [])) for c in rule.counts if c.alias not in match.counts)  # negated
         self.matches.append(match)
         out = []
         for template in rule.data["then"].get("derive") or []:
             record = {"type": template["type"]}
             record.update({k: self.value(parse_value(v), match) for k, v in template["fields"].items()})
-            fact = self.types.check(record, f"rule {rule.id} (derive {template['type']})")
+            fact, encoded = self.types.check_encoded(record, f"rule {rule.id} (derive {template['type']})")
             if fact["id"] in self.facts:
                 continue  # the same fact derived again: durable_rules already holds it
             sources = match.fact_ids
@@ -57,7 +58,7 @@ class Consequences:
             self.derivations[fact["id"]] = Derivation(rule=rule.id, pack=self.compiled.pack.name, facts=sources)
             if all(s in self.historical for s in sources):
                 self.historical.add(fact["id"])
-            out.append(encode(fact))
+            out.append(encoded)
         return out
 
     def value(self, value: Any, match: Match) -> Any:

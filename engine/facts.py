@@ -4,13 +4,14 @@ and encoded for the engine on event time (epoch seconds and days, never the wall
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .models import RESERVED, Fact, canonical, content_id
+from .models import RESERVED, Fact, canonical
 from .yamlsource import SourceError, Where, load
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
@@ -68,79 +69,88 @@ def _read(path: Path) -> list[tuple[Where, Any]]:
 
 
 class FactTypes:
-    """The declared fact types, and how to check and encode a record of each."""
+    """The declared fact types, and how to check and encode a record of each.
+
+    Checking is the engine's hottest Python path (every fact, every run), so each type's fields
+    get their converter once, and date and time text is parsed once per distinct value."""
 
     def __init__(self, declarations: dict[str, dict], timezone: str = DEFAULT_TIMEZONE):
         self.declarations = declarations
         self.zone = ZoneInfo(timezone)
+        self._fields = {kind: {name: (spec, self._converter(spec)) for name, spec in decl["fields"].items()}
+                        for kind, decl in declarations.items()}
+        self._required = {kind: [n for n, spec in decl["fields"].items() if spec.get("required")]
+                          for kind, decl in declarations.items()}
+        self._dates: dict[Any, tuple] = {}
+        self._times: dict[Any, tuple] = {}
 
     def check(self, record: Any, where: Where | str = "fact") -> dict:
         """A record as a normalised dict: typed values, an id. Raises FactError naming the field."""
+        return self.check_encoded(record, where)[0]
+
+    def check_encoded(self, record: Any, where: Where | str = "fact") -> tuple[dict, dict]:
+        """The normalised fact and its engine encoding (see encode), made in one pass."""
         if isinstance(record, Fact):
             record = record.model_dump(exclude_none=True)
         if not isinstance(record, dict):
             raise FactError(_where(where), f"expected a fact (a mapping with 'type'), found {type(record).__name__}")
         kind = record.get("type")
-        decl = self.declarations.get(kind)
-        if decl is None:
+        fields = self._fields.get(kind)
+        if fields is None:
             known = ", ".join(sorted(self.declarations))
             raise FactError(_where(where), f"unknown fact type {kind!r}; the installed packs declare: {known}")
         out: dict[str, Any] = {"type": kind}
-        fields = decl["fields"]
+        enc: dict[str, Any] = {"type": kind}
         for name, value in record.items():
-            if name in RESERVED:
+            if value is None or name in RESERVED:
                 continue
-            spec = fields.get(name)
-            if spec is None:
+            found = fields.get(name)
+            if found is None:
                 raise FactError(_where(where), f"{kind}: unknown field {name!r}; expected: {', '.join(sorted(fields))}")
-            if value is not None:
-                out[name] = self._value(kind, name, spec, value, where)
-        for name, spec in fields.items():
-            if spec.get("required") and out.get(name) is None:
-                raise FactError(_where(where), f"{kind}: missing required field {name!r} ({spec['type']})")
+            spec, convert = found
+            try:
+                out[name], enc[name] = convert(value)
+            except (ValueError, TypeError, OverflowError):
+                raise FactError(_where(where), f"{kind}.{name}: expected a {spec['type']}, found {value!r}") from None
+            allowed = spec.get("values")
+            if allowed and out[name] not in allowed:
+                raise FactError(_where(where), f"{kind}.{name}: {value!r} is not one of {', '.join(map(str, allowed))}")
+        for name in self._required[kind]:
+            if name not in out:
+                raise FactError(_where(where), f"{kind}: missing required field {name!r} ({fields[name][0]['type']})")
         if record.get("source") is not None:
             out["source"] = canonical(record["source"])
-        out["id"] = str(record.get("id") or content_id(f"{kind}:", {k: v for k, v in out.items() if k != "source"}))
-        return out
+        given = record.get("id")
+        out["id"] = str(given) if given else f"{kind}:{_digest(enc)}"
+        enc["fid"] = "#" + out["id"]
+        return out, enc
 
-    def _value(self, kind: str, name: str, spec: dict, value: Any, where) -> Any:
-        ftype = spec["type"]
-        try:
-            if ftype == "datetime":
-                value = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
-                return value if value.tzinfo else value.replace(tzinfo=self.zone)
-            if ftype == "date":
-                if isinstance(value, dt.datetime):
-                    raise ValueError
-                return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-            if ftype == "boolean":
-                if isinstance(value, bool):
-                    return value
-                if str(value).strip().lower() in ("true", "yes", "ya", "1"):
-                    return True
-                if str(value).strip().lower() in ("false", "no", "tidak", "0"):
-                    return False
+    def _converter(self, spec: dict):
+        """value -> (normalised value, engine value) for one declared field type."""
+        return {"string": _string, "number": _number, "integer": _integer, "boolean": _boolean, "list": _list,
+                "date": self._date, "datetime": self._datetime}[spec["type"]]
+
+    def _date(self, value: Any) -> tuple:
+        found = self._dates.get(value) if not isinstance(value, dt.datetime) else None
+        if found is None:
+            if isinstance(value, dt.datetime):
                 raise ValueError
-            if ftype in ("number", "integer"):
-                if isinstance(value, bool):
-                    raise ValueError
-                if ftype == "integer":
-                    return int(str(value))
-                number = float(value)
-                if not math.isfinite(number):
-                    raise ValueError  # NaN or Infinity: no count of hours or km/h
-                return int(number) if number.is_integer() else number  # 4, 4.0 and "4" are one fact
-            if ftype == "list":
-                if not isinstance(value, list):
-                    raise ValueError
-                return value
-            value = str(value)
-        except (ValueError, TypeError):
-            raise FactError(_where(where), f"{kind}.{name}: expected a {ftype}, found {value!r}") from None
-        allowed = spec.get("values")
-        if allowed and value not in allowed:
-            raise FactError(_where(where), f"{kind}.{name}: {value!r} is not one of {', '.join(map(str, allowed))}")
-        return value
+            date = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+            found = (date, date.toordinal() - EPOCH_ORDINAL)
+            if len(self._dates) < CACHE:
+                self._dates[value] = found
+        return found
+
+    def _datetime(self, value: Any) -> tuple:
+        found = self._times.get(value)
+        if found is None:
+            time = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+            time = time if time.tzinfo else time.replace(tzinfo=self.zone)
+            seconds = time.timestamp()
+            found = (time, int(seconds) if seconds.is_integer() else seconds)
+            if len(self._times) < CACHE:
+                self._times[value] = found
+        return found
 
     def event_date(self, fact: dict) -> dt.date | None:
         """The local date a fact happened on, which picks the revision in force."""
@@ -151,28 +161,66 @@ class FactTypes:
         return date if isinstance(date, dt.date) else None
 
 
-def encode(fact: dict) -> dict:
-    """The engine's view of a fact: times as epoch seconds, dates as epoch days, and the id as
-    `fid` (see compiler.FID; the runtime gives each fact its durable_rules `id`)."""
-    out = {}
-    for name, value in fact.items():
-        if name == "source":
-            continue
-        if name == "id":
-            out["fid"] = "#" + value
-            continue
-        if isinstance(value, dt.datetime):
-            seconds = value.timestamp()
-            out[name] = int(seconds) if seconds.is_integer() else seconds
-        elif isinstance(value, dt.date):
-            out[name] = value.toordinal() - EPOCH_ORDINAL
-        else:
-            out[name] = value
-    return out
+CACHE = 200_000  # distinct date/time texts remembered per engine: a site-year of timestamps
+
+
+def _string(value: Any) -> tuple:
+    value = value if type(value) is str else str(value)
+    return value, value
+
+
+def _number(value: Any) -> tuple:
+    kind = type(value)
+    if kind is int:
+        return value, value
+    if kind is bool:
+        raise ValueError
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError  # NaN or Infinity: no count of hours or km/h
+    number = int(number) if number.is_integer() else number  # 4, 4.0 and "4" are one fact
+    return number, number
+
+
+def _integer(value: Any) -> tuple:
+    if type(value) is bool:
+        raise ValueError
+    number = value if type(value) is int else int(str(value))
+    return number, number
+
+
+def _boolean(value: Any) -> tuple:
+    if type(value) is bool:
+        return value, value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "ya", "1"):
+        return True, True
+    if text in ("false", "no", "tidak", "0"):
+        return False, False
+    raise ValueError
+
+
+def _list(value: Any) -> tuple:
+    if not isinstance(value, list):
+        raise ValueError
+    return value, value
+
+
+def _digest(encoded: dict) -> str:
+    """A stable content id: the same fact, however written (4 or "4.0", +08:00 or WITA), gets
+    the same id in every run."""
+    text = repr(sorted((k, v) for k, v in encoded.items() if k != "fid"))
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def encode_value(value: Any) -> Any:
-    return encode({"v": value})["v"]
+    """A literal as the engine compares it: times as epoch seconds, dates as epoch days."""
+    if isinstance(value, dt.datetime):
+        seconds = value.timestamp()
+        return int(seconds) if seconds.is_integer() else seconds
+    if isinstance(value, dt.date):
+        return value.toordinal() - EPOCH_ORDINAL
+    return value
 
 
 def _where(where) -> Where:

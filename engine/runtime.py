@@ -53,13 +53,15 @@ class Session:
         self.asserted = 0  # durable_rules ids in this session: "0", "1", ...
 
     def run(self, facts: list[dict]) -> None:
-        self._assert([dict(SESSION)] + facts)
+        early = self.compiled.early
+        self._assert([dict(SESSION)] + [f for f in facts if f["type"] in early])
+        self._assert([f for f in facts if f["type"] not in early])
         by_level: dict[int, list] = {}
         for rule_id, level in self.compiled.levels.items():
-            if self.compiled.rules[rule_id].counts:
+            if self.compiled.counts[rule_id]:
                 by_level.setdefault(level, []).append(self.compiled.rules[rule_id])
         for level in sorted(by_level):
-            self._assert(self.groups.aggregates(by_level[level]))
+            self._assert(self.groups.aggregates(by_level[level], self.compiled.counts))
         # Deleted only after success: deleting a state whose assert failed has aborted the
         # process before the error could be reported; one leaked state is the lesser harm.
         core.delete_state(self.handle, self.sid)

@@ -30,16 +30,16 @@ class Groups:
     def anchor(self, rule: Rule, frame: dict) -> None:
         self.anchors[rule.id].add(self._anchor(rule, frame))
 
-    def aggregates(self, rules: list[Rule]) -> list[dict]:
+    def aggregates(self, rules: list[Rule], counts: dict[str, list[Pattern]]) -> list[dict]:
         """One aggregate fact per count condition and anchor binding, zero-member groups included."""
         out = []
         for rule in sorted(rules, key=lambda r: r.id):
             for anchor in sorted(self.anchors.get(rule.id, ())):
-                for count in rule.counts:
+                for count in counts[rule.id]:
                     members = sorted(self.members.get((rule.id, count.index, anchor), ()))
                     agg_id = f"{AGG}:{rule.id}:{count.index}:{'|'.join(anchor)}"
                     fact = {"type": AGG, "fid": "#" + agg_id,
                             "rule": rule.id, "ci": count.index, "n": len(members), "members": members}
-                    fact.update({f"a{i}": "#" + fact_id for i, fact_id in enumerate(anchor)})
+                    fact.update({f"a{i}": "#" + anchor_id for i, anchor_id in enumerate(anchor)})
                     out.append(fact)
         return out

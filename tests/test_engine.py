@@ -217,7 +217,7 @@ def test_every_join_ends_with_a_test_that_cannot_fail(camera, fatigue):
                     guard = expressions[-1]["$neq"]["fid"]
                     assert list(guard.values()) == ["type"] and set(guard) <= earlier, name
                     checked += 1
-    assert checked >= 7
+    assert checked >= 5  # not vacuous
 
 
 def test_console_script_runs_the_join_heavy_pack():
