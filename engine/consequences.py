@@ -4,14 +4,14 @@ with their clause citations, RACI-resolved actions, due dates and sanctions.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from .compiler import CompiledPack, agg_alias, fact_id
 from .facts import FactTypes
 from .lint import TEMPLATE_REF
-from .models import (Action, Citation, Derivation, Finding, PackRef, ParameterUse, Sanction, Subject,
-                     content_id)
+from .models import Action, Citation, Derivation, Finding, PackRef, Sanction, Subject
 from .rules import SECONDS, Param, Ref, Rule, parse_value
 
 
@@ -38,6 +38,7 @@ class Consequences:
         self.facts, self.historical, self.derivations = facts, historical, derivations
         self.matches: list[Match] = []
         self.params = {name: use.value for name, use in compiled.params.items()}
+        self._fixed: dict[str, dict] = {}
 
     # -- during the session ---------------------------------------------------------------------
     def on_match(self, rule: Rule, frame: dict) -> list[dict]:
@@ -98,29 +99,52 @@ class Consequences:
         return fact.get("time") or fact.get("date")
 
     def finding(self, match: Match) -> Finding:
-        rule, pack = match.rule, self.compiled.pack
-        data, then = rule.data, rule.data["then"]
+        rule = match.rule
+        fixed = self._fixed.get(rule.id) or self._fix(rule)
+        then = rule.data["then"]
         times = [t for t in (self.event_time(i) for i in match.binding.values()) if t is not None]
         times.sort(key=lambda t: (t if isinstance(t, dt.datetime) else
                                   dt.datetime.combine(t, dt.time(), tzinfo=self.types.zone)))
         time = times[-1] if times else None
-        return Finding(
-            id=content_id("F-", {"rule": rule.id, "pack": pack.name, "facts": sorted(match.fact_ids)}),
+        ids = match.fact_ids
+        key = "\0".join([rule.id, self.compiled.pack.name] + sorted(ids))
+        # Built without re-validation: every part is made here, from checked packs and facts.
+        return Finding.model_construct(
+            id="F-" + hashlib.blake2b(key.encode(), digest_size=8).hexdigest(),
             rule=rule.id,
-            title=data["title"],
-            pack=PackRef(name=pack.name, version=pack.version, hash=pack.hash),
-            clauses=[Citation(document=pack.document["number"], revision=pack.document["revision"],
-                              number=n, text=pack.clauses[n].data["text"]) for n in data["clauses"]],
-            severity=then["finding"]["severity"],
-            message=self.render(then["finding"]["message"], match),
             subject=self.subject(match),
+            message=self.render(then["finding"]["message"], match),
             time=time,
-            facts=match.fact_ids,
-            actions=[self.action(a, match, time) for a in then.get("actions") or []],
-            sanctions=[self.sanction(s) for s in then.get("sanctions") or []],
-            interpretation=data.get("interpretation"),
-            parameters={n: self.compiled.params[n] for n in sorted(self.parameters_used(rule))},
+            facts=ids,
+            actions=[self.action(a, match, time, roles) for a, roles in zip(then.get("actions") or [], fixed["roles"])],
+            **fixed["finding"],
         )
+
+    def _fix(self, rule: Rule) -> dict:
+        """What a rule's findings share, made once per rule: citations, pack, sanctions, roles."""
+        pack, data = self.compiled.pack, rule.data
+        raci = pack.raci.data if pack.raci else {"roles": {}, "processes": {}}
+
+        def names(keys) -> list[str]:
+            return [raci["roles"][k] for k in keys]
+
+        roles = []
+        for spec in data["then"].get("actions") or []:
+            process = raci["processes"].get(spec.get("raci"), {})
+            roles.append({"responsible": names(process.get("R", [])) + names(spec.get("responsible", [])),
+                          "accountable": names(process.get("A", [])) + names(spec.get("accountable", [])),
+                          "consulted": names(process.get("C", [])), "informed": names(process.get("I", []))})
+        fixed = self._fixed[rule.id] = {"roles": roles, "finding": {
+            "title": data["title"],
+            "pack": PackRef(name=pack.name, version=pack.version, hash=pack.hash),
+            "clauses": [Citation(document=pack.document["number"], revision=pack.document["revision"],
+                                 number=n, text=pack.clauses[n].data["text"]) for n in data["clauses"]],
+            "severity": data["then"]["finding"]["severity"],
+            "sanctions": [self.sanction(s) for s in data["then"].get("sanctions") or []],
+            "interpretation": data.get("interpretation"),
+            "parameters": {n: self.compiled.params[n] for n in sorted(self.parameters_used(rule))},
+        }}
+        return fixed
 
     def subject(self, match: Match) -> Subject:
         spec = match.rule.data.get("subject")
@@ -145,10 +169,7 @@ class Consequences:
 
         return TEMPLATE_REF.sub(one, text)
 
-    def action(self, spec: dict, match: Match, time: Any) -> Action:
-        roles = self.compiled.pack.raci.data["roles"] if self.compiled.pack.raci else {}
-        process = self.compiled.pack.raci.data["processes"].get(spec.get("raci"), {}) if spec.get("raci") else {}
-        names = lambda keys: [roles[k] for k in keys]  # noqa: E731
+    def action(self, spec: dict, match: Match, time: Any, roles: dict) -> Action:
         due_spec = spec.get("due") or {}
         due = None
         if any(u in due_spec for u in ("minutes", "hours", "days")):
@@ -162,16 +183,8 @@ class Consequences:
                 if not isinstance(base, dt.datetime):
                     base = dt.datetime.combine(base, dt.time(), tzinfo=self.types.zone)
                 due = base + dt.timedelta(seconds=amount)
-        return Action(
-            what=self.render(spec["what"], match),
-            raci=spec.get("raci"),
-            responsible=names(process.get("R", [])) + names(spec.get("responsible", [])),
-            accountable=names(process.get("A", [])) + names(spec.get("accountable", [])),
-            consulted=names(process.get("C", [])),
-            informed=names(process.get("I", [])),
-            due=due,
-            due_text=due_spec.get("text"),
-        )
+        return Action.model_construct(what=self.render(spec["what"], match), raci=spec.get("raci"), due=due,
+                                      due_text=due_spec.get("text"), **roles)
 
     def sanction(self, spec: dict) -> Sanction:
         rung = self.compiled.pack.sanctions[spec["rung"]].data

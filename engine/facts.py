@@ -77,8 +77,11 @@ class FactTypes:
     def __init__(self, declarations: dict[str, dict], timezone: str = DEFAULT_TIMEZONE):
         self.declarations = declarations
         self.zone = ZoneInfo(timezone)
-        self._fields = {kind: {name: (spec, self._converter(spec)) for name, spec in decl["fields"].items()}
+        # kind -> field -> (converter, allowed values or None, declared type)
+        self._fields = {kind: {name: (self._converter(spec), frozenset(spec["values"]) if spec.get("values") else None,
+                                      spec["type"]) for name, spec in decl["fields"].items()}
                         for kind, decl in declarations.items()}
+        self._order = {kind: list(decl["fields"]) for kind, decl in declarations.items()}
         self._required = {kind: [n for n, spec in decl["fields"].items() if spec.get("required")]
                           for kind, decl in declarations.items()}
         self._dates: dict[Any, tuple] = {}
@@ -107,21 +110,21 @@ class FactTypes:
             found = fields.get(name)
             if found is None:
                 raise FactError(_where(where), f"{kind}: unknown field {name!r}; expected: {', '.join(sorted(fields))}")
-            spec, convert = found
+            convert, allowed, ftype = found
             try:
                 out[name], enc[name] = convert(value)
             except (ValueError, TypeError, OverflowError):
-                raise FactError(_where(where), f"{kind}.{name}: expected a {spec['type']}, found {value!r}") from None
-            allowed = spec.get("values")
-            if allowed and out[name] not in allowed:
-                raise FactError(_where(where), f"{kind}.{name}: {value!r} is not one of {', '.join(map(str, allowed))}")
+                raise FactError(_where(where), f"{kind}.{name}: expected a {ftype}, found {value!r}") from None
+            if allowed is not None and out[name] not in allowed:
+                raise FactError(_where(where), f"{kind}.{name}: {value!r} is not one of "
+                                               f"{', '.join(sorted(map(str, allowed)))}")
         for name in self._required[kind]:
             if name not in out:
-                raise FactError(_where(where), f"{kind}: missing required field {name!r} ({fields[name][0]['type']})")
+                raise FactError(_where(where), f"{kind}: missing required field {name!r} ({fields[name][2]})")
         if record.get("source") is not None:
             out["source"] = canonical(record["source"])
         given = record.get("id")
-        out["id"] = str(given) if given else f"{kind}:{_digest(enc)}"
+        out["id"] = str(given) if given else f"{kind}:{_digest([enc.get(n) for n in self._order[kind]])}"
         enc["fid"] = "#" + out["id"]
         return out, enc
 
@@ -206,11 +209,11 @@ def _list(value: Any) -> tuple:
     return value, value
 
 
-def _digest(encoded: dict) -> str:
-    """A stable content id: the same fact, however written (4 or "4.0", +08:00 or WITA), gets
-    the same id in every run."""
-    text = repr(sorted((k, v) for k, v in encoded.items() if k != "fid"))
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+def _digest(values: list) -> str:
+    """A stable content id from the encoded values in the declared field order: the same fact,
+    however written (4 or "4.0", +08:00 or WITA, fields in any order), gets the same id in every
+    run of the same pack version."""
+    return hashlib.blake2b(repr(values).encode(), digest_size=8).hexdigest()
 
 
 def encode_value(value: Any) -> Any:
