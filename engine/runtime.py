@@ -21,6 +21,9 @@ from .windows import Groups
 
 _handles: dict[str, int] = {}  # ruleset name -> handle; content-addressed, so safe to share
 _lock = threading.Lock()
+# durable_rules' C core keeps shared pools per ruleset and is not thread-safe: a host app may
+# evaluate from several threads, so sessions run one at a time in a process.
+_running = threading.Lock()
 _sids = itertools.count(1)
 
 # main-rule match -> derived facts (already encoded) to assert into the same session
@@ -49,10 +52,13 @@ class Session:
         self.sid = f"s{next(_sids)}"
         self.on_match = on_match
         self.groups = Groups()
-        self.matches = 0
         self.asserted = 0  # durable_rules ids in this session: "0", "1", ...
 
     def run(self, facts: list[dict]) -> None:
+        with _running:
+            self._run(facts)
+
+    def _run(self, facts: list[dict]) -> None:
         early = self.compiled.early
         self._assert([dict(SESSION)] + [f for f in facts if f["type"] in early])
         self._assert([f for f in facts if f["type"] not in early])
@@ -109,7 +115,6 @@ class Session:
         elif role.kind == "anchor":
             self.groups.anchor(role.rule, frame)
         else:
-            self.matches += 1
             # Derived facts join the same state now; the drain loop already running picks up
             # the actions they trigger (forward chaining).
             self._assert(self.on_match(role.rule, frame), drain=False)

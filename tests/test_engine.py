@@ -269,3 +269,16 @@ def test_ids_whose_hashes_collide_are_two_facts(fatigue):
     assert fnv1a(ids[0]) == fnv1a(ids[1])
     result = fatigue.evaluate([dict(form(f"E{i}", "2026-03-02", 3), id=fact_id) for i, fact_id in enumerate(ids)])
     assert rules_of(result) == [("fatigue.sleep-under-4h", "E0"), ("fatigue.sleep-under-4h", "E1")]
+
+
+def test_threads_evaluating_at_once_get_their_own_results():
+    from concurrent.futures import ThreadPoolExecutor
+
+    engines = [patuh.Engine(["fatigue"]), patuh.Engine(["fatigue"], config={"parameters": {
+        "fatigue": {"sleep_no_work_below_h": 5}}})]
+    facts = [form(f"E{i}", "2026-03-02", 4.5) for i in range(40)]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda k: engines[k % 2].evaluate(facts), range(8)))
+    for k, result in enumerate(results):
+        expected = "fatigue.sleep-shortfall-survey" if k % 2 == 0 else "fatigue.sleep-under-4h"
+        assert {f.rule for f in result.findings} == {expected} and len(result.findings) == 40
