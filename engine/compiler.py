@@ -128,13 +128,13 @@ class Compiler:
             raise PackInvalid(problems)
         out = CompiledPack(self.pack, self.params)
         out.levels, _ = levels(rules)
-        derived = {d["type"] for r in rules for d in r.data["then"].get("derive") or []}
+        negated_by_rule = negations(rules)
         definition: dict[str, Any] = {"~keep": KEEP_ALL, START: {"all": [{"start": {"type": SESSION["type"]}}]}}
         for rule in rules:
             out.rules[rule.id] = rule
             facts = [{p.alias: self.pattern(p, declarations)} for p in rule.facts]
             out.types.update(p.type for p in rule.patterns)
-            negated = [c for c in rule.counts if negate(c, derived)]
+            negated = negated_by_rule[rule.id]
             counts = out.counts[rule.id] = [c for c in rule.counts if c not in negated]
             out.early.update(c.type for c in negated)
             main = facts + [{f"{c.alias}$not": self.pattern(c, declarations)} for c in negated]
@@ -166,14 +166,23 @@ class Compiler:
                 "when")])
 
 
-def negate(pattern: Pattern, derived: set[str]) -> bool:
-    """Whether an absence can be durable_rules' own negation rather than a count of zero.
+def negations(rules: list[Rule]) -> dict[str, list[Pattern]]:
+    """The absences that can be durable_rules' own negation rather than a count of zero.
 
-    Its negation is decided when the anchor arrives: a fact asserted later never retracts a match
-    already made. That is sound only when every fact that could deny the match is in the state
-    before any anchor: facts of a type no rule derives, which the runtime asserts first
-    (CompiledPack.early). It saves the collector and anchor actions and the aggregate facts."""
-    return pattern.kind == "absent" and pattern.type not in derived
+    Its negation is decided when an anchor arrives: a fact asserted later never retracts a match
+    already made. That is sound only when every fact that could deny a match is in the state
+    before the rule's anchors: facts of a type no rule derives, asserted first by the runtime
+    (CompiledPack.early), and not themselves anchors of a rule that negates. Negation saves the
+    collector and anchor actions and the aggregate facts of the count path."""
+    derived = {d["type"] for r in rules for d in r.data["then"].get("derive") or []}
+    chosen = {r.id: [c for c in r.counts if c.kind == "absent" and c.type not in derived] for r in rules}
+    while True:
+        early = {c.type for cs in chosen.values() for c in cs}
+        clash = [r for r in rules if chosen[r.id] and any(p.type in early for p in r.facts)]
+        if not clash:
+            return chosen
+        for rule in clash:
+            chosen[rule.id] = []
 
 
 def _guard(tests: list[Test]) -> list[dict]:

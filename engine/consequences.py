@@ -52,14 +52,17 @@ class Consequences:
             record = {"type": template["type"]}
             record.update({k: self.value(parse_value(v), match) for k, v in template["fields"].items()})
             fact, encoded = self.types.check_encoded(record, f"rule {rule.id} (derive {template['type']})")
-            if fact["id"] in self.facts:
-                continue  # the same fact derived again: durable_rules already holds it
-            sources = match.fact_ids
-            self.facts[fact["id"]] = fact
-            self.derivations[fact["id"]] = Derivation(rule=rule.id, pack=self.compiled.pack.name, facts=sources)
-            if all(s in self.historical for s in sources):
-                self.historical.add(fact["id"])
-            out.append(encoded)
+            fact_id_, sources = fact["id"], match.fact_ids
+            if fact_id_ not in self.facts:
+                self.facts[fact_id_] = fact
+                if all(s in self.historical for s in sources):
+                    self.historical.add(fact_id_)
+            if not all(s in self.historical for s in sources):
+                self.historical.discard(fact_id_)  # derived now from this run's facts: current
+            # The first derivation is the one an auditor is shown, also for a fact fed as history.
+            self.derivations.setdefault(fact_id_, Derivation(rule=rule.id, pack=self.compiled.pack.name,
+                                                             facts=sources))
+            out.append(encoded)  # the session asserts it unless it already holds it
         return out
 
     def value(self, value: Any, match: Match) -> Any:

@@ -53,6 +53,7 @@ class Session:
         self.on_match = on_match
         self.groups = Groups()
         self.asserted = 0  # durable_rules ids in this session: "0", "1", ...
+        self.present: set[str] = set()  # fids asserted in this session
 
     def run(self, facts: list[dict]) -> None:
         with _running:
@@ -73,8 +74,11 @@ class Session:
         core.delete_state(self.handle, self.sid)
 
     def _assert(self, facts: list[dict], drain: bool = True) -> None:
+        # A fact derived again (by another rule or match) is already in this state.
+        facts = [f for f in facts if f["fid"] not in self.present]
         if not facts:
             return
+        self.present.update(f["fid"] for f in facts)
         for fact in facts:
             fact["sid"] = self.sid
             fact["id"] = str(self.asserted)
