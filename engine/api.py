@@ -87,6 +87,7 @@ class Engine:
         parameters = known_parameters(folders + paths)
         self.packs: list[Pack] = [load_pack(p, known, parameters) for p in paths]
         self._check_unique()
+        self._check_revisions()
         declarations = dict(known)
         for pack in self.packs:
             declarations.update({k: loc.data for k, loc in pack.facts.items()})
@@ -121,6 +122,17 @@ class Engine:
             seen[key] = pack
         self.packs = list({(p.name, p.version): p for p in self.packs}.values())
 
+    def _check_revisions(self) -> None:
+        """Revisions of one pack (same name) must take effect on different dates, or no date
+        could say which one is in force."""
+        seen: dict[tuple, Pack] = {}
+        for pack in self.packs:
+            other = seen.setdefault((pack.name, pack.effective), pack)
+            if other is not pack:
+                raise PackInvalid([Problem(pack.meta_doc.where(("document", "effective")),
+                                           f"{pack.label} and {other.label} both take effect on {pack.effective}: "
+                                           "one date must pick one revision")])
+
     # -- evaluation -------------------------------------------------------------------------------
     def check_facts(self, records: Iterable[Any], where: str = "fact") -> dict[str, tuple[dict, dict]]:
         """Validate records (dicts or Fact models) against the declared fact types: by id, each
@@ -146,6 +158,9 @@ class Engine:
         `history` from earlier runs. `progress(done, total)` is called as sessions finish."""
         current = self.check_facts(facts, "fact")
         past = self.check_facts(history, "history fact")
+        for fact_id in past.keys() & current.keys():
+            if _content(past[fact_id][0]) != _content(current[fact_id][0]):
+                raise FactError(Where(f"fact {fact_id}"), "the same id names a different fact in the history")
         encoded = {i: pair[1] for i, pair in past.items()}
         encoded.update((i, pair[1]) for i, pair in current.items())
         known: dict[str, dict] = {i: pair[0] for i, pair in past.items()}
@@ -182,9 +197,9 @@ class Engine:
 
     def _route(self, facts: list[dict]) -> tuple[dict[int, list[dict]], int]:
         """Each fact goes to the revision of each document in force on the fact's date."""
-        by_document: dict[str, list[CompiledPack]] = defaultdict(list)
+        by_document: dict[str, list[CompiledPack]] = defaultdict(list)  # revisions of one pack
         for compiled in self.compiled:
-            by_document[compiled.pack.document["number"]].append(compiled)
+            by_document[compiled.pack.name].append(compiled)
         routed: dict[int, list[dict]] = defaultdict(list)
         judged, missed = set(), set()  # facts some revision read; facts a document had none for
         for revisions in by_document.values():

@@ -67,12 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     for name, helptext in (("eval", "evaluate facts against packs and print the findings"),
                            ("explain", "trace a finding (or a rule's findings) back to clause and evidence")):
         sub = commands.add_parser(name, help=helptext, description=helptext[0].upper() + helptext[1:] + ".")
-        sub.add_argument("--facts", nargs="+", required=True, metavar="FILE",
-                         help="facts as .json, .jsonl or .yaml")
+        sub.add_argument("--facts", action="extend", nargs="+", required=True, metavar="FILE",
+                         help="facts as .json, .jsonl or .yaml (repeatable)")
         sub.add_argument("--pack", action="append", metavar="NAME|PATH", help="pack to use (repeatable; default: all)")
         sub.add_argument("--config", metavar="FILE", help="site config: timezone and parameter overrides")
-        sub.add_argument("--history", nargs="+", default=[], metavar="FILE",
-                         help="facts or earlier results (eval --format json) that 'again' and 'next day' see")
+        sub.add_argument("--history", action="extend", nargs="+", default=[], metavar="FILE",
+                         help="earlier facts files, or earlier results (eval --format json: their evidence and "
+                              "derived facts), that 'again' and 'next day' see (repeatable)")
         if name == "eval":
             sub.add_argument("--format", choices=("table", "json", "jsonl"), default="table")
             sub.add_argument("--out", metavar="FILE", help="write here (atomically) instead of standard output")
@@ -80,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
                              help="also send the result to a sink, e.g. jsonl:findings.jsonl (repeatable)")
             sub.set_defaults(run=cmd_eval)
         else:
-            sub.add_argument("finding", metavar="FINDING_OR_RULE", help="a finding id (or its start) or a rule id")
+            sub.add_argument("finding", metavar="FINDING_OR_RULE", nargs="?",
+                             help="a finding id (or its start) or a rule id")
             sub.set_defaults(run=cmd_explain)
     return parser
 
@@ -186,6 +188,10 @@ def cmd_eval(args) -> int:
 
 
 def cmd_explain(args) -> int:
+    if args.finding is None and len(args.facts) > 1 and not Path(args.facts[-1]).exists():
+        args.finding = args.facts.pop()  # `explain --facts a.jsonl b.jsonl ID`: --facts took the id too
+    if args.finding is None:
+        raise SourceError(Where("explain"), "name a finding id or a rule id after the facts files")
     result = _evaluate(args)
     chosen = select(result, args.finding)
     if not chosen:

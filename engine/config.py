@@ -72,8 +72,8 @@ def settle_parameters(packs: list[Pack], config: Config, installed: Iterable[str
     }
     installed = set(installed)
     names = sorted({p.name for p in packs})
-    # A pack's override of an installed pack this engine has not loaded is skipped; an override
-    # of a pack that is not installed at all is an error (a misspelt name), as in the config.
+    # An override of an installed pack this engine has not loaded is skipped (a site config may
+    # cover more packs than one run uses); one of a pack that is not installed is an error.
     layers: list[tuple[str, dict, Document | None, tuple, Pack | None]] = [
         (f"pack {p.label}", p.meta.get("overrides") or {}, p.meta_doc, ("overrides",), p) for p in packs
     ] + [(config.label, config.parameters, config.doc, ("parameters",), None)]
@@ -81,8 +81,8 @@ def settle_parameters(packs: list[Pack], config: Config, installed: Iterable[str
         for pack_name, values in overrides.items():
             where = doc.where(root + (pack_name, "__key__")) if doc else Where(source)
             targets = [p for p in packs if p.name == pack_name]
-            if not targets and by_pack and pack_name in installed:
-                continue
+            if not targets and pack_name in installed:
+                continue  # an installed pack this engine has not loaded: nothing to override
             if not targets:
                 raise ConfigError(where, f"{source} overrides pack {pack_name!r}, which is not loaded; loaded: "
                                          f"{', '.join(names)}")

@@ -398,7 +398,7 @@ class RuleChecker:
                     else:
                         self.problem(f"due {unit} takes a number or a $parameter", *path, "due", unit)
             if "from" in due:
-                self._field_text(due["from"], path + ("due", "from"))
+                self._field_text(due["from"], path + ("due", "from"), types=("date", "datetime"))
         for i, sanction in enumerate(then.get("sanctions") or []):
             if sanction["rung"] not in self.pack.sanctions:
                 self.problem(f"sanction {sanction['rung']!r} is not on the pack's ladder (sanctions.yaml): "
@@ -423,15 +423,28 @@ class RuleChecker:
                     self.problem(f"{value.alias!r} is not a fact condition of this rule", *test.path)
                 else:
                     other = self.types.get(self.aliases[value.alias].type) or {"fields": {}}
-                    if value.field not in other["fields"]:
+                    source = other["fields"].get(value.field)
+                    if source is None:
                         self.problem(f"{value.alias} has no field {value.field!r}", *test.path)
+                    elif _comparable(source["type"]) != _comparable(field["type"]):
+                        self.problem(f"{derive['type']}.{name} is a {field['type']}, but {value.alias}.{value.field} "
+                                     f"is a {source['type']}", *test.path)
+                    elif field.get("required") and not source.get("required") and not self._tested(value):
+                        self.problem(f"derived {derive['type']}.{name} is required, but {value.alias}.{value.field} "
+                                     "is optional: a fact without it would stop the evaluation; require it in the "
+                                     f"condition ({value.field}: {{exists: true}}) or make {name} optional", *test.path)
             else:
                 self._value(self.rule.facts[0] if self.rule.facts else None, field, test, value)
         for name, field in decl["fields"].items():
             if field.get("required") and name not in derive["fields"]:
                 self.problem(f"derived {derive['type']!r} needs field {name!r}", *path, "fields")
 
-    def _field_text(self, text: str, path: tuple) -> None:
+    def _tested(self, ref: Ref) -> bool:
+        """Whether the rule's conditions make `ref` present (exists: true, or any test it must pass)."""
+        return any(t.field == ref.field and not (t.op == "exists" and t.value is False)
+                   for t in self.aliases[ref.alias].tests)
+
+    def _field_text(self, text: str, path: tuple, types: tuple = ()) -> None:
         alias, _, name = text.partition(".")
         pattern = self.aliases.get(alias)
         if pattern is None or pattern.kind != "fact":
@@ -440,6 +453,8 @@ class RuleChecker:
         decl = self.types.get(pattern.type)
         if decl and name not in decl["fields"]:
             self.problem(f"{text!r}: {pattern.type!r} has no field {name!r}", *path)
+        elif decl and types and decl["fields"][name]["type"] not in types:
+            self.problem(f"{text!r} is a {decl['fields'][name]['type']}; expected a {' or '.join(types)}", *path)
 
     def _template(self, text: str, path: tuple) -> None:
         for match in TEMPLATE_REF.finditer(text):

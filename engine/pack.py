@@ -144,8 +144,13 @@ def _unknown_keys(error) -> list[str]:
     """For a mapping that fits none of an anyof's forms: its keys that no form knows."""
     if not (error.is_logic_error and isinstance(error.value, dict) and isinstance(error.constraint, list)):
         return []
-    known = {k for form in error.constraint if isinstance(form.get("schema"), dict) for k in form["schema"]}
-    return [k for k in error.value if k not in known]
+    return [k for k in error.value if k not in _form_keys(error.constraint)]
+
+
+def _form_keys(forms: list[dict]) -> list[str]:
+    """The keys the mapping forms of an anyof accept (a list form's item schema is not one)."""
+    return sorted({k for form in forms if form.get("type") == "dict" and isinstance(form.get("schema"), dict)
+                   for k in form["schema"]})
 
 
 def _error_text(error, schema: dict) -> str:
@@ -170,8 +175,7 @@ def _error_text(error, schema: dict) -> str:
         return f"{path}: cannot be given together with {error.constraint}"
     unknown = _unknown_keys(error)
     if unknown:
-        known = sorted({k for form in error.constraint if isinstance(form.get("schema"), dict) for k in form["schema"]})
-        return f"{path}: unknown {unknown[0]!r}; expected one of {', '.join(known)}"
+        return f"{path}: unknown {unknown[0]!r}; expected one of {', '.join(_form_keys(error.constraint))}"
     if error.is_logic_error:
         return f"{path}: {error.value!r} matches none of the accepted forms"
     if code == cerberus.errors.MIN_LENGTH.code:

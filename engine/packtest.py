@@ -33,8 +33,8 @@ def _key(pack: str, rule: str, subject: str | None, sanctions) -> tuple:
 def run_case(engine: Engine, pack: Pack, case: Located) -> CaseResult:
     data = case.data
     try:
-        if data.get("parameters"):
-            engine = Engine([pack.path], config={"parameters": {pack.name: data["parameters"]}},
+        if data.get("parameters"):  # the same packs, with this case's parameters for its own
+            engine = Engine([p.path for p in engine.packs], config={"parameters": {pack.name: data["parameters"]}},
                             plugins=list(engine.plugins.get_plugins()), entry_points=False)
         facts = [(case.where("facts", i), f) for i, f in enumerate(data["facts"])]
         history = [(case.where("history", i), f) for i, f in enumerate(data.get("history") or [])]

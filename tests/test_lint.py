@@ -78,6 +78,16 @@ def make_pack(folder: Path, mistake: Mistake) -> tuple[Path, Path, int, int]:
 
 
 MISTAKES = [
+    # -- consequences a fact could break at run time ------------------------------------------------
+    Mistake("due-from-a-text-field", "rules/preshift.yaml",
+            "due: {from: shift.start, hours: 0", "due: {from: shift.unit, hours: 0",
+            says=(r"'shift\.unit' is a string", r"date or datetime"), at="shift.unit, hours"),
+    Mistake("required-derived-field-from-optional", "rules/preshift.yaml",
+            "shift: {field: form.shift}", "shift: {field: form.unit}",
+            says=(r"derived sleep_unfit\.shift is required", r"form\.unit is optional"), at="{field: form.unit}"),
+    Mistake("derived-field-of-another-type", "rules/preshift.yaml",
+            "sleep_hours: {field: form.sleep_hours}", "sleep_hours: {field: form.fit}",
+            says=(r"sleep_unfit\.sleep_hours is a number", r"form\.fit is a boolean"), at="{field: form.fit}"),
     # -- misspelt field names ----------------------------------------------------------------------
     Mistake("misspelt-clauses", "rules/preshift.yaml",
             '    clauses: ["6.4.2.2.1"]', '    clause: ["6.4.2.2.1"]',
