@@ -176,7 +176,7 @@ class Engine:
             judged = routed.get(id(compiled), [])
             relevant = [f for f in judged if f["type"] in compiled.types]
             chunks = partition(relevant, compiled.pack.meta.get("partition_by"), self.max_session_facts)
-            plan.append((compiled, judged, chunks))
+            plan.append((compiled, relevant, chunks))
         total, done = sum(len(c) for _, _, chunks in plan for c in chunks), 0
         for compiled, judged, chunks in plan:
             consequences = Consequences(compiled, self.types, known, historical, derivations)

@@ -6,7 +6,6 @@ can validate, serialise and compare results without touching the engine.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from typing import Any, Literal
 
@@ -51,12 +50,6 @@ def canonical(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [canonical(v) for v in value]
     return value
-
-
-def content_id(prefix: str, payload: Any) -> str:
-    """A stable id from content: the same fact gets the same id in every run."""
-    text = json.dumps(canonical(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return f"{prefix}{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
 
 class Citation(BaseModel):
@@ -147,7 +140,7 @@ class PackUse(BaseModel):
     document: str
     revision: str
     effective: dt.date
-    facts: int  # how many facts this revision judged
+    facts: int  # how many facts this revision judged (of the types its rules read)
 
 
 class Trace(BaseModel):

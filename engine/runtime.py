@@ -87,7 +87,7 @@ class Session:
         if code != 0:
             raise EngineError(
                 f"durable_rules rejected {'a fact' if len(facts) == 1 else 'one of ' + str(len(facts)) + ' facts'} "
-                f"in session {self.sid} of {self.compiled.name} (code {code}: already observed); "
+                f"in session {self.sid} of {self.compiled.name} (result code {code}); "
                 "durable_rules lost track of a fact, and no finding of this evaluation can be trusted")
         if drain:
             self._drain(state)

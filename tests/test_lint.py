@@ -90,7 +90,7 @@ MISTAKES = [
             says=(r"sleep_unfit\.sleep_hours is a number", r"form\.fit is a boolean"), at="{field: form.fit}"),
     # -- misspelt field names ----------------------------------------------------------------------
     Mistake("misspelt-clauses", "rules/preshift.yaml",
-            '    clauses: ["6.4.2.2.1"]', '    clause: ["6.4.2.2.1"]',
+            '    clauses: ["6.2.1.1", "6.4.2.2.1"]', '    clause: ["6.4.2.2.1"]',
             says=(r"unknown field 'clause'", r"\bclauses\b"), at="clause:"),
     Mistake("misspelt-severity", "rules/preshift.yaml",
             '        severity: minor\n        message: "{form.employee} slept',
@@ -105,7 +105,7 @@ MISTAKES = [
             says=(r"\bgte\b", r"\bge\b", r"\bbetween\b"), at="gte"),
     # -- references that do not resolve ----------------------------------------------------------------
     Mistake("unknown-clause", "rules/preshift.yaml",
-            '    clauses: ["6.4.2.2.1"]', '    clauses: ["6.4.2.1"]',
+            '    clauses: ["6.2.1.1", "6.4.2.2.1"]', '    clauses: ["6.4.2.1"]',
             says=(r"'6\.4\.2\.1'", r"clauses\.yaml"), at='"6.4.2.1"'),
     Mistake("undefined-parameter", "rules/preshift.yaml",
             "lt: $sleep_minimum_h}", "lt: $sleep_minimum_hours}",
@@ -175,7 +175,7 @@ MISTAKES = [
             says=(r"empty", r"\bname\b", r"\bversion\b", r"\bdocument\b")),
     # -- broken YAML -------------------------------------------------------------------------------------------
     Mistake("unclosed-bracket", "rules/preshift.yaml",
-            '    clauses: ["6.4.2.2.1"]', '    clauses: ["6.4.2.2.1"',
+            '    clauses: ["6.2.1.1", "6.4.2.2.1"]', '    clauses: ["6.2.1.1", "6.4.2.2.1"',
             says=(r"invalid YAML", r"\]"), at="["),
     Mistake("bad-indentation", "rules/preshift.yaml",
             "          fit: false\n    then:", "          fit: false\n   then:",
