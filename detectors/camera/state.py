@@ -1,0 +1,207 @@
+"""Per-operator state over time: per-frame signals in, the procedure's camera alerts out
+(table 6.4.3.3 of CK-PR-SHE-25), with the durations of the fatigue pack's parameters.
+
+Time is counted in frames: frame n covers [n/fps, (n+1)/fps), so k consecutive frames last
+k/fps seconds. An alert has a first and a last frame; it "sounds" on the frame its duration is
+reached (where a vendor camera would speak) and is finished, with its full duration, on the
+first frame the condition no longer holds (or at the end of the video).
+
+- warning_level_1: eyes closed, or the head pitched down, for camera_wl1_closed_s (2 s, the
+  lower end of "2-3 detik": duration >= 2 s).
+- warning_level_2: after a level 1 sounded, closed or looking down for more than
+  camera_wl2_closed_s (> 3 s). In the episode that sounded the level 1, the 3 s count from
+  that moment (so a first closure needs > 5 s); in any later episode, from its start, since a
+  level 1 has already sounded. The procedure names no time after which a level 1 stops
+  counting, so it counts for the rest of the video (one operator, one shift).
+- face_missing / camera_covered: no face for more than camera_face_missing_s; the alert is
+  camera_covered when most of those frames were blocked (dark or uniform), face_missing else.
+- look_around: head yaw beyond camera_look_around_yaw_deg from the operator's straight-ahead
+  for more than camera_look_around_s, while the unit moves.
+- yawn: mouth aspect ratio above yawn_mar for yawn_s, while the unit moves.
+"While the unit moves": per frame True, False or None (no telemetry). Known not moving holds the
+alert back; unknown raises it, and the record leaves `moving` out.
+
+Calibration: a fixed EAR threshold fails on operators whose open eyes read 0.22 (narrow eyes,
+a camera above the dash looking down) or 0.38, so the first calibration_s seconds of face with
+open eyes (EAR above the fixed fallback) give the operator's baseline: the median, which a blink
+or two cannot move. Closed then means EAR < closed_fraction x baseline. The same frames give
+the straight-ahead yaw and pitch, since a cab camera is rarely mounted square to the face.
+Until the baseline exists the fixed fallback threshold judges the eyes, so an operator who
+starts with closed eyes is still caught (and does not calibrate the detector to closed eyes).
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from statistics import median
+
+from .params import CameraParams
+from .signals import Signals
+
+EPS = 1e-9  # durations are k/fps: compare them with a hair of tolerance for float rounding
+
+
+@dataclass
+class Alert:
+    kind: str  # "warning_level_1", ... ("no_face" until finished: face_missing or camera_covered)
+    first: int
+    sounded: int
+    last: int
+    fps: float
+    ear: float | None = None
+    ear_baseline: float | None = None
+    perclos: float | None = None
+    mar: float | None = None
+    yaw_deg: float | None = None
+    pitch_deg: float | None = None
+    moving: bool | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return (self.last - self.first + 1) / self.fps
+
+
+@dataclass
+class _Episode:
+    """Consecutive frames on which one condition held, and what they measured."""
+
+    first: int
+    frames: int = 0
+    blocked: int = 0
+    ear: list[float] = field(default_factory=list)
+    mar: float | None = None
+    yaw: list[float] = field(default_factory=list)
+    pitch: list[float] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    level2_from: int | None = None  # where a level 2 starts counting, in the episode that sounded level 1
+
+    def add(self, s: Signals, yaw: float | None, pitch: float | None) -> None:
+        self.frames += 1
+        self.blocked += s.blocked
+        if s.ear is not None:
+            self.ear.append(s.ear)
+        if s.mar is not None:
+            self.mar = s.mar if self.mar is None else max(self.mar, s.mar)
+        if yaw is not None:
+            self.yaw.append(yaw)
+            self.pitch.append(pitch)
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+class OperatorState:
+    """One operator in one video stream. Feed every frame, in order, to `update`."""
+
+    def __init__(self, params: CameraParams, fps: float):
+        if fps <= 0:
+            raise ValueError(f"fps must be positive, got {fps}")
+        self.p, self.fps = params, float(fps)
+        self.ear_baseline: float | None = None
+        self.yaw0 = self.pitch0 = 0.0
+        self._calibration: list[tuple[float, float, float]] = []
+        self._calibration_frames = max(1, round(params.calibration_s * self.fps))
+        self._perclos: deque[bool] = deque(maxlen=max(1, round(params.perclos_window_s * self.fps)))
+        self._episodes: dict[str, _Episode] = {}
+        self._level1_sounded = False
+        self.sounded: list[Alert] = []  # alerts that sounded on the last update (for snapshots)
+        self.frame = -1
+
+    # -- per frame --------------------------------------------------------------------------
+    def closed_threshold(self) -> float:
+        if self.ear_baseline is None:
+            return self.p.fallback_closed_ear
+        return self.p.closed_fraction * self.ear_baseline
+
+    def update(self, index: int, s: Signals, moving: bool | None = None) -> list[Alert]:
+        """Take frame `index`'s signals; return the alerts that finished on it."""
+        if index <= self.frame:
+            raise ValueError(f"frames must come in order: {index} after {self.frame}")
+        self.frame = index
+        self.sounded = []
+        yaw = pitch = None
+        if s.face:
+            self._calibrate(s)
+            yaw, pitch = s.yaw_deg - self.yaw0, s.pitch_deg - self.pitch0
+        closed = s.face and s.ear is not None and s.ear < self.closed_threshold()
+        if s.face:
+            self._perclos.append(closed)
+        looking_down = s.face and pitch is not None and pitch > self.p.look_down_pitch_deg
+        held = moving is not False
+        conditions = {
+            "drowsy": closed or looking_down,
+            "no_face": not s.face,
+            "look_around": s.face and yaw is not None and abs(yaw) > self.p.look_around_yaw_deg and held,
+            "yawn": s.face and s.mar is not None and s.mar > self.p.yawn_mar and held,
+        }
+        finished: list[Alert] = []
+        for name, holds in conditions.items():
+            episode = self._episodes.get(name)
+            if not holds:
+                if episode is not None:
+                    finished += self._finish(name, episode, index - 1)
+                continue
+            if episode is None:
+                episode = self._episodes[name] = _Episode(first=index)
+            episode.add(s, yaw, pitch)
+            self._sound(name, episode, index, moving)
+        return finished
+
+    def finish(self) -> list[Alert]:
+        """End of the video: finish what is still going on."""
+        out: list[Alert] = []
+        for name in list(self._episodes):
+            out += self._finish(name, self._episodes[name], self.frame)
+        return out
+
+    @property
+    def perclos(self) -> float | None:
+        return sum(self._perclos) / len(self._perclos) if self._perclos else None
+
+    # -- inside -----------------------------------------------------------------------------
+    def _calibrate(self, s: Signals) -> None:
+        if self.ear_baseline is not None or s.ear is None or s.ear < self.p.fallback_closed_ear:
+            return
+        self._calibration.append((s.ear, s.yaw_deg, s.pitch_deg))
+        if len(self._calibration) >= self._calibration_frames:
+            ears, yaws, pitches = zip(*self._calibration)
+            self.ear_baseline, self.yaw0, self.pitch0 = median(ears), median(yaws), median(pitches)
+            self._calibration = []
+
+    def _sound(self, name: str, ep: _Episode, index: int, moving: bool | None) -> None:
+        duration = ep.frames / self.fps
+        sounded = {a.kind for a in ep.alerts}
+        new: list[tuple[str, int]] = []
+        if name == "drowsy":
+            if "warning_level_1" not in sounded and duration >= self.p.wl1_closed_s - EPS:
+                new.append(("warning_level_1", ep.first))
+                already = self._level1_sounded
+                self._level1_sounded = True
+                if not already:
+                    ep.level2_from = index + 1  # the > 3 s count from this level 1
+            if "warning_level_2" not in sounded and self._level1_sounded:
+                start = ep.first if ep.level2_from is None else ep.level2_from
+                if (index - start + 1) / self.fps > self.p.wl2_closed_s + EPS:
+                    new.append(("warning_level_2", start))
+        elif name == "no_face" and not sounded and duration > self.p.face_missing_s + EPS:
+            new.append(("no_face", ep.first))
+        elif name == "look_around" and not sounded and duration > self.p.look_around_s + EPS:
+            new.append(("look_around", ep.first))
+        elif name == "yawn" and not sounded and duration >= self.p.yawn_s - EPS:
+            new.append(("yawn", ep.first))
+        for kind, first in new:
+            alert = Alert(kind=kind, first=first, sounded=index, last=index, fps=self.fps, moving=moving)
+            ep.alerts.append(alert)
+            self.sounded.append(alert)
+
+    def _finish(self, name: str, ep: _Episode, last: int) -> list[Alert]:
+        del self._episodes[name]
+        for alert in ep.alerts:
+            alert.last = last
+            if alert.kind == "no_face":
+                alert.kind = "camera_covered" if ep.blocked * 2 >= ep.frames else "face_missing"
+            alert.ear, alert.mar = _mean(ep.ear), ep.mar
+            alert.yaw_deg, alert.pitch_deg = _mean(ep.yaw), _mean(ep.pitch)
+            alert.ear_baseline, alert.perclos = self.ear_baseline, self.perclos
+        return ep.alerts
