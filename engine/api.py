@@ -178,7 +178,7 @@ class Engine:
             chunks = partition(relevant, compiled.pack.meta.get("partition_by"), self.max_session_facts)
             plan.append((compiled, relevant, chunks))
         total, done = sum(len(c) for _, _, chunks in plan for c in chunks), 0
-        for compiled, judged, chunks in plan:
+        for compiled, relevant, chunks in plan:
             consequences = Consequences(compiled, self.types, known, historical, derivations)
             for chunk in chunks:
                 Session(compiled, consequences.on_match).run([encoded[f["id"]] for f in chunk])
@@ -189,20 +189,20 @@ class Engine:
             for match in consequences.matches:
                 trace.matches[match.rule.id] = trace.matches.get(match.rule.id, 0) + 1
             findings.update({f.id: f for f in consequences.findings()})
-            trace.packs.append(_pack_use(compiled, len(judged)))
+            trace.packs.append(_pack_use(compiled, len(relevant)))
             overridden = {n: u for n, u in compiled.params.items() if u.source != f"pack {compiled.pack.label}"}
             if overridden:
                 trace.overrides[compiled.pack.label] = overridden
         return self._result(findings, derivations, known, historical, trace)
 
     def _route(self, facts: list[dict]) -> tuple[dict[int, list[dict]], int]:
-        """Each fact goes to the revision of each document in force on the fact's date."""
-        by_document: dict[str, list[CompiledPack]] = defaultdict(list)  # revisions of one pack
+        """Each fact goes to the revision of each pack in force on the fact's date."""
+        by_pack: dict[str, list[CompiledPack]] = defaultdict(list)  # the revisions of each pack
         for compiled in self.compiled:
-            by_document[compiled.pack.name].append(compiled)
+            by_pack[compiled.pack.name].append(compiled)
         routed: dict[int, list[dict]] = defaultdict(list)
-        judged, missed = set(), set()  # facts some revision read; facts a document had none for
-        for revisions in by_document.values():
+        judged, missed = set(), set()  # facts some revision read; facts a pack had none in force for
+        for revisions in by_pack.values():
             revisions.sort(key=lambda c: c.pack.effective)
             for fact in facts:
                 date = self.types.event_date(fact)
