@@ -84,7 +84,31 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("finding", metavar="FINDING_OR_RULE", nargs="?",
                              help="a finding id (or its start) or a rule id")
             sub.set_defaults(run=cmd_explain)
+
+    detect = commands.add_parser("detect", help="turn a source (camera video) into facts",
+                                 description="Turn a source into facts, as JSONL on standard output.")
+    detectors = detect.add_subparsers(title="detectors", metavar="DETECTOR")
+    camera = detectors.add_parser("camera", help="the fatigue camera: video in, camera_alert facts out",
+                                  description="Cab video in, camera_alert facts (table 6.4.3.3) out as JSONL; "
+                                              "needs the camera extra: pip install 'patuh[camera]'.")
+    try:
+        from .detectors.camera.cli import add_arguments
+    except ImportError:  # no camera extra: the command says so when run
+        camera.add_argument("rest", nargs=argparse.REMAINDER)
+    else:
+        add_arguments(camera)
+    camera.set_defaults(run=cmd_detect_camera)
     return parser
+
+
+def cmd_detect_camera(args) -> int:
+    try:
+        from .detectors.camera.cli import run
+    except ImportError as exc:
+        print(f"error: the camera detector needs the camera extra (pip install 'patuh[camera]'): {exc}",
+              file=sys.stderr)
+        return BAD_INPUT
+    return run(args)
 
 
 def cmd_packs(args) -> int:
