@@ -128,3 +128,26 @@ def test_face_out_of_frame_is_face_missing(face, no_face, params):
 
 def test_short_absences_raise_nothing(face, no_face, params):
     assert alerts(video((face, 1.5), (no_face, 1.5), (face, 1.5), (np.zeros_like(face), 1.5), (face, 1)), params) == []
+
+
+def test_the_detector_is_a_plugin_on_an_iterator_of_frames(face):
+    import sys
+
+    from patuh import plugins
+
+    detector = plugins.named(plugins.manager(), "patuh_detectors")["camera"]
+    frames = iter(video((face, 1.5), (np.zeros_like(face), 3), (face, 1)))
+    records = list(detector.facts(frames, fps=FPS, employee="E1", unit="DT-101", start=START,
+                                  config={"parameters": {"fatigue": {"camera_face_missing_s": 2}}}))
+    assert [r["alert"] for r in records] == ["camera_covered"] and near(records[0], "camera_covered", 15, 44)
+    assert "mediapipe" in sys.modules  # loaded by facts(), not by registering the plugin (see below)
+
+
+def test_registering_the_plugin_loads_no_vision_libraries():
+    import subprocess
+    import sys
+
+    code = ("import sys, patuh; patuh.Engine(['fatigue']); "
+            "print(sorted(m for m in ('cv2', 'mediapipe', 'numpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "cv2" not in out and "mediapipe" not in out

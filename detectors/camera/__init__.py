@@ -12,10 +12,19 @@ facts out, each with the frames and a snapshot that raised it.
 
 Needs the `camera` extra (OpenCV, MediaPipe, NumPy).
 """
-from .params import CameraParams, load_params
-from .records import alert_fact, alert_record
-from .signals import FaceSignals, Signals
-from .state import Alert, OperatorState
+from __future__ import annotations
 
-__all__ = ["CameraParams", "load_params", "Signals", "FaceSignals", "OperatorState", "Alert", "alert_record",
-           "alert_fact"]
+from importlib import import_module
+
+# Exports load on first use, so that registering the plugin (plugin.py, loaded with every
+# engine through the entry point) does not import OpenCV and MediaPipe.
+_EXPORTS = {"CameraParams": "params", "load_params": "params", "Signals": "signals", "FaceSignals": "signals",
+            "OperatorState": "state", "Alert": "state", "alert_record": "records", "alert_fact": "records",
+            "CameraDetector": "plugin"}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
