@@ -2,10 +2,15 @@
 bad input, before any output is written."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Iterator
 
-import cv2
+# FFmpeg's own log ("moov atom not found" on a file that is not a video) would add a second,
+# cryptic line to our one-line error; quiet it unless the user asked for a level.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+import cv2  # noqa: E402
 import numpy as np
 
 
