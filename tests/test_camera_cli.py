@@ -26,7 +26,7 @@ def videos(tmp_path_factory):
     cv2.VideoWriter(str(folder / "zero.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 10, (640, 480)).release()
     (folder / "notes.mp4").write_text("not a video")
     (folder / "empty.mp4").write_bytes(b"")
-    (folder / "site.yaml").write_text("timezone: Asia/Makassar\nparameters:\n  fatigue:\n    camera_face_missing_s: 2\n")
+    (folder / "site.yaml").write_text("timezone: Asia/Makassar\nparameters:\n  fatigue:\n    camera_face_missing_s: 2\n    camera_covered_s: 2\n")
     return folder
 
 

@@ -48,6 +48,26 @@ def test_reads_the_pack_parameters(params):
     assert params.sources["camera_wl1_closed_s"].startswith("pack fatigue")
 
 
+def test_every_threshold_is_a_pack_parameter(params):
+    from dataclasses import fields
+
+    names = [f.name for f in fields(CameraParams) if f.name != "sources"]
+    assert sorted(params.sources) == sorted(f"camera_{n}" for n in names)
+    assert all(source.startswith("pack fatigue") for source in params.sources.values())
+    assert (params.covered_s, params.wl2_armed_s, params.calibration_s, params.smoking_count) == (30, 7200, 3, 3)
+
+
+def test_site_config_sets_a_former_detector_setting():
+    p = load_params({"parameters": {"fatigue": {"camera_closed_fraction": 0.5, "camera_yawn_s": 3}}})
+    assert (p.closed_fraction, p.yawn_s) == (0.5, 3) and p.sources["camera_yawn_s"] == "config"
+
+
+def test_settings_override_for_python_callers():
+    assert load_params(settings={"calibration_s": 1}).calibration_s == 1
+    with pytest.raises(ValueError, match="unknown camera setting"):
+        load_params(settings={"nonsense": 1})
+
+
 def test_site_config_overrides_a_pack_parameter():
     p = load_params({"parameters": {"fatigue": {"camera_face_missing_s": 4}}})
     assert p.face_missing_s == 4 and p.sources["camera_face_missing_s"] == "config"
@@ -120,6 +140,27 @@ def test_look_around_more_than_5_s_while_moving(params):
     assert run(params, (TURNED, 8), moving=False) == []  # parked: looking around is allowed
     unknown = run(params, (TURNED, 8))  # no telemetry: raised, moving unknown
     assert kinds(unknown) == ["look_around"] and unknown[0].moving is None
+
+
+def test_covered_and_face_missing_have_their_own_durations(params):
+    from dataclasses import replace
+
+    p = replace(params, covered_s=10, face_missing_s=20)
+    assert kinds(run(p, (BLOCKED, 10.1))) == ["camera_covered"] and run(p, (BLOCKED, 10)) == []
+    assert run(p, (NOFACE, 15)) == [] and kinds(run(p, (NOFACE, 20.1))) == ["face_missing"]
+
+
+def test_level_1_arms_level_2_for_wl2_armed_s(params):
+    from dataclasses import replace
+
+    p = replace(params, wl2_armed_s=10)
+    # level 1 sounds on the last frame of the first closure; a closure starting 9.9 s later is armed
+    assert kinds(run(p, (CLOSED, 2.0), (OPEN, 9.8), (CLOSED, 3.1))) == [
+        "warning_level_1", "warning_level_1", "warning_level_2"]
+    # 10.1 s after it: a fresh level 1, whose own > 3 s count has not run out
+    assert kinds(run(p, (CLOSED, 2.0), (OPEN, 10), (CLOSED, 3.1))) == ["warning_level_1", "warning_level_1"]
+    assert kinds(run(p, (CLOSED, 2.0), (OPEN, 10), (CLOSED, 5.1))) == [
+        "warning_level_1", "warning_level_1", "warning_level_2"]
 
 
 def test_yawn(params):

@@ -59,9 +59,10 @@ def no_face() -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def params():
-    # Short durations so the videos stay short: face missing after 2 s (the pack says 30 s,
-    # which the state machine tests cover), and 1 s of calibration.
-    return load_params({"parameters": {"fatigue": {"camera_face_missing_s": 2}}}, settings={"calibration_s": 1})
+    # Short durations so the videos stay short: face missing or covered after 2 s (the pack says
+    # 30 s, which the state machine tests cover), and 1 s of calibration, set as a site would.
+    return load_params({"parameters": {"fatigue": {"camera_face_missing_s": 2, "camera_covered_s": 2,
+                                                   "camera_calibration_s": 1}}})
 
 
 def video(*segments) -> list[np.ndarray]:
@@ -138,7 +139,7 @@ def test_the_detector_is_a_plugin_on_an_iterator_of_frames(face):
     detector = plugins.named(plugins.manager(), "patuh_detectors")["camera"]
     frames = iter(video((face, 1.5), (np.zeros_like(face), 3), (face, 1)))
     records = list(detector.facts(frames, fps=FPS, employee="E1", unit="DT-101", start=START,
-                                  config={"parameters": {"fatigue": {"camera_face_missing_s": 2}}}))
+                                  config={"parameters": {"fatigue": {"camera_covered_s": 2}}}))
     assert [r["alert"] for r in records] == ["camera_covered"] and near(records[0], "camera_covered", 15, 44)
     assert "mediapipe" in sys.modules  # loaded by facts(), not by registering the plugin (see below)
 

@@ -1,13 +1,15 @@
-"""The camera's thresholds: the fatigue pack's camera_* parameters (6.4.3.3), read through
-patuh's own pack loading, so the pack stays their one source of truth, with the same overrides
-an evaluation would apply (other packs' `overrides:`, then a site config).
+"""The camera's thresholds: the fatigue pack's camera_* parameters (6.4.3.3 and the company's
+choices beside it), read through patuh's own pack loading, so the pack stays their one source of
+truth, with the same overrides an evaluation would apply (other packs' `overrides:`, then a site
+config).
+
+Every field of CameraParams comes from the pack parameter `camera_<field>`; a pack that lacks
+one is an error (LookupError), not a silent default. The defaults below only serve Python
+callers that build CameraParams by hand (tests of the state machine).
 
 This is the one module of the detector that reaches into the engine (pack loading and config),
 and only when `load_params` is called; signals and the state machine take plain values.
-
-The detector also has a few settings of its own that the procedure names no number for and the
-pack does not (yet) hold as parameters; they are listed in DETECTOR_SETTINGS with why each
-value was chosen, and can be set per call (`settings=`), not through a site config.
+`settings=` lets a Python caller (a test, a host app) set fields after the pack and config.
 """
 from __future__ import annotations
 
@@ -17,29 +19,7 @@ from pathlib import Path
 from typing import Any
 
 PACK = "fatigue"
-# Pack parameter -> field below.
-PACK_PARAMETERS = {
-    "camera_wl1_closed_s": "wl1_closed_s",
-    "camera_wl2_closed_s": "wl2_closed_s",
-    "camera_face_missing_s": "face_missing_s",
-    "camera_look_around_s": "look_around_s",
-    "camera_phone_s": "phone_s",
-    "camera_look_around_yaw_deg": "look_around_yaw_deg",
-    "camera_look_down_pitch_deg": "look_down_pitch_deg",
-    "camera_moving_kmh": "moving_kmh",
-}
-DETECTOR_SETTINGS = {
-    # Seconds of face at the start used to learn the operator's open-eye EAR and resting head pose.
-    "calibration_s": "3 s: long enough to span a blink or two (a blink lasts 0.1-0.4 s) at any frame rate",
-    # Eyes count as closed when EAR < closed_fraction x the operator's baseline.
-    "closed_fraction": "0.65: a closed eye reads 0.05-0.15 (< 0.5 of a 0.3 baseline), a squint or a smile "
-                       "0.75-0.85 of it; 0.65 sits between, whatever the operator's eye shape",
-    # Before calibration ends (or if it never finds open eyes): a fixed EAR threshold.
-    "fallback_closed_ear": "0.2: the commonly used fixed EAR threshold",
-    "yawn_mar": "0.6: inner-lip opening over mouth width; speech stays below ~0.4, a yawn goes past 0.6",
-    "yawn_s": "1.5 s: a yawn's wide-open phase lasts 2-6 s; speech never holds the mouth open that long",
-    "perclos_window_s": "60 s: the usual PERCLOS window (share of eye-closed time over the last minute)",
-}
+PREFIX = "camera_"  # pack parameter camera_<name> -> CameraParams.<name>
 
 
 @dataclass(frozen=True)
@@ -49,6 +29,8 @@ class CameraParams:
     face_missing_s: float = 30.0
     look_around_s: float = 5.0
     phone_s: float = 5.0
+    covered_s: float = 30.0
+    wl2_armed_s: float = 7200.0
     look_around_yaw_deg: float = 30.0
     look_down_pitch_deg: float = 20.0
     moving_kmh: float = 5.0
@@ -58,6 +40,8 @@ class CameraParams:
     yawn_mar: float = 0.6
     yawn_s: float = 1.5
     perclos_window_s: float = 60.0
+    smoking_count: float = 3
+    smoking_window_s: float = 120.0
     # parameter name -> where its value came from ("pack fatigue 0.1.0", "config site.yaml")
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
@@ -67,6 +51,11 @@ class CameraParams:
         if unknown:
             raise ValueError(f"unknown camera setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
         return replace(self, **{k: float(v) for k, v in settings.items()})
+
+
+def parameter_fields() -> list[str]:
+    """The CameraParams fields, each read from the pack parameter camera_<field>."""
+    return [f.name for f in fields(CameraParams) if f.name != "sources"]
 
 
 def load_params(config: str | Path | dict | None = None, at: dt.date | None = None,
@@ -92,11 +81,12 @@ def load_params(config: str | Path | dict | None = None, at: dt.date | None = No
     overriding = [load_pack(f, known, names) for name, fs in sorted(installed.items()) if name != PACK
                   for f in fs if PACK in (_overrides(f) or {})]
     settled = settle_parameters([pack] + overriding, load_config(config), installed=installed)[pack.label]
-    missing = [name for name in PACK_PARAMETERS if name not in settled]
+    wanted = {PREFIX + name: name for name in parameter_fields()}
+    missing = [name for name in wanted if name not in settled]
     if missing:
         raise LookupError(f"pack {pack.label} lacks camera parameter(s) {', '.join(missing)}")
-    values = {attr: float(settled[name].value) for name, attr in PACK_PARAMETERS.items()}
-    sources = {name: settled[name].source for name in PACK_PARAMETERS}
+    values = {attr: float(settled[name].value) for name, attr in wanted.items()}
+    sources = {name: settled[name].source for name in wanted}
     return CameraParams(**values, sources=sources).with_settings(**(settings or {}))
 
 

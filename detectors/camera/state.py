@@ -10,11 +10,12 @@ first frame the condition no longer holds (or at the end of the video).
   lower end of "2-3 detik": duration >= 2 s).
 - warning_level_2: after a level 1 sounded, closed or looking down for more than
   camera_wl2_closed_s (> 3 s). In the episode that sounded the level 1, the 3 s count from
-  that moment (so a first closure needs > 5 s); in any later episode, from its start, since a
-  level 1 has already sounded. The procedure names no time after which a level 1 stops
-  counting, so it counts for the rest of the video (one operator, one shift).
-- face_missing / camera_covered: no face for more than camera_face_missing_s; the alert is
-  camera_covered when most of those frames were blocked (dark or uniform), face_missing else.
+  that moment (so a first closure needs > 5 s); in a later episode that starts within
+  camera_wl2_armed_s of the last level 1 (the procedure names no such time; the pack takes
+  2 h, a company choice), from the episode's start, since a level 1 has already sounded.
+- face_missing / camera_covered: no face for more than camera_face_missing_s, or, when most of
+  the frames so far were blocked (dark or uniform: an object over the lens), for more than
+  camera_covered_s. The kind is fixed on the frame the alert sounds.
 - look_around: head yaw beyond camera_look_around_yaw_deg from the operator's straight-ahead
   for more than camera_look_around_s, while the unit moves.
 - yawn: mouth aspect ratio above yawn_mar for yawn_s, while the unit moves.
@@ -43,7 +44,7 @@ EPS = 1e-9  # durations are k/fps: compare them with a hair of tolerance for flo
 
 @dataclass
 class Alert:
-    kind: str  # "warning_level_1", ... ("no_face" until finished: face_missing or camera_covered)
+    kind: str  # "warning_level_1", ...
     first: int
     sounded: int
     last: int
@@ -73,7 +74,7 @@ class _Episode:
     yaw: list[float] = field(default_factory=list)
     pitch: list[float] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
-    level2_from: int | None = None  # where a level 2 starts counting, in the episode that sounded level 1
+    level2_from: int | None = None  # where a level 2 starts counting (None: no level 1 arms it yet)
 
     def add(self, s: Signals, yaw: float | None, pitch: float | None) -> None:
         self.frames += 1
@@ -104,7 +105,7 @@ class OperatorState:
         self._calibration_frames = max(1, round(params.calibration_s * self.fps))
         self._perclos: deque[bool] = deque(maxlen=max(1, round(params.perclos_window_s * self.fps)))
         self._episodes: dict[str, _Episode] = {}
-        self._level1_sounded = False
+        self._level1_at: int | None = None  # frame the last level 1 sounded on
         self.sounded: list[Alert] = []  # alerts that sounded on the last update (for snapshots)
         self.frame = -1
 
@@ -144,6 +145,8 @@ class OperatorState:
                 continue
             if episode is None:
                 episode = self._episodes[name] = _Episode(first=index)
+                if name == "drowsy" and self._armed(index):
+                    episode.level2_from = index
             episode.add(s, yaw, pitch)
             self._sound(name, episode, index, moving)
         return finished
@@ -169,6 +172,10 @@ class OperatorState:
             self.ear_baseline, self.yaw0, self.pitch0 = median(ears), median(yaws), median(pitches)
             self._calibration = []
 
+    def _armed(self, index: int) -> bool:
+        """Does an earlier level 1 still arm a level 2 at frame `index`?"""
+        return self._level1_at is not None and (index - self._level1_at) / self.fps <= self.p.wl2_armed_s + EPS
+
     def _sound(self, name: str, ep: _Episode, index: int, moving: bool | None) -> None:
         duration = ep.frames / self.fps
         sounded = {a.kind for a in ep.alerts}
@@ -176,16 +183,16 @@ class OperatorState:
         if name == "drowsy":
             if "warning_level_1" not in sounded and duration >= self.p.wl1_closed_s - EPS:
                 new.append(("warning_level_1", ep.first))
-                already = self._level1_sounded
-                self._level1_sounded = True
-                if not already:
+                self._level1_at = index
+                if ep.level2_from is None:
                     ep.level2_from = index + 1  # the > 3 s count from this level 1
-            if "warning_level_2" not in sounded and self._level1_sounded:
-                start = ep.first if ep.level2_from is None else ep.level2_from
-                if (index - start + 1) / self.fps > self.p.wl2_closed_s + EPS:
-                    new.append(("warning_level_2", start))
-        elif name == "no_face" and not sounded and duration > self.p.face_missing_s + EPS:
-            new.append(("no_face", ep.first))
+            if "warning_level_2" not in sounded and ep.level2_from is not None:
+                if (index - ep.level2_from + 1) / self.fps > self.p.wl2_closed_s + EPS:
+                    new.append(("warning_level_2", ep.level2_from))
+        elif name == "no_face" and not sounded:
+            covered = ep.blocked * 2 >= ep.frames
+            if duration > (self.p.covered_s if covered else self.p.face_missing_s) + EPS:
+                new.append(("camera_covered" if covered else "face_missing", ep.first))
         elif name == "look_around" and not sounded and duration > self.p.look_around_s + EPS:
             new.append(("look_around", ep.first))
         elif name == "yawn" and not sounded and duration >= self.p.yawn_s - EPS:
@@ -199,8 +206,6 @@ class OperatorState:
         del self._episodes[name]
         for alert in ep.alerts:
             alert.last = last
-            if alert.kind == "no_face":
-                alert.kind = "camera_covered" if ep.blocked * 2 >= ep.frames else "face_missing"
             alert.ear, alert.mar = _mean(ep.ear), ep.mar
             alert.yaw_deg, alert.pitch_deg = _mean(ep.yaw), _mean(ep.pitch)
             alert.ear_baseline, alert.perclos = self.ear_baseline, self.perclos
