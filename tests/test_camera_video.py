@@ -65,6 +65,26 @@ def params():
                                                    "camera_calibration_s": 1}}})
 
 
+def squeeze_right(face, at: int, factor: float) -> np.ndarray:
+    """The head turned: the image right of column `at` squeezed to `factor` of its width, the left
+    stretched to fill, as a face turned away shows its far cheek foreshortened."""
+    h, w = face.shape[:2]
+    right = cv2.resize(face[:, at:], (int((w - at) * factor), h), interpolation=cv2.INTER_AREA)
+    return np.hstack([cv2.resize(face[:, :at], (w - right.shape[1], h)), right])
+
+
+@pytest.fixture(scope="module")
+def turned(face) -> np.ndarray:
+    """Reads a yaw of ~39 deg against ~-1 deg straight: past the pack's 30 deg."""
+    return squeeze_right(face, 300, 0.15)
+
+
+@pytest.fixture(scope="module")
+def half_turned(face) -> np.ndarray:
+    """Reads ~21 deg: a glance at a mirror, under the 30 deg."""
+    return squeeze_right(face, 360, 0.3)
+
+
 def video(*segments) -> list[np.ndarray]:
     """Segments of (frame, seconds)."""
     return [frame for frame, seconds in segments for _ in range(round(seconds * FPS))]
@@ -125,6 +145,27 @@ def test_black_frames_are_camera_covered(face, params):
 def test_face_out_of_frame_is_face_missing(face, no_face, params):
     records = alerts(video((face, 1.5), (no_face, 3), (face, 1.5)), params)
     assert len(records) == 1 and near(records[0], "face_missing", 15, 44), records
+
+
+def speeds(kmh: float):
+    """Telemetry as `--telemetry` gives it: one sample a second at `kmh`."""
+    from patuh.detectors.camera.telemetry import Speeds
+
+    return Speeds([(START + dt.timedelta(seconds=s), kmh) for s in range(12)], 5).moving
+
+
+def test_head_turned_while_moving_is_look_around(face, turned, half_turned, params):
+    from dataclasses import replace
+
+    p = replace(params, look_around_s=2)  # 2 s instead of the pack's 5 s, to keep the video short
+    clip = video((face, 1.5), (turned, 2.5), (face, 1))
+    records = alerts(clip, p, moving=speeds(30))
+    assert len(records) == 1 and near(records[0], "look_around", 15, 39), records
+    assert records[0]["moving"] is True and records[0]["yaw_deg"] > p.look_around_yaw_deg
+    assert alerts(clip, p, moving=speeds(0)) == []  # parked: looking around is allowed
+    unknown = alerts(clip, p)  # no telemetry: raised, with `moving` absent (see state.py)
+    assert [r["alert"] for r in unknown] == ["look_around"] and "moving" not in unknown[0]
+    assert alerts(video((face, 1.5), (half_turned, 2.5), (face, 1)), p, moving=speeds(30)) == []
 
 
 def test_short_absences_raise_nothing(face, no_face, params):

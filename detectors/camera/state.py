@@ -19,8 +19,14 @@ first frame the condition no longer holds (or at the end of the video).
 - look_around: head yaw beyond camera_look_around_yaw_deg from the operator's straight-ahead
   for more than camera_look_around_s, while the unit moves.
 - yawn: mouth aspect ratio above yawn_mar for yawn_s, while the unit moves.
-"While the unit moves": per frame True, False or None (no telemetry). Known not moving holds the
-alert back; unknown raises it, and the record leaves `moving` out.
+"While the unit moves" (look_around, yawn, phone, smoking): per frame True, False or None (no
+telemetry, or no sample within telemetry.MAX_GAP). Known not moving holds the alert back.
+Unknown raises it, and the record leaves `moving` out, which is how the fatigue pack's
+camera_alert says "absent when no telemetry said". Why raise rather than drop: the issue has the
+alert record that moving is unknown, which needs the alert to exist; a detector that dropped it
+would throw away the frames an auditor could still judge (a cab video shows a moving landscape),
+and a rule that needs moving == true can still discard it in the pack, whereas a dropped alert
+cannot be recovered there. A site that wants no such alerts supplies telemetry.
 
 Calibration: a fixed EAR threshold fails on operators whose open eyes read 0.22 (narrow eyes,
 a camera above the dash looking down) or 0.38, so the first calibration_s seconds of face with
