@@ -17,6 +17,10 @@ CLOSED = Signals(face=True, blocked=False, ear_left=0.10, ear_right=0.12, mar=0.
 DOWN = Signals(face=True, blocked=False, ear_left=0.30, ear_right=0.30, mar=0.2, yaw_deg=2.0, pitch_deg=15.0)
 TURNED = Signals(face=True, blocked=False, ear_left=0.32, ear_right=0.34, mar=0.2, yaw_deg=40.0, pitch_deg=-10.0)
 YAWN = Signals(face=True, blocked=False, ear_left=0.25, ear_right=0.25, mar=0.8, yaw_deg=2.0, pitch_deg=-10.0)
+PHONE = Signals(face=True, blocked=False, ear_left=0.32, ear_right=0.34, mar=0.2, yaw_deg=2.0, pitch_deg=-10.0,
+                hand_ear=True, hand_mouth=False)
+PUFF = Signals(face=True, blocked=False, ear_left=0.32, ear_right=0.34, mar=0.2, yaw_deg=2.0, pitch_deg=-10.0,
+               hand_ear=False, hand_mouth=True)
 NOFACE = Signals(face=False, blocked=False)
 BLOCKED = Signals(face=False, blocked=True)
 
@@ -167,6 +171,57 @@ def test_yawn(params):
     assert kinds(run(params, (YAWN, 2.5))) == ["yawn"]
     assert run(params, (YAWN, 0.5)) == []  # talking
     assert run(params, (YAWN, 2.5), moving=False) == []
+
+
+def test_phone_more_than_5_s_while_moving(params):
+    assert run(params, (PHONE, 5.0), moving=True) == []
+    alerts = run(params, (PHONE, 5.1), moving=True)
+    assert kinds(alerts) == ["phone"] and (alerts[0].first, alerts[0].sounded) == (30, 30 + 50)
+    assert run(params, (PHONE, 8), moving=False) == []
+    assert kinds(run(params, (PHONE, 8))) == ["phone"]  # no telemetry: raised, moving unknown
+
+
+def puffs(n, every_s=10.0, puff_s=1.0):
+    return [(PUFF, puff_s), (OPEN, every_s - puff_s)] * n
+
+
+def test_smoking_is_3_touches_within_120_s_while_moving(params):
+    assert run(params, *puffs(2), moving=True) == []
+    alerts = run(params, *puffs(3), moving=True)
+    assert kinds(alerts) == ["smoking"]
+    assert (alerts[0].first, alerts[0].sounded) == (30, 30 + 200) and alerts[0].moving is True
+    assert kinds(run(params, *puffs(6), moving=True)) == ["smoking", "smoking"]  # touches are spent
+    assert run(params, *puffs(3), moving=False) == []
+
+
+def test_smoking_touches_further_apart_than_the_window_do_not_add_up(params):
+    assert run(params, *puffs(3, every_s=61), moving=True) == []  # first to third: 122 s
+    assert kinds(run(params, *puffs(3, every_s=59), moving=True)) == ["smoking"]
+
+
+def test_a_hand_resting_at_the_mouth_or_flickering_is_one_touch(params):
+    assert run(params, (PUFF, 30), moving=True) == []
+    flicker = [(PUFF, 0.2), (OPEN, 0.3)] * 10  # gaps under TOUCH_GAP_S
+    assert run(params, *flicker, moving=True) == []
+
+
+def test_hand_places_from_landmarks():
+    import numpy as np
+
+    from patuh.detectors.camera.signals import hand_places
+
+    face = np.zeros((478, 3), np.float32)
+    face[234, :2], face[454, :2] = (200, 240), (440, 240)  # cheeks, 240 px apart
+    face[10, :2], face[152, :2] = (320, 100), (320, 380)  # forehead, chin
+    face[[13, 14, 78, 308], :2] = (320, 300), (320, 310), (290, 305), (350, 305)
+    hand = np.zeros((21, 2), np.float32)
+    at_ear = hand + (180, 250) + np.linspace(-30, 30, 21)[:, None]
+    at_mouth = hand + (330, 310) + np.linspace(0, 60, 21)[:, None] * (1, 1)
+    on_lap = hand + (320, 470)
+    assert hand_places(face, [at_ear]) == (True, False)
+    assert hand_places(face, [at_mouth]) == (False, True)
+    assert hand_places(face, [on_lap]) == (False, False) and hand_places(face, []) == (False, False)
+    assert hand_places(face, [at_ear + (0, -250)]) == (False, False)  # above the head: not at the ear
 
 
 def test_closed_from_the_start_is_caught_before_calibration(params):

@@ -12,7 +12,7 @@ import numpy as np
 
 from .params import CameraParams
 from .records import alert_record, frame_time
-from .signals import FaceSignals
+from .signals import HANDS_HZ, FaceSignals
 from .state import Alert, OperatorState
 
 
@@ -48,7 +48,7 @@ def detect_alerts(frames: Iterable[np.ndarray], *, fps: float, params: CameraPar
                                speed_kmh=speed(at) if speed else None)
 
     index = -1
-    with FaceSignals() as face:
+    with FaceSignals(hands_every=max(1, round(fps / HANDS_HZ))) as face:
         for index, frame in enumerate(frames):
             signals, _ = face(frame)
             now = moving(frame_time(start, index, fps)) if moving else None

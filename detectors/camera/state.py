@@ -18,7 +18,14 @@ first frame the condition no longer holds (or at the end of the video).
   camera_covered_s. The kind is fixed on the frame the alert sounds.
 - look_around: head yaw beyond camera_look_around_yaw_deg from the operator's straight-ahead
   for more than camera_look_around_s, while the unit moves.
-- yawn: mouth aspect ratio above yawn_mar for yawn_s, while the unit moves.
+- yawn: mouth aspect ratio above camera_yawn_mar for camera_yawn_s, while the unit moves.
+- phone: a hand held at an ear (signals.hand_places) for more than camera_phone_s, while the
+  unit moves.
+- smoking: a hand brought to the mouth camera_smoking_count times within
+  camera_smoking_window_s, while the unit moves. A touch is the first frame of a hand at the
+  mouth after at least TOUCH_GAP_S away from it, so a hand detected on and off at the lips
+  (or resting there) counts once. The alert spans the counted touches, first to last; its
+  touches are then spent, and the next alert needs as many new ones.
 "While the unit moves" (look_around, yawn, phone, smoking): per frame True, False or None (no
 telemetry, or no sample within telemetry.MAX_GAP). Known not moving holds the alert back.
 Unknown raises it, and the record leaves `moving` out, which is how the fatigue pack's
@@ -45,6 +52,7 @@ from statistics import median
 from .params import CameraParams
 from .signals import Signals
 
+TOUCH_GAP_S = 1.0  # signal hygiene, not a rule threshold: hand-at-mouth flicker counts as one touch
 EPS = 1e-9  # durations are k/fps: compare them with a hair of tolerance for float rounding
 
 
@@ -114,6 +122,8 @@ class OperatorState:
         self._level1_at: int | None = None  # frame the last level 1 sounded on
         self.sounded: list[Alert] = []  # alerts that sounded on the last update (for snapshots)
         self.frame = -1
+        self._touches: deque[int] = deque()  # frames a hand was brought to the mouth (while moving)
+        self._mouth_last: int | None = None  # last frame a hand was at the mouth
 
     # -- per frame --------------------------------------------------------------------------
     def closed_threshold(self) -> float:
@@ -141,6 +151,7 @@ class OperatorState:
             "no_face": not s.face,
             "look_around": s.face and yaw is not None and abs(yaw) > self.p.look_around_yaw_deg and held,
             "yawn": s.face and s.mar is not None and s.mar > self.p.yawn_mar and held,
+            "phone": bool(s.face and s.hand_ear and held),
         }
         finished: list[Alert] = []
         for name, holds in conditions.items():
@@ -155,6 +166,7 @@ class OperatorState:
                     episode.level2_from = index
             episode.add(s, yaw, pitch)
             self._sound(name, episode, index, moving)
+        finished += self._smoking(index, bool(s.face and s.hand_mouth), held, moving)
         return finished
 
     def finish(self) -> list[Alert]:
@@ -203,10 +215,30 @@ class OperatorState:
             new.append(("look_around", ep.first))
         elif name == "yawn" and not sounded and duration >= self.p.yawn_s - EPS:
             new.append(("yawn", ep.first))
+        elif name == "phone" and not sounded and duration > self.p.phone_s + EPS:
+            new.append(("phone", ep.first))
         for kind, first in new:
             alert = Alert(kind=kind, first=first, sounded=index, last=index, fps=self.fps, moving=moving)
             ep.alerts.append(alert)
             self.sounded.append(alert)
+
+    def _smoking(self, index: int, at_mouth: bool, held: bool, moving: bool | None) -> list[Alert]:
+        if not at_mouth:
+            return []
+        touch = self._mouth_last is None or (index - self._mouth_last - 1) / self.fps >= TOUCH_GAP_S - EPS
+        self._mouth_last = index
+        if not (touch and held):
+            return []
+        self._touches.append(index)
+        while (index - self._touches[0]) / self.fps > self.p.smoking_window_s + EPS:
+            self._touches.popleft()
+        if len(self._touches) < int(self.p.smoking_count):
+            return []
+        alert = Alert(kind="smoking", first=self._touches[0], sounded=index, last=index, fps=self.fps,
+                      moving=moving, ear_baseline=self.ear_baseline, perclos=self.perclos)
+        self._touches.clear()
+        self.sounded.append(alert)
+        return [alert]
 
     def _finish(self, name: str, ep: _Episode, last: int) -> list[Alert]:
         del self._episodes[name]
