@@ -33,7 +33,8 @@ def videos(tmp_path_factory):
 def test_detect_then_eval(videos, tmp_path, capsys):
     out = tmp_path / "evidence"
     rc = main(["detect", "camera", str(videos / "cab.avi"), "--employee", "OP-7", "--unit", "DT-101",
-               "--start", "2026-03-02T06:00:00", "--out", str(out), "--config", str(videos / "site.yaml")])
+               "--start", "2026-03-02T06:00:00", "--out", str(out), "--config", str(videos / "site.yaml"),
+               "--signals", str(tmp_path / "signals.csv")])
     captured = capsys.readouterr()
     assert rc == 0, captured.err
     records = [json.loads(line) for line in captured.out.splitlines()]
@@ -42,6 +43,14 @@ def test_detect_then_eval(videos, tmp_path, capsys):
     assert r["time"] == "2026-03-02T06:00:01.500000+08:00" and r["frames"] == [15, 49]
     assert r["employee"] == "OP-7" and r["unit"] == "DT-101" and r["duration_s"] == 3.5
     assert (out / r["evidence"]).is_file()
+    # the clip: 2 s before the frame it sounded on (35, 2 s after the 1.5 s start) to 2 s after
+    assert r["clip"] == "cab-camera_covered-20260302T060001.500.avi"
+    clip = cv2.VideoCapture(str(out / r["clip"]))
+    assert int(clip.get(cv2.CAP_PROP_FRAME_COUNT)) == 40 and clip.get(cv2.CAP_PROP_FPS) == 10
+    clip.release()
+    rows = (tmp_path / "signals.csv").read_text().splitlines()
+    assert rows[0] == "second,face,ear,perclos,mar,yaw,pitch,blocked" and len(rows) == 1 + 6
+    assert rows[1].startswith("0,1.00,0.3") and rows[3].split(",")[1:2] == ["0.00"] and rows[3].endswith(",1.00")
     facts = tmp_path / "alerts.jsonl"
     facts.write_text(captured.out)
     assert main(["eval", "--facts", str(facts), "--pack", "fatigue", "--format", "json"]) == 0

@@ -129,6 +129,7 @@ def test_painted_eyes_raise_level_1(face, eyes_closed, params, tmp_path):
         dt.datetime.fromisoformat(r["time"]) - START - dt.timedelta(seconds=1.5)) <= dt.timedelta(seconds=0.1)
     assert r["ear"] < 0.65 * r["ear_baseline"] and 0.28 < r["ear_baseline"] < 0.38
     assert (tmp_path / r["evidence"]).stat().st_size > 1000
+    assert r["clip"].startswith("synthetic-warning_level_1-20260302T06000") and (tmp_path / r["clip"]).is_file()
 
 
 def test_painted_eyes_long_raise_level_2(face, eyes_closed, params):

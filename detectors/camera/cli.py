@@ -23,7 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--start", metavar="TIME", help="the video's start time, ISO 8601 (default: the file's "
                                                         "modification time less its length; now for a device)")
     parser.add_argument("--telemetry", metavar="FILE", help="speed samples (JSONL or CSV: unit, time, speed_kmh)")
-    parser.add_argument("--out", metavar="DIR", help="folder for the evidence snapshots (JPEG); none without it")
+    parser.add_argument("--out", metavar="DIR", help="folder for the evidence: a snapshot (JPEG) and a clip (AVI) "
+                                                     "of each alert; none without it")
+    parser.add_argument("--signals", metavar="FILE", help="write a per-second signal log (CSV: second, face, ear, "
+                                                          "perclos, mar, yaw, pitch, blocked)")
     parser.add_argument("--config", metavar="FILE", help="site config: timezone and parameter overrides")
 
 
@@ -90,12 +93,17 @@ def _run(args) -> int:
                 Path(args.out).mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise InputError(f"--out {args.out}: cannot create the folder ({exc.strerror})") from None
+        if args.signals:
+            try:
+                open(args.signals, "a").close()
+            except OSError as exc:
+                raise InputError(f"--signals {args.signals}: cannot write ({exc.strerror})") from None
         stop = _Stop()
         progress = _Progress(video.frame_count)
         records = detect_alerts(stop.wrap(video.frames()), fps=video.fps, params=params, employee=args.employee,
                                 unit=args.unit, start=start, video=args.video, out=args.out,
                                 moving=speeds.moving if speeds else None, speed=speeds.speed if speeds else None,
-                                progress=progress)
+                                progress=progress, signals_csv=args.signals)
         found = 0
         with stop:
             for record in records:

@@ -21,7 +21,7 @@ def frame_time(start: dt.datetime, index: int, fps: float) -> dt.datetime:
 
 
 def alert_record(alert: Alert, *, employee: str, unit: str, start: dt.datetime, video: str,
-                 evidence: str | None = None, speed_kmh: float | None = None) -> dict[str, Any]:
+                 evidence: str | None = None, clip: str | None = None, speed_kmh: float | None = None) -> dict[str, Any]:
     """One `camera_alert` record (a plain dict, as `patuh eval --facts` reads them). Fields
     with no value (no face to measure, no telemetry) are left out, not written as null."""
     record: dict[str, Any] = {
@@ -41,6 +41,7 @@ def alert_record(alert: Alert, *, employee: str, unit: str, start: dt.datetime, 
         "speed_kmh": _round(speed_kmh, 1),
         "frames": [alert.first, alert.last],
         "evidence": evidence,
+        "clip": clip,
         "video": video,
         "source": {"detector": DETECTOR, "file": video, "frames": [alert.first, alert.last]},
     }
