@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -19,6 +20,11 @@ from .runtime import EngineError
 from .yamlsource import SourceError, Where
 
 BAD_INPUT = 2
+
+# `patuh detect NAME`: the readers of patuh.detectors (the camera, with its extra, is wired below)
+DETECTORS = [
+    ("forms", "forms", "form exports (CSV, JSON, JSONL, YAML) in, checked facts of one declared --type out"),
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,9 +91,16 @@ def build_parser() -> argparse.ArgumentParser:
                              help="a finding id (or its start) or a rule id")
             sub.set_defaults(run=cmd_explain)
 
-    detect = commands.add_parser("detect", help="turn a source (camera video) into facts",
-                                 description="Turn a source into facts, as JSONL on standard output.")
+    detect = commands.add_parser("detect", help="turn a source (forms, alert logs, telemetry, camera video) into "
+                                                 "facts", description="Turn a source into facts, as JSONL on standard "
+                                                                      "output. Bad input: one line per problem, exit "
+                                                                      "2, nothing on standard output.")
     detectors = detect.add_subparsers(title="detectors", metavar="DETECTOR")
+    for name, module, helptext in DETECTORS:
+        sub = detectors.add_parser(name, help=helptext, description=helptext[0].upper() + helptext[1:] + ".")
+        found = importlib.import_module(f".detectors.{module}", __package__)
+        found.add_arguments(sub)
+        sub.set_defaults(run=found.run)
     camera = detectors.add_parser("camera", help="the fatigue camera: video in, camera_alert facts out",
                                   description="Cab video in, camera_alert facts (table 6.4.3.3) out as JSONL; "
                                               "needs the camera extra: pip install 'patuh[camera]'.")

@@ -1,0 +1,201 @@
+"""`patuh detect forms`: a site's spreadsheet exports of the roster and the readiness form
+(CK-FM-SHE-25-01) in, checked facts out, that `patuh eval` judges; every bad row named by file,
+row, column and field, exit 2, nothing on stdout.
+
+Detection runs in-process (patuh.cli.main); evaluation runs in a subprocess, as in
+test_cli_errors.py (a crash in durable_rules' C core must not take the test run down).
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from patuh.cli import main
+from patuh.detectors import forms
+from patuh.facts import FactTypes
+from patuh.plugins import manager, named
+
+REPO = Path(__file__).resolve().parents[1]
+SITE_CONFIG = REPO / "examples" / "site" / "config.yaml"  # timezone: Asia/Makassar (WITA)
+
+# The roster as the site's planner keeps it in Excel and exports it "CSV (semicolon)": Indonesian
+# headers, day-first dates, Ya/Tidak. A night shift (II) crosses midnight.
+ROSTER_CSV = """\
+NIK;Nama;Tanggal;Shift;No Lambung;Jenis Unit;Jabatan;Alat Bergerak;Risiko Tinggi;Mulai;Selesai;Pengawas
+CK-0412;Budi Santoso;02/03/2026;II;DT-1043;DT;Operator DT;Ya;Tidak;02/03/2026 18:00;03/03/2026 06:00;CK-0107
+CK-0519;Andi Wijaya;02/03/2026;I;OHT-0771;OHT;Operator OHT;Ya;Tidak;02/03/2026 06:00;02/03/2026 18:00;CK-0107
+CK-0633;Rudi Hartono;02/03/2026;I;WT-0210;WT;Operator WT;Y;tidak;02/03/2026 06:00;02/03/2026 18:00;CK-0107
+"""
+
+# The readiness forms as the form app exports them ("CSV UTF-8", comma-separated, a BOM, a
+# decimal comma in a quoted cell, ISO dates from one clerk and day-first from another).
+FORMS_CSV = ("\ufeffNIK,Tanggal,Shift,Jam Tidur,Fit,Diisi Pada,No Lambung,Diverifikasi Oleh\r\n"
+             'CK-0412,02/03/2026,II,"3,5",Ya,02/03/2026 17:20,DT-1043,Hendra Gunawan\r\n'
+             "CK-0519,2026-03-02,I,6,Ya,2026-03-02 05:35,OHT-0771,Hendra Gunawan\r\n"
+             ",,,,,,,\r\n")  # the empty row a spreadsheet leaves below the data
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def detect(capsys, *argv) -> tuple[int, list[dict], list[str]]:
+    code = main(["detect", *map(str, argv)])
+    out, err = capsys.readouterr()
+    records = [json.loads(line) for line in out.splitlines()]
+    return code, records, [line for line in err.splitlines() if line]
+
+
+def evaluate(*facts: Path) -> dict:
+    done = subprocess.run([sys.executable, "-m", "patuh.cli", "eval", "--pack", "fatigue", "--config", str(SITE_CONFIG),
+                           "--format", "json", "--facts", *map(str, facts)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_site_spreadsheets_round_trip_into_eval(tmp_path, capsys):
+    roster = write(tmp_path / "roster-minggu-10.csv", ROSTER_CSV)
+    forms_csv = write(tmp_path / "kesiapan-kerja.csv", FORMS_CSV)
+
+    code, rostered, err = detect(capsys, "forms", roster, "--type", "roster", "--config", SITE_CONFIG)
+    assert (code, err) == (0, [])
+    assert [r["employee"] for r in rostered] == ["CK-0412", "CK-0519", "CK-0633"]
+    night = rostered[0]
+    assert night == {"type": "roster", "employee": "CK-0412", "name": "Budi Santoso", "date": "2026-03-02",
+                     "shift": "II", "unit": "DT-1043", "unit_type": "DT", "role": "Operator DT",
+                     "mobile_equipment": True, "high_risk": False, "start": "2026-03-02T18:00:00+08:00",
+                     "end": "2026-03-03T06:00:00+08:00", "supervisor": "CK-0107",
+                     "source": {"detector": "forms", "file": str(roster), "row": 2}}
+
+    code, filled, err = detect(capsys, "forms", forms_csv, "--type", "readiness_form", "--config", SITE_CONFIG)
+    assert (code, err) == (0, [])
+    assert [(r["employee"], r["sleep_hours"], r["fit"], r["filled_at"], r["source"]["row"]) for r in filled] == [
+        ("CK-0412", 3.5, True, "2026-03-02T17:20:00+08:00", 2), ("CK-0519", 6, True, "2026-03-02T05:35:00+08:00", 3)]
+
+    facts = tmp_path / "facts.jsonl"
+    facts.write_text("".join(json.dumps(r) + "\n" for r in rostered + filled), encoding="utf-8")
+    result = evaluate(facts)
+    found = sorted((f["rule"], f["subject"]["id"]) for f in result["findings"])
+    assert ("fatigue.sleep-under-4h", "CK-0412") in found  # 3,5 h of sleep
+    assert ("fatigue.sleep-shortfall-survey", "CK-0519") in found  # 6 h: under 7, a survey
+    assert ("fatigue.readiness-form-missing", "CK-0633") in found  # rostered, no form
+    # every finding's evidence leads back to the spreadsheet row
+    sources = {(f["source"]["file"], f["source"]["row"]) for f in result["facts"].values()}
+    assert (str(forms_csv), 2) in sources and (str(roster), 4) in sources
+
+
+def test_json_jsonl_and_yaml_exports(tmp_path, capsys):
+    records = [{"NIK": "CK-0412", "Tanggal": "02/03/2026", "Shift": "II", "Jam Tidur": 3.5, "Fit": "Ya"},
+               {"employee": "CK-0519", "date": "2026-03-02", "shift": "I", "sleep_hours": "6,5", "fit": True,
+                "type": "readiness_form"}]
+    as_json = write(tmp_path / "forms.json", json.dumps({"facts": records}))
+    as_jsonl = write(tmp_path / "forms.jsonl", "".join(json.dumps(r) + "\n" for r in records))
+    as_yaml = write(tmp_path / "forms.yaml", "- {NIK: CK-0412, Tanggal: 02/03/2026, Shift: II, Jam Tidur: 3.5, "
+                                             "Fit: Ya}\n- {employee: CK-0519, date: 2026-03-02, shift: I, "
+                                             "sleep_hours: '6,5', fit: true}\n")
+    for path, rows in ((as_json, [1, 2]), (as_jsonl, [1, 2]), (as_yaml, [1, 2])):
+        code, out, err = detect(capsys, "forms", path, "--type", "readiness_form")
+        assert (code, err) == (0, [])
+        assert [(r["employee"], r["date"], r["sleep_hours"], r["fit"]) for r in out] == [
+            ("CK-0412", "2026-03-02", 3.5, True), ("CK-0519", "2026-03-02", 6.5, True)]
+        assert [r["source"]["row"] for r in out] == rows
+
+
+def bad(tmp_path, capsys, text: str, *more: Path, name: str = "kesiapan.csv") -> list[str]:
+    path = write(tmp_path / name, text)
+    code, out, err = detect(capsys, "forms", path, *more, "--type", "readiness_form")
+    assert code == 2 and out == []
+    return [line.replace(str(tmp_path) + "/", "") for line in err]
+
+
+HEADER = "NIK,Tanggal,Shift,Jam Tidur,Fit\n"
+
+
+def test_missing_column(tmp_path, capsys):
+    assert bad(tmp_path, capsys, "NIK,Tanggal,Shift,Fit\nCK-0412,02/03/2026,II,Ya\n") == [
+        "error: kesiapan.csv:1: readiness_form.sleep_hours: no column for this required field (number); "
+        "the header has: NIK, Tanggal, Shift, Fit"]
+
+
+def test_bad_date(tmp_path, capsys):
+    assert bad(tmp_path, capsys, HEADER + "CK-0412,31/02/2026,II,7,Ya\nCK-0519,Senin,I,7,Ya\n") == [
+        "error: kesiapan.csv:2:2: readiness_form.date: no such date (day is out of range for month), "
+        "found '31/02/2026'",
+        "error: kesiapan.csv:3:2: readiness_form.date: expected a date as 2026-03-02 or 02/03/2026 "
+        "(day/month/year), found 'Senin'"]
+
+
+def test_mungkin_in_a_yes_no_column(tmp_path, capsys):
+    assert bad(tmp_path, capsys, HEADER + "CK-0412,02/03/2026,II,7,Mungkin\n") == [
+        "error: kesiapan.csv:2:5: readiness_form.fit: expected yes or no (Ya/Tidak, Y/N, Yes/No, True/False, "
+        "1/0), found 'Mungkin'"]
+
+
+def test_every_problem_of_every_file_together(tmp_path, capsys):
+    other = write(tmp_path / "shift-malam.csv", HEADER + "CK-0777,02/03/2026,II,empat,Ya\n")
+    errors = bad(tmp_path, capsys, HEADER + "CK-0412,02/03/2026,III,7,Ya\n"
+                                            "CK-0519,02/03/2026,I,,T\n"
+                                            "CK-0633,02/03/2026,I,7,Ya,lebih\n", other)
+    assert errors == [
+        "error: kesiapan.csv:2:3: readiness_form.shift: expected one of I, II, found 'III'",
+        "error: kesiapan.csv:3:5: readiness_form.fit: expected yes or no (Ya/Tidak, Y/N, Yes/No, True/False, "
+        "1/0), found 'T'",
+        "error: kesiapan.csv:3:4: readiness_form.sleep_hours: missing (number, required)",
+        "error: kesiapan.csv:4:6: row has 6 cells, the header names 5 columns",
+        "error: shift-malam.csv:2:4: readiness_form.sleep_hours: expected a number, e.g. 6.5 or 6,5, "
+        "found 'empat'"]
+
+
+def test_unknown_column_needs_map_or_ignore(tmp_path, capsys):
+    text = "NIK,Nama,Tanggal,Shift,Lama Istirahat,Fit,Catatan\nCK-0412,Budi,02/03/2026,II,7,Ya,ok\n"
+    errors = bad(tmp_path, capsys, text)
+    assert errors[0].startswith("error: kesiapan.csv:1:2: column 'Nama' is not a field of readiness_form")
+    assert len(errors) == 4  # Nama, Lama Istirahat, Catatan, and no sleep_hours column
+    path = tmp_path / "kesiapan.csv"
+    code, out, err = detect(capsys, "forms", path, "--type", "readiness_form", "--map", "Lama Istirahat=sleep_hours",
+                            "--ignore", "Nama", "--map", "Catatan=")
+    assert (code, err) == (0, []) and out[0]["sleep_hours"] == 7
+
+
+def test_unknown_type_and_unreadable_file(tmp_path, capsys):
+    code, out, err = detect(capsys, "forms", tmp_path / "nope.csv", "--type", "readiness_form")
+    assert code == 2 and out == [] and err[0].startswith(f"error: {tmp_path}/nope.csv: cannot read")
+    code, out, err = detect(capsys, "forms", tmp_path / "nope.csv", "--type", "kesiapan")
+    assert code == 2 and err[0].startswith("error: --type kesiapan: not a declared fact type")
+    assert bad(tmp_path, capsys, "", name="kosong.csv") == [
+        "error: kosong.csv:1: expected a header row naming the columns; the file is empty"]
+    assert bad(tmp_path, capsys, "{\"employee\": \"CK-1\"}\n{oops\n", name="forms.jsonl")[0].startswith(
+        "error: forms.jsonl:2:2: invalid JSON")
+
+
+def test_record_of_another_type_is_refused(tmp_path, capsys):
+    errors = bad(tmp_path, capsys, json.dumps({"type": "roster", "employee": "CK-1"}) + "\n", name="x.jsonl")
+    assert errors == ["error: x.jsonl:1: record is a 'roster', not a 'readiness_form' (--type)"]
+
+
+def test_generic_over_declared_types(tmp_path):
+    """Any declared type reads the same way: a type the pack does not have yet (a survey form)
+    works as soon as some plugin declares it."""
+    types = FactTypes({"fatigue_survey": {"subject": "employee", "fields": {
+        "employee": {"type": "string", "required": True}, "time": {"type": "datetime", "required": True},
+        "fatigued": {"type": "boolean"}, "score": {"type": "integer"}}}}, "Asia/Makassar")
+    path = write(tmp_path / "survey.csv", "NIK,Time,Fatigued,Score\nCK-0412,03/03/2026 02:15,Tidak,12\n")
+    out = forms.read_forms([path], "fatigue_survey", types)
+    assert out == [{"type": "fatigue_survey", "employee": "CK-0412", "time": "2026-03-03T02:15:00+08:00",
+                    "fatigued": False, "score": 12, "source": {"detector": "forms", "file": str(path), "row": 2}}]
+
+
+def test_registered_through_the_detectors_hook(tmp_path):
+    detector = named(manager(), "patuh_detectors")["forms"]
+    path = write(tmp_path / "f.csv", HEADER + "CK-0412,02/03/2026,II,7,Ya\n")
+    assert [r["employee"] for r in detector.facts([path], type="readiness_form")] == ["CK-0412"]
+    with pytest.raises(forms.DetectError) as caught:
+        list(detector.facts([write(tmp_path / "g.csv", HEADER + "CK-0412,02/03/2026,II,7,Mungkin\n")],
+                            type="readiness_form"))
+    assert "g.csv:2:5: readiness_form.fit" in caught.value.problems[0]
