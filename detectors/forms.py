@@ -47,6 +47,7 @@ from typing import Any, Iterable, Iterator
 from patuh.plugins import hookimpl
 
 DETECTOR = "forms"
+SKIP = "skip"  # what a reader's convert() returns for a row it leaves out on purpose
 
 # Usual Indonesian (and English) spreadsheet headers -> declared field names. A header that is
 # itself a declared field of the type always means that field; an alias applies only when its
@@ -289,8 +290,11 @@ class Columns:
 def to_facts(rows: list[Row], header: list[str], kind: str, types, columns: Columns, problems: list[str],
              detector: str = DETECTOR, convert=None) -> list[dict]:
     """Checked fact records from one file's rows. Problems (every one, with file, row, column
-    and field) go to `problems`. `convert(row, record, problems)` lets a reader rewrite values
-    (vendor alert names) before the declared types are applied; it returns False to reject."""
+    and field) go to `problems`. `convert(row, record, problems, failed)` lets a reader rewrite
+    values (vendor alert names) before the declared types apply: it adds the names of fields it
+    reported a problem for to `failed`, and returns SKIP to leave the row out on purpose.
+    A record that already carries a `source` naming its detector (patuh's camera detector's
+    output) keeps it; the others get {detector, file, row}."""
     from patuh.facts import FactError
     from patuh.models import canonical
 
@@ -332,11 +336,13 @@ def to_facts(rows: list[Row], header: list[str], kind: str, types, columns: Colu
                 bad = True
                 continue
             record[name] = value
-        if convert is not None and convert(row, record, problems) is False:
-            bad = True
+        failed: set[str] = set()
+        if convert is not None and convert(row, record, problems, failed) is SKIP:
+            continue
+        bad = bad or bool(failed)
         for name, value in list(record.items()):
             spec = columns.fields.get(name)
-            if spec is None:
+            if spec is None or name in failed:
                 continue
             try:
                 record[name] = coerce(value, spec["type"])
@@ -350,13 +356,16 @@ def to_facts(rows: list[Row], header: list[str], kind: str, types, columns: Colu
                                 f"{', '.join(map(str, allowed))}, found {value!r}")
                 bad = True
         for name in columns.required():
-            if name not in record and name not in missing_columns:
+            if name not in record and name not in missing_columns and name not in failed:
                 problems.append(f"{row.where(_column(row, columns, name))}: {kind}.{name}: missing "
                                 f"({columns.fields[name]['type']}, required)")
                 bad = True
         if bad or missing_columns:
             continue
-        record = {"type": kind, **record, "source": {"detector": detector, "file": row.file, "row": row.row}}
+        given = row.data.get("source")
+        source = given if isinstance(given, dict) and given.get("detector") else \
+            {"detector": detector, "file": row.file, "row": row.row}
+        record = {"type": kind, **record, "source": source}
         if row.data.get("id"):
             record["id"] = row.data["id"]
         try:

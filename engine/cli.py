@@ -24,6 +24,7 @@ BAD_INPUT = 2
 # `patuh detect NAME`: the readers of patuh.detectors (the camera, with its extra, is wired below)
 DETECTORS = [
     ("forms", "forms", "form exports (CSV, JSON, JSONL, YAML) in, checked facts of one declared --type out"),
+    ("alerts", "alerts", "a vendor camera's alert log (CSV, JSONL) in, camera_alert facts out"),
 ]
 
 

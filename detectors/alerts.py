@@ -1,0 +1,188 @@
+"""Vendor camera alert logs -> `camera_alert` facts in the fatigue pack's vocabulary.
+
+    patuh detect alerts alarm-report-2026-03-02.csv --config site.yaml > alerts.jsonl
+
+A fatigue camera's web platform exports its alarms as CSV (or JSONL), one alarm a row, with
+columns such as Time, Driver ID, Driver Name, Hull No, Alert Type, Speed, SN, Snapshot URL.
+Files are read as the forms detector reads them (patuh.detectors.forms: `,` or `;` CSV with a
+header, JSON, JSONL, YAML; day-first or ISO dates; times without a zone in the site config's
+zone), columns through ALERT_COLUMNS (below), alert names through VENDOR_ALERTS (below), and
+each record is checked against the declared `camera_alert` type. patuh's own camera detector
+output (`patuh detect camera`) passes through unchanged, keeping its `source` (video, frames).
+
+A vendor alert name that is not in VENDOR_ALERTS is an error naming the row: an alarm is never
+dropped or guessed. `--skip-alert NAME` leaves a vendor alarm type out on purpose (e.g. "Seatbelt",
+which the procedure does not judge); the count of rows left out is printed on standard error.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from patuh.plugins import hookimpl
+
+from . import forms
+from .forms import DetectError, column_key
+
+DETECTOR = "alerts"
+KIND = "camera_alert"
+
+# Vendor alarm names (folded as column_key folds headers: "Fatigue Level 1" -> fatigue_level_1)
+# -> the pack's camera_alert.alert values (rulesets/fatigue/facts.yaml). The pack's own names map
+# to themselves, so patuh's camera detector output reads too. Sources for the less obvious rows:
+# - "Distraction" -> warning_level_1: CK-PR-SHE-25 8.1.4 handles "Warning level 1 / Distraction"
+#   as one alert row ("Alert teridentifikasi sebagai WL 1/Distraction Warning"); look_around is
+#   its own row ("Look Around"), so a vendor "Distraction" is not read as look_around.
+# - "Cam Covered" -> camera_covered, "Face Missing" -> face_missing: 8.1.4 names them in one row
+#   ("Face Missing / Cam covered") but the pack keeps them apart, and so do the vendor names.
+# - "Speeding"/"Overspeed" -> overspeed: the "Speeding Warning" of 6.4.3.3, "Overspeed" of 8.1.4.
+VENDOR_ALERTS: dict[str, str] = {
+    # Warning Level 1
+    "fatigue_level_1": "warning_level_1", "fatigue_level1": "warning_level_1", "fatigue_l1": "warning_level_1",
+    "fatigue_warning_level_1": "warning_level_1", "fatigue_driving_level_1": "warning_level_1",
+    "warning_level_1": "warning_level_1", "level_1_fatigue": "warning_level_1",
+    "distraction": "warning_level_1", "distraction_warning": "warning_level_1",
+    "distracted_driving": "warning_level_1",
+    # Warning Level 2
+    "fatigue_level_2": "warning_level_2", "fatigue_level2": "warning_level_2", "fatigue_l2": "warning_level_2",
+    "fatigue_warning_level_2": "warning_level_2", "fatigue_driving_level_2": "warning_level_2",
+    "warning_level_2": "warning_level_2", "level_2_fatigue": "warning_level_2",
+    # the rest of table 6.4.3.3
+    "yawning": "yawn", "yawn": "yawn", "yawn_warning": "yawn",
+    "face_missing": "face_missing", "face_missing_warning": "face_missing", "no_face": "face_missing",
+    "driver_absence": "face_missing", "driver_absent": "face_missing",
+    "cam_covered": "camera_covered", "camera_covered": "camera_covered", "camera_blocked": "camera_covered",
+    "lens_covered": "camera_covered", "camera_occlusion": "camera_covered",
+    "look_around": "look_around", "looking_around": "look_around", "look_around_warning": "look_around",
+    "smoking": "smoking", "smoking_warning": "smoking",
+    "phone_calling": "phone", "phone_call": "phone", "calling": "phone", "phone": "phone",
+    "phone_warning": "phone", "phone_usage": "phone", "using_phone": "phone",
+    "overspeed": "overspeed", "over_speed": "overspeed", "speeding": "overspeed", "speeding_warning": "overspeed",
+    "overspeed_warning": "overspeed",
+}
+
+# The vendor names an error message shows (VENDOR_ALERTS has their spelling variants).
+SHOWN = ("Fatigue Level 1", "Fatigue Level 2", "Distraction", "Yawning", "Face Missing", "Cam Covered",
+         "Look Around", "Smoking", "Phone Calling", "Overspeed")
+assert all(column_key(name) in VENDOR_ALERTS for name in SHOWN)
+
+# Vendor column headers (folded) -> camera_alert fields. A header that is itself a declared field
+# (time, employee, unit, alert, speed_kmh, camera_sn, evidence, clip, video, ...) means that field.
+ALERT_COLUMNS: dict[str, str] = {
+    "alarm_time": "time", "alert_time": "time", "event_time": "time", "waktu": "time", "date_time": "time",
+    "datetime": "time", "timestamp": "time", "start_time": "time", "gps_time": "time",
+    "driver_id": "employee", "driver": "employee", "driver_no": "employee", "employee_id": "employee",
+    "nik": "employee", "operator_id": "employee",
+    "hull_no": "unit", "hull_number": "unit", "hull": "unit", "no_lambung": "unit", "nomor_lambung": "unit",
+    "vehicle": "unit", "vehicle_no": "unit", "vehicle_name": "unit", "unit_no": "unit",
+    "alert_type": "alert", "alarm_type": "alert", "event_type": "alert", "alarm": "alert", "event": "alert",
+    "alert_name": "alert", "alarm_name": "alert",
+    "speed": "speed_kmh", "speed_km_h": "speed_kmh", "speed_kph": "speed_kmh", "kecepatan": "speed_kmh",
+    "sn": "camera_sn", "device_sn": "camera_sn", "serial_no": "camera_sn", "serial_number": "camera_sn",
+    "snapshot_url": "evidence", "snapshot": "evidence", "photo": "evidence", "photo_url": "evidence",
+    "image": "evidence", "image_url": "evidence", "picture": "evidence", "foto": "evidence",
+    "video_url": "clip", "clip_url": "clip", "video_clip": "clip",
+    "duration": "duration_s", "duration_sec": "duration_s", "alarm_duration": "duration_s",
+}
+# Vendor columns the camera_alert type has no field for and that are left out without asking:
+# the driver's name (the employee id identifies), the map position, the fleet grouping.
+VENDOR_EXTRA = ("driver_name", "nama", "name", "location", "address", "lat", "lng", "lon", "latitude",
+                "longitude", "gps", "company", "fleet", "group", "department", "no", "id", "remark", "remarks")
+
+SPEED_UNIT = re.compile(r"\s*(km/?h|kph|km/j)\s*$", re.IGNORECASE)
+
+
+def alert_name(vendor: Any) -> str | None:
+    """The pack's alert for a vendor alarm name, or None when it is not in the table."""
+    return VENDOR_ALERTS.get(column_key(vendor))
+
+
+def read_alerts(paths: Iterable[str | Path], types, *, mapping: dict[str, str] | None = None,
+                ignore: Iterable[str] = (), skip: Iterable[str] = ()) -> tuple[list[dict], int]:
+    """camera_alert records from every file, and how many rows `skip` left out; DetectError with
+    every problem of every file when any."""
+    problems: list[str] = []
+    declaration = types.declarations.get(KIND)
+    if declaration is None:
+        raise DetectError([f"no installed pack declares {KIND}; install the fatigue pack"])
+    skipping = {column_key(s) for s in skip}
+    columns = forms.Columns(KIND, declaration, ALERT_COLUMNS, mapping, [*VENDOR_EXTRA, *ignore])
+    skipped = 0
+
+    def convert(row: forms.Row, record: dict, problems: list[str], failed: set[str]):
+        nonlocal skipped
+        if "alert" in record:
+            vendor = record["alert"]
+            if column_key(vendor) in skipping:
+                skipped += 1
+                return forms.SKIP
+            found = alert_name(vendor)
+            if found is None:
+                column = next((c for c in row.data if columns.field_of(c) == "alert"), None)
+                problems.append(f"{row.where(column)}: {KIND}.alert: unknown vendor alert {vendor!r}; known: "
+                                f"{', '.join(SHOWN)} and their variants (VENDOR_ALERTS in {__name__}); or "
+                                f"--skip-alert '{vendor}' to leave such rows out on purpose")
+                failed.add("alert")
+            else:
+                record["alert"] = found
+                if found != vendor:
+                    renamed[(row.file, row.row)] = vendor
+        speed = record.get("speed_kmh")
+        if isinstance(speed, str):
+            record["speed_kmh"] = SPEED_UNIT.sub("", speed)
+
+    out = []
+    renamed: dict[tuple[str, int], str] = {}
+    for path in paths:
+        rows, header = forms.read_rows(path, problems)
+        if header and not rows:
+            problems.append(f"{path}: no rows under the header")
+        if rows:
+            out += forms.to_facts(rows, header, KIND, types, columns, problems, detector=DETECTOR,
+                                  convert=convert)
+    if problems:
+        raise DetectError(problems)
+    for record in out:  # the vendor's own name stays with the evidence, for an auditor
+        vendor = renamed.get((record["source"].get("file"), record["source"].get("row")))
+        if vendor is not None:
+            record["source"]["vendor_alert"] = vendor
+    return out, skipped
+
+
+class AlertsDetector:
+    """Through the patuh_detectors hook: `facts(paths)` yields checked camera_alert records."""
+
+    name = DETECTOR
+    fact_types = (KIND,)
+
+    def facts(self, paths: Iterable[str | Path], *, config: str | Path | dict | None = None, types=None,
+              mapping: dict[str, str] | None = None, ignore: Iterable[str] = (),
+              skip: Iterable[str] = ()) -> Iterator[dict]:
+        yield from read_alerts(list(paths), types or forms.fact_types(config), mapping=mapping, ignore=ignore,
+                               skip=skip)[0]
+
+
+@hookimpl
+def patuh_detectors():
+    return [AlertsDetector()]
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE", help="alert logs: .csv, .jsonl (.json, .yaml)")
+    parser.add_argument("--skip-alert", action="append", default=[], metavar="NAME",
+                        help="leave out rows of this vendor alert type on purpose (repeatable); counted on stderr")
+    forms.add_common(parser)
+
+
+def run(args) -> int:
+    import sys
+
+    def produce():
+        records, skipped = read_alerts(args.files, forms._types(args), mapping=forms.parse_mapping(args.map),
+                                       ignore=args.ignore, skip=args.skip_alert)
+        if skipped:
+            print(f"note: {skipped} row(s) of {', '.join(args.skip_alert)} left out (--skip-alert)", file=sys.stderr)
+        return records
+
+    return forms.emit(produce)
