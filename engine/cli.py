@@ -25,6 +25,8 @@ BAD_INPUT = 2
 DETECTORS = [
     ("forms", "forms", "form exports (CSV, JSON, JSONL, YAML) in, checked facts of one declared --type out"),
     ("alerts", "alerts", "a vendor camera's alert log (CSV, JSONL) in, camera_alert facts out"),
+    ("telemetry", "telemetry", "speed telemetry (CSV, JSONL) in, speed_sample facts and overspeed camera_alert "
+                               "facts out"),
 ]
 
 

@@ -64,6 +64,20 @@ def load_params(config: str | Path | dict | None = None, at: dt.date | None = No
     revision), after other packs' overrides and the site `config` (file or dict, as for
     patuh.Engine). Raises patuh's own errors (PackInvalid, ConfigError) on a bad pack or config,
     and LookupError when the pack or one of its camera parameters is missing."""
+    label, settled = settled_parameters(config, at)
+    wanted = {PREFIX + name: name for name in parameter_fields()}
+    missing = [name for name in wanted if name not in settled]
+    if missing:
+        raise LookupError(f"pack {label} lacks camera parameter(s) {', '.join(missing)}")
+    values = {attr: float(settled[name].value) for name, attr in wanted.items()}
+    sources = {name: settled[name].source for name in wanted}
+    return CameraParams(**values, sources=sources).with_settings(**(settings or {}))
+
+
+def settled_parameters(config: str | Path | dict | None = None, at: dt.date | None = None) -> tuple[str, dict]:
+    """The fatigue pack revision in force on `at` (its label) and its parameters by name
+    (patuh.models.ParameterUse), after other packs' overrides and the site `config`. Other
+    detectors (telemetry's overspeed limit) read their pack parameters through this too."""
     from patuh import plugins as hooks
     from patuh.api import installed_packs, known_fact_types, known_parameters
     from patuh.config import load_config, settle_parameters
@@ -81,13 +95,7 @@ def load_params(config: str | Path | dict | None = None, at: dt.date | None = No
     overriding = [load_pack(f, known, names) for name, fs in sorted(installed.items()) if name != PACK
                   for f in fs if PACK in (_overrides(f) or {})]
     settled = settle_parameters([pack] + overriding, load_config(config), installed=installed)[pack.label]
-    wanted = {PREFIX + name: name for name in parameter_fields()}
-    missing = [name for name in wanted if name not in settled]
-    if missing:
-        raise LookupError(f"pack {pack.label} lacks camera parameter(s) {', '.join(missing)}")
-    values = {attr: float(settled[name].value) for name, attr in wanted.items()}
-    sources = {name: settled[name].source for name in wanted}
-    return CameraParams(**values, sources=sources).with_settings(**(settings or {}))
+    return pack.label, settled
 
 
 def _overrides(folder: Path) -> dict | None:

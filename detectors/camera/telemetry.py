@@ -1,6 +1,6 @@
 """Speed telemetry (`speed_sample` records: unit, time, speed_kmh) -> "is the unit moving?".
 
-Reads JSONL (one record a line) or CSV (a header with unit, time, speed_kmh). A frame takes the
+Reads JSONL (one record a line) or CSV (a header with unit, time, speed_kmh; `,` or `;`). A frame takes the
 nearest sample of its unit within MAX_GAP; with none that close, whether the unit moves is
 unknown (None), as it is without telemetry.
 """
@@ -19,45 +19,67 @@ class TelemetryError(ValueError):
     pass
 
 
-def _time(text: str, where: str) -> dt.datetime:
+def _time(text: str, where: str, zone: dt.tzinfo | None = None) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(str(text))
     except ValueError:
         raise TelemetryError(f"{where}: time {text!r} is not an ISO date-time like 2026-03-02T06:00:00+08:00") from None
     if value.tzinfo is None:
-        raise TelemetryError(f"{where}: time {text!r} has no time zone; expected e.g. +08:00")
+        if zone is None:
+            raise TelemetryError(f"{where}: time {text!r} has no time zone; expected e.g. +08:00")
+        value = value.replace(tzinfo=zone)
     return value
+
+
+def read_rows(path: str | Path, errors: list[str] | None = None) -> list[tuple[int, object]]:
+    """The file's records with their line numbers: CSV rows (a dict per row, the header on line
+    1) or JSONL lines. A line that is not JSON raises TelemetryError, or, when `errors` is given,
+    is added to it and left out (the caller then reports every problem and writes nothing)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TelemetryError(f"{path}: cannot read telemetry: {exc}") from None
+    if path.suffix.lower() == ".csv":
+        lines = text.splitlines()
+        header = lines[0] if lines else ""
+        reader = csv.DictReader(lines, delimiter=";" if header.count(";") > header.count(",") else ",")
+        return [(reader.line_num, r) for r in reader]
+    rows: list[tuple[int, object]] = []
+    for i, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append((i, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                problem = f"{path}:{i}: not JSON ({exc.msg}); expected one record a line"
+                if errors is None:
+                    raise TelemetryError(problem) from None
+                errors.append(problem)
+    return rows
+
+
+def parse_sample(row: object, where: str, zone: dt.tzinfo | None = None) -> tuple[str, dt.datetime, float]:
+    """(unit, time, speed_kmh) of one record; TelemetryError naming `where` if it is not one.
+    A time without a zone is an error, unless `zone` says how to read it."""
+    if not isinstance(row, dict) or not {"unit", "time", "speed_kmh"} <= set(row):
+        raise TelemetryError(f"{where}: expected a record with unit, time and speed_kmh")
+    try:
+        speed = float(row["speed_kmh"])
+    except (TypeError, ValueError):
+        raise TelemetryError(f"{where}: speed_kmh {row['speed_kmh']!r} is not a number") from None
+    return str(row["unit"]), _time(row["time"], where, zone), speed
 
 
 def read_speeds(path: str | Path, unit: str) -> list[tuple[dt.datetime, float]]:
     """The unit's samples, sorted by time. Raises TelemetryError naming the file and line."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TelemetryError(f"{path}: cannot read telemetry: {exc}") from None
-    rows: list[tuple[int, dict]] = []
-    if path.suffix.lower() == ".csv":
-        rows = [(i + 2, r) for i, r in enumerate(csv.DictReader(text.splitlines()))]
-    else:
-        for i, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    rows.append((i, json.loads(line)))
-                except json.JSONDecodeError as exc:
-                    raise TelemetryError(f"{path}:{i}: not JSON ({exc.msg}); expected one record a line") from None
     out = []
-    for line, row in rows:
+    for line, row in read_rows(path):
         where = f"{path}:{line}"
-        if not isinstance(row, dict) or not {"unit", "time", "speed_kmh"} <= set(row):
-            raise TelemetryError(f"{where}: expected a record with unit, time and speed_kmh")
-        if str(row["unit"]) != unit:
+        if isinstance(row, dict) and str(row.get("unit")) != unit and {"unit", "time", "speed_kmh"} <= set(row):
             continue
-        try:
-            speed = float(row["speed_kmh"])
-        except (TypeError, ValueError):
-            raise TelemetryError(f"{where}: speed_kmh {row['speed_kmh']!r} is not a number") from None
-        out.append((_time(row["time"], where), speed))
+        found, time, speed = parse_sample(row, where)
+        if found == unit:
+            out.append((time, speed))
     return sorted(out)
 
 
