@@ -114,6 +114,10 @@ class Compiler:
     def pattern(self, pattern: Pattern, declarations: dict) -> dict:
         field_types = {k: v["type"] for k, v in declarations[pattern.type]["fields"].items()}
         expressions = [{"type": pattern.type}] + [e for t in pattern.tests for e in self.tests(t, field_types)]
+        # durable_rules ends a test list early after a nested "$or" group (events.c returns at the
+        # group's end), so the tests after it were never evaluated: groups go last, where only
+        # the guard, which always holds, follows them.
+        expressions.sort(key=lambda e: "$or" in e)
         return {"$and": expressions + _guard(pattern.tests)}
 
     def aggregate(self, rule: Rule, count: Pattern) -> dict:

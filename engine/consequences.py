@@ -211,7 +211,7 @@ class Consequences:
             visit(pattern.tests + pattern.compare)
         text = rule.data["then"].get("finding", {}).get("message", "")
         for action in rule.data["then"].get("actions") or []:
-            text += action["what"] + " " + " ".join(str(v) for v in (action.get("due") or {}).values())
+            text += " " + action["what"] + " " + " ".join(str(v) for v in (action.get("due") or {}).values())
         names.update(m.group(1)[1:] for m in TEMPLATE_REF.finditer(text) if m.group(1).startswith("$"))
         names.update(w[1:] for w in text.split() if w.startswith("$") and w[1:] in self.compiled.params)
         return names
