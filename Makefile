@@ -10,7 +10,7 @@ PACKS := $(dir $(wildcard rulesets/*/pack.yaml tests/packs/*/pack.yaml examples/
 $(STAMP): pyproject.toml examples/acme-fatigue/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,camera]'
+	$(BIN)/pip install --quiet -e '.[dev,camera,report]'
 	touch $(STAMP)
 
 demo: $(STAMP)

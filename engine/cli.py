@@ -114,7 +114,37 @@ def build_parser() -> argparse.ArgumentParser:
     else:
         add_arguments(camera)
     camera.set_defaults(run=cmd_detect_camera)
+
+    report = commands.add_parser("report", help="reports the procedures ask for",
+                                 description="Reports the procedures ask for, made from facts files.")
+    reports = report.add_subparsers(title="reports", metavar="REPORT")
+    weekly = reports.add_parser("fatigue-weekly", help="CK-PR-SHE-25 6.5.3: camera alerts per week, employee, unit "
+                                                       "and type, as CSV and a PNG chart per week",
+                                description="The dispatcher's weekly summary of fatigue camera alerts "
+                                            "(CK-PR-SHE-25 6.5.3): fatigue-weekly.csv and fatigue-weekly-<week>.png "
+                                            "in --out. Weeks run Monday to Sunday in the site's time zone.")
+    weekly.add_argument("--facts", action="extend", nargs="+", required=True, metavar="FILE",
+                        help="camera_alert facts (.json, .jsonl or .yaml); other fact types are ignored")
+    weekly.add_argument("--config", metavar="FILE", help="site config (its timezone sets the weeks)")
+    weekly.add_argument("--out", required=True, metavar="DIR", help="folder to write into (made if missing)")
+    weekly.set_defaults(run=cmd_report_weekly)
     return parser
+
+
+def cmd_report_weekly(args) -> int:
+    from .reports import charts, to_csv, weekly_alerts
+
+    engine = Engine(["fatigue"], config=args.config)
+    records = [item for path in args.facts for item in read_records(path)]
+    facts = [fact for fact, _ in engine.check_facts(records).values()]  # all checked before anything is written
+    rows = weekly_alerts(facts, engine.types.zone)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    _write(to_csv(rows), str(out / "fatigue-weekly.csv"))
+    for path in charts(rows, out):
+        print(path, file=sys.stderr)
+    print(f"{len(rows)} rows, {sum(r['count'] for r in rows)} alerts -> {out / 'fatigue-weekly.csv'}", file=sys.stderr)
+    return 0
 
 
 def cmd_detect_camera(args) -> int:

@@ -1,0 +1,70 @@
+"""Reports the procedures ask for, made from checked facts.
+
+fatigue-weekly (CK-PR-SHE-25 6.5.3): "Operation Fatigue Dispatcher akan membuat hasil evaluasi
+berupa rangkuman dari alert yang tercatat pada fatigue detection camera pada jangka waktu per
+minggu" — camera alerts counted per ISO week (Monday to Sunday, in the site's time zone),
+employee, unit and alert type, as CSV, and a chart per week (the procedure's Lampiran 2 shows a
+chart; its exact format is not in the text, so this draws alerts per employee, stacked by type).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from pathlib import Path
+
+COLUMNS = ("week", "week_start", "employee", "unit", "alert", "count")
+
+
+def weekly_alerts(facts: list[dict], zone) -> list[dict]:
+    """Rows of COLUMNS, sorted, from checked camera_alert facts (other types are ignored)."""
+    counts: Counter = Counter()
+    for fact in facts:
+        if fact["type"] != "camera_alert":
+            continue
+        local = fact["time"].astimezone(zone)
+        year, week, weekday = local.isocalendar()
+        start = local.date().fromordinal(local.date().toordinal() - weekday + 1)
+        counts[(f"{year}-W{week:02d}", start.isoformat(), fact.get("employee") or "-", fact.get("unit") or "-",
+                fact["alert"])] += 1
+    return [dict(zip(COLUMNS, key + (n,))) for key, n in sorted(counts.items())]
+
+
+def to_csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def charts(rows: list[dict], folder: Path) -> list[Path]:
+    """One PNG per week: alerts per employee, stacked by alert type."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no screen on a site server
+    from matplotlib import pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    written = []
+    for week in sorted({r["week"] for r in rows}):
+        these = [r for r in rows if r["week"] == week]
+        employees = sorted({r["employee"] for r in these})
+        kinds = sorted({r["alert"] for r in these})
+        fig, ax = plt.subplots(figsize=(10, max(3, 0.35 * len(employees) + 1.5)))
+        left = [0] * len(employees)
+        for kind in kinds:
+            values = [sum(r["count"] for r in these if r["employee"] == e and r["alert"] == kind) for e in employees]
+            ax.barh(employees, values, left=left, label=kind)
+            left = [a + b for a, b in zip(left, values)]
+        ax.set_xlabel("alerts")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_title(f"Fatigue camera alerts, week {week} (from {these[0]['week_start']}) - CK-PR-SHE-25 6.5.3")
+        ax.invert_yaxis()
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
+        fig.tight_layout()
+        path = folder / f"fatigue-weekly-{week}.png"
+        fig.savefig(path, dpi=100, metadata={"Software": None})  # no version or date: same bytes each run
+        plt.close(fig)
+        written.append(path)
+    return written
