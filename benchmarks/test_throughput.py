@@ -70,7 +70,9 @@ def measure(benchmark, n: int, limit: int) -> dict:
     assert all(expected.values()), f"the generator must exercise every rule: {expected}"
     engine = patuh.Engine(["fatigue"], max_session_facts=limit)
     (compiled,) = engine.compiled
-    assert sorted(compiled.rules) == sorted(generate.RULES), "the fatigue pack's rules changed: update benchmarks/"
+    # The benchmark judges roster and readiness forms: the pack's pre-shift rules. Its other rules
+    # (camera alerts, overspeed) must stay silent on these facts, which the findings check below shows.
+    assert set(generate.RULES) <= set(compiled.rules), "the fatigue pack's pre-shift rules changed: update benchmarks/"
     assert {k: compiled.params[k].value for k in raw.PARAMETERS} == raw.PARAMETERS, \
         "the fatigue pack's parameters changed: update benchmarks/raw.py"
     engine.evaluate(records[:200])  # creates the ruleset once per process, as raw.handle() does
@@ -99,7 +101,7 @@ def measure(benchmark, n: int, limit: int) -> dict:
     benchmark.pedantic(patuh_round, setup=raw_round, rounds=rounds, iterations=1)
 
     result, run = last["patuh"], last["raw"]
-    found = {rule: 0 for rule in generate.RULES} | dict(Counter(f.rule for f in result.findings))
+    found = {rule: 0 for rule in generate.RULES} | dict(Counter(f.rule for f in result.findings))  # any other rule shows
     assert found == run.counts() == expected, (
         f"findings differ\n  patuh:     {found}\n  raw:       {run.counts()}\n  generator: {expected}")
     assert result.trace.facts_in == n
