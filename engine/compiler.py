@@ -120,6 +120,19 @@ class Compiler:
         expressions.sort(key=lambda e: "$or" in e)
         return {"$and": expressions + _guard(pattern.tests)}
 
+    def holds_at_zero(self, count: Pattern) -> bool:
+        """Whether the count's comparison could hold with no member (absent, lt, eq 0, ...): only
+        then must every binding of the rule's facts get a group, found by an anchor rule; "more
+        than 2" needs groups only where something was counted."""
+        for test in count.compare:
+            value = self.value(test.value)
+            if not isinstance(value, (int, float)):
+                return True  # compared with another count: cannot tell here
+            if not {"eq": 0 == value, "ne": 0 != value, "lt": 0 < value, "le": 0 <= value,
+                    "gt": 0 > value, "ge": 0 >= value}[test.op]:
+                return False
+        return True
+
     def aggregate(self, rule: Rule, count: Pattern) -> dict:
         expressions: list[dict] = [{"type": AGG}, {"rule": rule.id}, {"ci": count.index}]
         expressions += [{f"a{i}": {p.alias: FID}} for i, p in enumerate(rule.facts)]
@@ -150,7 +163,7 @@ class Compiler:
                 name = f"{rule.id}~c{count.index}"
                 definition[name] = {"all": facts + [{"counted": self.pattern(count, declarations)}]}
                 out.roles[name] = DurableRule("collect", rule, count)
-            if counts:
+            if any(self.holds_at_zero(c) for c in counts):  # only then can a group without members matter
                 name = f"{rule.id}~a"
                 definition[name] = {"all": facts}
                 out.roles[name] = DurableRule("anchor", rule)

@@ -34,7 +34,9 @@ class Groups:
         """One aggregate fact per count condition and anchor binding, zero-member groups included."""
         out = []
         for rule in sorted(rules, key=lambda r: r.id):
-            for anchor in sorted(self.anchors.get(rule.id, ())):
+            # Groups with members, and, where the rule has an anchor rule, those without.
+            anchors = self.anchors.get(rule.id, set()) | {a for (r, _, a) in self.members if r == rule.id}
+            for anchor in sorted(anchors):
                 for count in counts[rule.id]:
                     members = sorted(self.members.get((rule.id, count.index, anchor), ()))
                     agg_id = f"{AGG}:{rule.id}:{count.index}:{'|'.join(anchor)}"
