@@ -200,29 +200,27 @@ def read_telemetry(paths: Iterable[str | Path], types, *, config=None, limit_kmh
     from patuh.models import canonical
 
     problems: list[str] = []
-    samples = read_samples(list(paths), types.zone, problems)
     out = []
-    for s in samples:
-        record = {"type": "speed_sample", "unit": s.unit, "time": s.time.isoformat(), "speed_kmh": s.speed,
-                  "source": {"detector": DETECTOR, "file": s.file, "row": s.row}}
+
+    def keep(record: dict) -> None:
+        """Checked against the declared type; a bad record is a problem named by file and row."""
         try:
-            fact = types.check(record, f"{s.file}:{s.row}")
+            fact = types.check(record, f"{record['source']['file']}:{record['source']['row']}")
         except FactError as exc:
             problems.append(str(exc))
-            continue
-        fact.pop("id", None)
+            return
+        fact.pop("id", None)  # the engine gives content ids
         out.append(canonical(fact))
+
+    samples = read_samples(list(paths), types.zone, problems)
+    for s in samples:
+        keep({"type": "speed_sample", "unit": s.unit, "time": s.time.isoformat(), "speed_kmh": s.speed,
+              "source": {"detector": DETECTOR, "file": s.file, "row": s.row}})
     limit = source = None
     if alerts and samples:
         limit, source = speed_limit(config, min(s.time for s in samples).astimezone(types.zone).date(), limit_kmh)
         for record in overspeed(samples, limit, gap_s, Rostered(roster) if roster is not None else None, problems):
-            try:
-                fact = types.check(record, f"{record['source']['file']}:{record['source']['row']}")
-            except FactError as exc:
-                problems.append(str(exc))
-                continue
-            fact.pop("id", None)
-            out.append(canonical(fact))
+            keep(record)
     if problems:
         raise DetectError(problems)
     return out, limit, source
