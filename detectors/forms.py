@@ -95,13 +95,12 @@ def fact_types(config: str | Path | dict | None = None):
     """patuh's own checker over the fact types the installed packs and plugins declare, reading
     times without a zone in the site config's time zone."""
     from patuh import plugins as hooks
-    from patuh.api import installed_packs, known_fact_types
+    from patuh.api import installed_declarations, installed_packs
     from patuh.config import load_config
     from patuh.facts import FactTypes
 
     pm = hooks.manager()
-    folders = [f for fs in installed_packs(pm).values() for f in fs]
-    return FactTypes(known_fact_types(pm, folders), load_config(config).timezone)
+    return FactTypes(installed_declarations(pm, installed_packs(pm))[0], load_config(config).timezone)
 
 
 # -- rows ---------------------------------------------------------------------------------------

@@ -73,18 +73,23 @@ def known_parameters(folders: Iterable[Path]) -> dict[str, set[str]]:
     return dict(out)
 
 
+def installed_declarations(pm, installed: dict[str, list[Path]], extra: Iterable[Path] = ()) -> tuple[dict, dict]:
+    """The fact types and the parameters (by pack) that the installed packs, plugins and the
+    `extra` pack folders declare: what a pack is checked against when it uses them."""
+    folders = [f for fs in installed.values() for f in fs] + list(extra)
+    return known_fact_types(pm, folders), known_parameters(folders)
+
+
 class Engine:
     def __init__(self, packs: Sequence[str | Path] | None = None, config: str | Path | dict | None = None, *,
                  plugins: Sequence[object] = (), entry_points: bool = True,
                  max_session_facts: int = MAX_SESSION_FACTS):
         self.plugins = plugin_hooks.manager(*plugins, entry_points=entry_points)
         self.installed = installed_packs(self.plugins)
-        folders = [f for fs in self.installed.values() for f in fs]
         self.config: Config = load_config(config)
         self.max_session_facts = max_session_facts
         paths = self._resolve(packs)
-        known = known_fact_types(self.plugins, folders + paths)
-        parameters = known_parameters(folders + paths)
+        known, parameters = installed_declarations(self.plugins, self.installed, paths)
         self.packs: list[Pack] = [load_pack(p, known, parameters) for p in paths]
         self._check_unique()
         self._check_revisions()

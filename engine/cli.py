@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from . import plugins as plugin_hooks
-from .api import Engine, installed_packs, known_fact_types, known_parameters
+from .api import Engine, installed_declarations, installed_packs
 from .explain import explain, select
 from .facts import read_records
 from .models import Result
@@ -170,9 +170,7 @@ def cmd_packs(args) -> int:
 
 def cmd_lint(args) -> int:
     pm = plugin_hooks.manager()
-    installed = installed_packs(pm)
-    folders = [f for fs in installed.values() for f in fs] + [Path(p) for p in args.paths]
-    known, parameters = known_fact_types(pm, folders), known_parameters(folders)
+    known, parameters = installed_declarations(pm, installed_packs(pm), [Path(p) for p in args.paths])
     failed = 0
     for path in args.paths:
         try:

@@ -79,7 +79,7 @@ def settled_parameters(config: str | Path | dict | None = None, at: dt.date | No
     (patuh.models.ParameterUse), after other packs' overrides and the site `config`. Other
     detectors (telemetry's overspeed limit) read their pack parameters through this too."""
     from patuh import plugins as hooks
-    from patuh.api import installed_packs, known_fact_types, known_parameters
+    from patuh.api import installed_declarations, installed_packs
     from patuh.config import load_config, settle_parameters
     from patuh.pack import load_pack
 
@@ -87,8 +87,7 @@ def settled_parameters(config: str | Path | dict | None = None, at: dt.date | No
     installed = installed_packs(pm)
     if PACK not in installed:
         raise LookupError(f"the {PACK} pack is not installed; installed: {', '.join(sorted(installed)) or 'none'}")
-    folders = [f for fs in installed.values() for f in fs]
-    known, names = known_fact_types(pm, folders), known_parameters(folders)
+    known, names = installed_declarations(pm, installed)
     revisions = sorted((load_pack(f, known, names) for f in installed[PACK]), key=lambda p: p.effective)
     in_force = [p for p in revisions if at is None or p.effective <= at] or revisions[:1]
     pack = in_force[-1]
