@@ -21,6 +21,8 @@ longer than --gap-s (default 60 s), ends it. The employee is the sample's own (a
 column), else the one rostered on that unit at that time (`--roster`, roster facts or a roster
 export: unit, start, end). No employee, or two, is an error naming the row: an alert is never
 dropped, and never pinned on a guess.
+Overspeed alerts say `recorder: telemetry`: they have no camera serial number or photo for a
+dispatcher's alert report to name (6.3.2.3), and are not judged for lacking them.
 """
 from __future__ import annotations
 
@@ -181,6 +183,7 @@ def overspeed(samples: list[Sample], limit: float, gap_s: float, rostered: Roste
         out.append({"type": "camera_alert", "alert": "overspeed", "employee": who.pop(), "unit": first.unit,
                     "time": first.time.isoformat(), "speed_kmh": _kmh(peak.speed),
                     "duration_s": _kmh((last.time - first.time).total_seconds()), "moving": True,
+                    "recorder": "telemetry",
                     "source": {"detector": DETECTOR, "file": first.file, "row": first.row,
                                "peak": {"file": peak.file, "row": peak.row}, "limit_kmh": _kmh(limit)}})
     return sorted(out, key=lambda r: (r["time"], r["unit"]))

@@ -43,6 +43,7 @@ def test_samples_and_overspeed_from_the_pack_limit(tmp_path, capsys):
         ("overspeed", "CK-0412", "DT-1043", "2026-03-02T19:00:20+08:00", 58.5, 20),  # 51, 58.5, 55
         ("overspeed", "CK-0412", "DT-1043", "2026-03-02T21:30:00+08:00", 81, 0),     # 81; 78 is 2 min later
         ("overspeed", "CK-0412", "DT-1043", "2026-03-02T21:32:00+08:00", 78, 0)]
+    assert {a["recorder"] for a in alerts} == {"telemetry"}  # no camera SN or photo to ask of it (6.3.2.3)
     assert alerts[0]["source"] == {"detector": "telemetry", "file": str(fms), "row": 4,
                                    "peak": {"file": str(fms), "row": 5}, "limit_kmh": 50}
 
