@@ -33,7 +33,7 @@ def videos(tmp_path_factory):
 def test_detect_then_eval(videos, tmp_path, capsys):
     out = tmp_path / "evidence"
     rc = main(["detect", "camera", str(videos / "cab.avi"), "--employee", "OP-7", "--unit", "DT-101",
-               "--start", "2026-03-02T06:00:00", "--out", str(out), "--config", str(videos / "site.yaml"),
+               "--camera-sn", "PTH-0007", "--start", "2026-03-02T06:00:00", "--out", str(out), "--config", str(videos / "site.yaml"),
                "--signals", str(tmp_path / "signals.csv")])
     captured = capsys.readouterr()
     assert rc == 0, captured.err
@@ -42,6 +42,7 @@ def test_detect_then_eval(videos, tmp_path, capsys):
     r = records[0]
     assert r["time"] == "2026-03-02T06:00:01.500000+08:00" and r["frames"] == [15, 49]
     assert r["employee"] == "OP-7" and r["unit"] == "DT-101" and r["duration_s"] == 3.5
+    assert r["camera_sn"] == "PTH-0007"  # --camera-sn: what an alert report names (6.3.2.3.1)
     assert (out / r["evidence"]).is_file()
     # the clip: 2 s before the frame it sounded on (35, 2 s after the 1.5 s start) to 2 s after
     assert r["clip"] == "cab-camera_covered-20260302T060001.500.avi"
@@ -67,6 +68,7 @@ def test_telemetry_says_moving(videos, tmp_path, capsys):
                "--config", str(videos / "site.yaml")])
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert rc == 0 and records[0]["moving"] is True and records[0]["speed_kmh"] == 30
+    assert "camera_sn" not in records[0]  # no --camera-sn: none made up
 
 
 @pytest.mark.parametrize("name, expected", [("zero.avi", "no frames"), ("notes.mp4", "cannot open as video"),

@@ -20,6 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("video", metavar="VIDEO|DEVICE|RTSP_URL", help="a video file, a camera number or a stream URL")
     parser.add_argument("--employee", required=True, metavar="ID", help="the operator in the cab")
     parser.add_argument("--unit", required=True, metavar="ID", help="the unit (hull number)")
+    parser.add_argument("--camera-sn", metavar="SN", help="the camera's serial number, written on every alert "
+                                                          "(camera_sn: an alert report names it, 6.3.2.3.1)")
     parser.add_argument("--start", metavar="TIME", help="the video's start time, ISO 8601 (default: the file's "
                                                         "modification time less its length; now for a device)")
     parser.add_argument("--telemetry", metavar="FILE", help="speed samples (JSONL or CSV: unit, time, speed_kmh)")
@@ -107,6 +109,8 @@ def _run(args) -> int:
         found = 0
         with stop:
             for record in records:
+                if args.camera_sn:
+                    record["camera_sn"] = args.camera_sn
                 sys.stdout.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
                 sys.stdout.flush()
                 found += 1
