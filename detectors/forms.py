@@ -68,6 +68,13 @@ COLUMN_ALIASES: dict[str, str] = {
     "alat_bergerak": "mobile_equipment", "risiko_tinggi": "high_risk",
     "mulai": "start", "jam_mulai": "start", "selesai": "end", "jam_selesai": "end",
     "pengawas": "supervisor",
+    # the later forms of CK-PR-SHE-25 (P2H camera, survey, observation, confirmation, inspection)
+    "waktu": "time", "waktu_pemeriksaan": "time", "jam_pemeriksaan": "time",
+    "hasil": "result", "hasil_pemeriksaan": "result",
+    "kerusakan": "defect", "dilaporkan": "reported", "ditandatangani": "signed", "tanda_tangan": "signed",
+    "pemeriksa": "inspector", "metode": "method", "skor": "score", "nilai": "score",
+    "tindak_lanjut": "follow_up", "petugas_medis": "observer", "tekanan_darah": "blood_pressure",
+    "sakit": "sick", "dikonfirmasi_oleh": "confirmed_by", "terkonfirmasi": "confirmed",
 }
 
 YES = frozenset({"ya", "y", "yes", "true", "1"})

@@ -107,6 +107,34 @@ def test_json_jsonl_and_yaml_exports(tmp_path, capsys):
         assert [r["source"]["row"] for r in out] == rows
 
 
+def test_p2h_and_inspection_forms_with_indonesian_headers(tmp_path, capsys):
+    """The later forms' usual headers: Waktu (Pemeriksaan), Hasil, Kerusakan, Dilaporkan,
+    Ditandatangani, Pemeriksa; a name column left out with --ignore."""
+    p2h = write(tmp_path / "p2h.csv",
+                "NIK;Nama;Tanggal;Shift;No Lambung;Waktu Pemeriksaan;Hasil;Kerusakan;Dilaporkan;Diverifikasi Oleh;"
+                "Ditandatangani\n"
+                "CK-0412;Budi Santoso;02/03/2026;II;DT-1043;02/03/2026 17:52;damaged;bracket longgar;Tidak;"
+                "Hendra Gunawan;Ya\n"
+                "CK-0519;Andi Wijaya;02/03/2026;I;OHT-0771;02/03/2026 05:50;ok;;;;\n")
+    code, out, err = detect(capsys, "forms", p2h, "--type", "p2h_camera_check", "--ignore", "Nama",
+                            "--config", SITE_CONFIG)
+    assert (code, err) == (0, [])
+    assert [{k: v for k, v in r.items() if k not in ("type", "source")} for r in out] == [
+        {"employee": "CK-0412", "date": "2026-03-02", "shift": "II", "unit": "DT-1043",
+         "time": "2026-03-02T17:52:00+08:00", "result": "damaged", "defect": "bracket longgar", "reported": False,
+         "verified_by": "Hendra Gunawan", "signed": True},
+        {"employee": "CK-0519", "date": "2026-03-02", "shift": "I", "unit": "OHT-0771",
+         "time": "2026-03-02T05:50:00+08:00", "result": "ok"}]
+    inspections = write(tmp_path / "inspeksi.csv", "NIK,Nama,Waktu,Pemeriksa,No Lambung,Jenis Unit,Hasil\n"
+                                                   "CK-0412,Budi Santoso,03/03/2026 02:10,Agus Salim,DT-1043,DT,fit\n")
+    code, out, err = detect(capsys, "forms", inspections, "--type", "fatigue_inspection", "--ignore", "Nama",
+                            "--config", SITE_CONFIG)
+    assert (code, err) == (0, [])
+    assert {k: v for k, v in out[0].items() if k != "source"} == {
+        "type": "fatigue_inspection", "employee": "CK-0412", "time": "2026-03-03T02:10:00+08:00",
+        "inspector": "Agus Salim", "unit": "DT-1043", "unit_type": "DT", "result": "fit"}
+
+
 def bad(tmp_path, capsys, text: str, *more: Path, name: str = "kesiapan.csv") -> list[str]:
     path = write(tmp_path / name, text)
     code, out, err = detect(capsys, "forms", path, *more, "--type", "readiness_form")
