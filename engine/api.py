@@ -99,6 +99,7 @@ class Engine:
         self.types = FactTypes(declarations, self.config.timezone)
         params = settle_parameters(self.packs, self.config, installed=self.installed)
         self.compiled: list[CompiledPack] = [compile_pack(p, params[p.label], declarations) for p in self.packs]
+        self.types.read_clocks({c for compiled in self.compiled for c in compiled.clocks})
 
     def _resolve(self, packs: Sequence[str | Path] | None) -> list[Path]:
         if packs is None:
@@ -179,18 +180,24 @@ class Engine:
         plan = []
         for compiled in self.compiled:
             judged = routed.get(id(compiled), [])
-            relevant = [f for f in judged if f["type"] in compiled.types]
-            chunks = partition(relevant, compiled.pack.meta.get("partition_by"), self.max_session_facts)
-            plan.append((compiled, relevant, chunks))
-        total, done = sum(len(c) for _, _, chunks in plan for c in chunks), 0
-        for compiled, relevant, chunks in plan:
+            plan.append((compiled, [f for f in judged if f["type"] in compiled.types]))
+        # Progress counts the given facts each part reads; derived ones come on top.
+        total = sum(1 for compiled, relevant in plan for part in compiled.parts for f in relevant
+                    if f["type"] in part.types)
+        done = 0
+        for compiled, relevant in plan:
             consequences = Consequences(compiled, self.types, known, historical, derivations)
-            for chunk in chunks:
-                Session(compiled, consequences.on_match).run([encoded[f["id"]] for f in chunk])
-                trace.sessions += 1
-                done += len(chunk)
-                if progress:
-                    progress(done, total)
+            for part in compiled.parts:
+                # A part reads the given facts of its types and what earlier parts derived.
+                derived = [known[i] for i, e in consequences.produced.items() if e["type"] in part.types]
+                encoded.update((i, e) for i, e in consequences.produced.items() if e["type"] in part.types)
+                given = [f for f in relevant if f["type"] in part.types]
+                for chunk in partition(given + derived, part.key, self.max_session_facts):
+                    Session(compiled, part, consequences.on_match).run([dict(encoded[f["id"]]) for f in chunk])
+                    trace.sessions += 1
+                    done = min(total, done + sum(1 for f in chunk if f["id"] not in consequences.produced))
+                    if progress:
+                        progress(done, total)
             for match in consequences.matches:
                 trace.matches[match.rule.id] = trace.matches.get(match.rule.id, 0) + 1
             findings.update({f.id: f for f in consequences.findings()})

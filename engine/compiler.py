@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .facts import encode_value
-from .lint import levels, parsed_rules
+from .lint import levels, parsed_rules, partitions
 from .models import ParameterUse
 from .pack import Pack, PackInvalid
-from .rules import SECONDS, CountRef, Param, Pattern, Ref, Rule, Test
+from .rules import CLOCK, CLOCK_KEY, SECONDS, CountRef, Param, Pattern, Ref, Rule, Test, clock_seconds
 
 AGG = "~agg"  # type of the aggregate facts the windows module asserts
 # A fact's patuh id travels as fid = "#<id>"; durable_rules' own `id` is a per-session counter
@@ -57,17 +57,29 @@ class DurableRule:
 
 
 @dataclass
+class Part:
+    """The rules of a pack that share a partition key: one durable_rules ruleset, whose sessions
+    each hold one or more whole groups of facts with the same value of the key."""
+
+    key: str | None
+    name: str = ""
+    definition: dict = field(default_factory=dict)
+    rules: list[str] = field(default_factory=list)
+    types: set[str] = field(default_factory=set)  # fact types its patterns match
+    early: set[str] = field(default_factory=set)  # types asserted before the rest (see negations)
+
+
+@dataclass
 class CompiledPack:
     pack: Pack
     params: dict[str, ParameterUse]
-    name: str = ""
-    definition: dict = field(default_factory=dict)
+    parts: list[Part] = field(default_factory=list)  # in the order their sessions run
     roles: dict[str, DurableRule] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
     levels: dict[str, int] = field(default_factory=dict)
     types: set[str] = field(default_factory=set)  # fact types any pattern matches
     counts: dict[str, list[Pattern]] = field(default_factory=dict)  # rule -> counts done by windows
-    early: set[str] = field(default_factory=set)  # types asserted before the rest (see negate)
+    clocks: set[tuple[str, str]] = field(default_factory=set)  # (type, datetime field) read as .clock
 
 
 class Compiler:
@@ -94,6 +106,12 @@ class Compiler:
     def tests(self, test: Test, types: dict) -> list[dict]:
         """A test as a flat list of durable_rules expressions, all of which must hold."""
         name = test.field
+        if name.endswith(CLOCK):  # the same test on the clock seconds the facts carry
+            def seconds(v):
+                return clock_seconds(self.params[v.name].value if isinstance(v, Param) else v)
+            value = test.value if test.op == "exists" else (
+                [seconds(v) for v in test.value] if isinstance(test.value, list) else seconds(test.value))
+            return self.tests(Test(name[:-len(CLOCK)] + CLOCK_KEY, test.op, value, test.path), types)
         if test.op == "any":  # only literal tests (the linter checks), so no join goes nested
             return [{"$or": [{"$and": [e for t in alternative for e in self.tests(t, types)]}
                              for alternative in test.value]}]
@@ -146,34 +164,52 @@ class Compiler:
         out = CompiledPack(self.pack, self.params)
         out.levels, _ = levels(rules)
         negated_by_rule = negations(rules)
-        definition: dict[str, Any] = {"~keep": KEEP_ALL, START: {"all": [{"start": {"type": SESSION["type"]}}]}}
+        groups, tangled = partitions(self.pack, rules)
+        if tangled:
+            raise PackInvalid([{r.id: r for r in rules}[tangled[0]].loc.problem(
+                "rules partitioned by different fields derive facts for each other both ways", "id")])
+        for key, members in groups:
+            part = Part(key)
+            definition: dict[str, Any] = {"~keep": KEEP_ALL, START: {"all": [{"start": {"type": SESSION["type"]}}]}}
+            for rule in members:
+                self.rule(rule, negated_by_rule[rule.id], declarations, definition, out, part)
+            if any(out.counts[r] for r in part.rules):
+                part.types.add(AGG)
+            text = json.dumps(definition, sort_keys=True)
+            digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+            suffix = f"/{key}" if len(groups) > 1 else ""
+            part.name = f"{self.pack.name}@{self.pack.version}{suffix}#{digest}"
+            part.definition = definition
+            out.parts.append(part)
+            out.types |= part.types
         for rule in rules:
-            out.rules[rule.id] = rule
-            facts = [{p.alias: self.pattern(p, declarations)} for p in rule.facts]
-            out.types.update(p.type for p in rule.patterns)
-            negated = negated_by_rule[rule.id]
-            counts = out.counts[rule.id] = [c for c in rule.counts if c not in negated]
-            out.early.update(c.type for c in negated)
-            main = facts + [{f"{c.alias}$not": self.pattern(c, declarations)} for c in negated]
-            main += [{agg_alias(c.alias): self.aggregate(rule, c)} for c in counts]
-            self._limit(rule, main)
-            definition[rule.id] = {"all": main}
-            out.roles[rule.id] = DurableRule("main", rule)
-            for count in counts:
-                name = f"{rule.id}~c{count.index}"
-                definition[name] = {"all": facts + [{"counted": self.pattern(count, declarations)}]}
-                out.roles[name] = DurableRule("collect", rule, count)
-            if any(self.holds_at_zero(c) for c in counts):  # only then can a group without members matter
-                name = f"{rule.id}~a"
-                definition[name] = {"all": facts}
-                out.roles[name] = DurableRule("anchor", rule)
-        if any(out.counts.values()):
-            out.types.add(AGG)
-        text = json.dumps(definition, sort_keys=True)
-        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-        out.name = f"{self.pack.name}@{self.pack.version}#{digest}"
-        out.definition = definition
+            for pattern in rule.patterns:
+                out.clocks.update((pattern.type, t.field[:-len(CLOCK)]) for t in _flat(pattern.tests)
+                                  if t.field.endswith(CLOCK))
         return out
+
+    def rule(self, rule: Rule, negated: list[Pattern], declarations: dict, definition: dict,
+             out: CompiledPack, part: Part) -> None:
+        """One pack rule's durable_rules rules into `definition`: main, collectors, anchor."""
+        out.rules[rule.id] = rule
+        part.rules.append(rule.id)
+        facts = [{p.alias: self.pattern(p, declarations)} for p in rule.facts]
+        part.types.update(p.type for p in rule.patterns)
+        counts = out.counts[rule.id] = [c for c in rule.counts if c not in negated]
+        part.early.update(c.type for c in negated)
+        main = facts + [{f"{c.alias}$not": self.pattern(c, declarations)} for c in negated]
+        main += [{agg_alias(c.alias): self.aggregate(rule, c)} for c in counts]
+        self._limit(rule, main)
+        definition[rule.id] = {"all": main}
+        out.roles[rule.id] = DurableRule("main", rule)
+        for count in counts:
+            name = f"{rule.id}~c{count.index}"
+            definition[name] = {"all": facts + [{"counted": self.pattern(count, declarations)}]}
+            out.roles[name] = DurableRule("collect", rule, count)
+        if any(self.holds_at_zero(c) for c in counts):  # only then can a group without members matter
+            name = f"{rule.id}~a"
+            definition[name] = {"all": facts}
+            out.roles[name] = DurableRule("anchor", rule)
 
     def _limit(self, rule: Rule, patterns: list[dict]) -> None:
         expressions = sum(len(next(iter(p.values()))["$and"]) for p in patterns)
@@ -213,6 +249,14 @@ def _guard(tests: list[Test]) -> list[dict]:
     refs = [t.value.alias for t in tests if isinstance(t.value, Ref)]
     refs += [v.alias for t in tests if isinstance(t.value, list) for v in t.value if isinstance(v, Ref)]
     return [{"$neq": {FID: {refs[0]: "type"}}}] if refs else []
+
+
+def _flat(tests: list[Test]) -> list[Test]:
+    """Tests with those inside any-groups."""
+    out = []
+    for test in tests:
+        out += [t for alt in test.value for t in _flat(alt)] if test.op == "any" else [test]
+    return out
 
 
 def agg_alias(alias: str) -> str:

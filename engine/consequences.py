@@ -37,6 +37,7 @@ class Consequences:
         self.compiled, self.types = compiled, types
         self.facts, self.historical, self.derivations = facts, historical, derivations
         self.matches: list[Match] = []
+        self.produced: dict[str, dict] = {}  # derived fact id -> its encoding, for later parts
         self.params = {name: use.value for name, use in compiled.params.items()}
         self._fixed: dict[str, dict] = {}
 
@@ -62,6 +63,7 @@ class Consequences:
             # The first derivation is the one an auditor is shown, also for a fact fed as history.
             self.derivations.setdefault(fact_id_, Derivation(rule=rule.id, pack=self.compiled.pack.name,
                                                              facts=sources))
+            self.produced.setdefault(fact_id_, dict(encoded))
             out.append(encoded)  # the session asserts it unless it already holds it
         return out
 
@@ -151,6 +153,8 @@ class Consequences:
 
     def subject(self, match: Match) -> Subject:
         spec = match.rule.data.get("subject")
+        if spec and "id" in spec:
+            return Subject(kind=spec["kind"], id=self.render(spec["id"], match))
         if spec:
             alias, _, name = spec["field"].partition(".")
             return Subject(kind=spec["kind"], id=str(self.facts[match.binding[alias]].get(name)))

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .models import RESERVED, Fact, canonical
+from .rules import CLOCK_KEY
 from .yamlsource import SourceError, Where, load
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
@@ -86,6 +87,13 @@ class FactTypes:
                           for kind, decl in declarations.items()}
         self._dates: dict[Any, tuple] = {}
         self._times: dict[Any, tuple] = {}
+        self._clocks: dict[str, list[str]] = {}  # kind -> datetime fields whose clock time rules read
+
+    def read_clocks(self, fields: set[tuple[str, str]]) -> None:
+        """Encode the local clock time of these (type, datetime field)s too, for `.clock` tests."""
+        self._clocks = {}
+        for kind, name in sorted(fields):
+            self._clocks.setdefault(kind, []).append(name)
 
     def check(self, record: Any, where: Where | str = "fact") -> dict:
         """A record as a normalised dict: typed values, an id. Raises FactError naming the field."""
@@ -121,6 +129,10 @@ class FactTypes:
         for name in self._required[kind]:
             if name not in out:
                 raise FactError(_where(where), f"{kind}: missing required field {name!r} ({fields[name][2]})")
+        for name in self._clocks.get(kind, ()):
+            if name in out:
+                local = out[name].astimezone(self.zone)
+                enc[name + CLOCK_KEY] = local.hour * 3600 + local.minute * 60 + local.second
         if record.get("source") is not None:
             out["source"] = canonical(record["source"])
         given = record.get("id")

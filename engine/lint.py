@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from .pack import Located, Pack, Problem
-from .rules import CountRef, Param, Pattern, Ref, Rule, Test, parse_rule, parse_value
+from .rules import CLOCK, CountRef, Param, Pattern, Ref, Rule, Test, clock_seconds, parse_rule, parse_value
 
 TEMPLATE_REF = re.compile(r"\{(\$?[a-z_][a-z0-9_]*)(?:\.([a-z_][a-z0-9_]*))?\}")
 # durable_rules' C core limits (DESIGN.md): frames per rule and properties per object.
@@ -61,6 +61,31 @@ def levels(rules: list[Rule]) -> tuple[dict[str, int], list[str]]:
     return level, sorted(r.id for r in rules if level[r.id] > len(rules))
 
 
+def partition_key(pack: Pack, rule: Rule) -> str | None:
+    """The fact field a rule's facts are grouped into sessions by: its own, else the pack's."""
+    return rule.data.get("partition_by") or pack.meta.get("partition_by")
+
+
+def partitions(pack: Pack, rules: list[Rule]) -> tuple[list[tuple[str | None, list[Rule]]], list[str]]:
+    """The pack's rules grouped by partition key, each group's sessions run after the groups
+    deriving what it reads (their derived facts join its input). Returns the groups in that
+    order and the ids of rules whose groups feed each other in a cycle."""
+    groups: dict[str | None, list[Rule]] = {}
+    for rule in rules:
+        groups.setdefault(partition_key(pack, rule), []).append(rule)
+    derives = {k: {d["type"] for r in rs for d in r.data["then"].get("derive") or []} for k, rs in groups.items()}
+    reads = {k: {p.type for r in rs for p in r.patterns} for k, rs in groups.items()}
+    after = {k: {o for o in groups if o != k and derives[o] & reads[k]} for k in groups}
+    ordered: list[str | None] = []
+    while len(ordered) < len(groups):
+        ready = [k for k in groups if k not in ordered and after[k] <= set(ordered)]
+        if not ready:
+            stuck = [k for k in groups if k not in ordered]
+            return [(k, groups[k]) for k in ordered + stuck], sorted(r.id for k in stuck for r in groups[k])
+        ordered.append(ready[0])
+    return [(k, groups[k]) for k in ordered], []
+
+
 def check_pack(pack: Pack, known_fact_types: dict, known_parameters: dict[str, set[str]] | None = None) -> list[Problem]:
     types = fact_types(pack, known_fact_types)
     problems = _check_parameters(pack) + _check_facts(pack) + _check_raci(pack) + _check_sanctions(pack)
@@ -82,6 +107,12 @@ def check_pack(pack: Pack, known_fact_types: dict, known_parameters: dict[str, s
             problems.append(rule.loc.problem(
                 "counts or absences over facts that this rule itself (indirectly) derives: no order of evaluation exists",
                 "when"))
+    _, tangled = partitions(pack, rules)
+    for rule in rules:
+        if rule.id in tangled:
+            problems.append(rule.loc.problem(
+                "rules partitioned by different fields derive facts for each other both ways: no order of sessions "
+                "exists; give these rules one partition_by", "partition_by" if "partition_by" in rule.data else "id"))
     ids = {r.id for r in rules}
     for test in pack.tests:
         for i, expect in enumerate(test.data["expect"]):
@@ -197,10 +228,11 @@ class RuleChecker:
         if pattern.kind == "fact" and decl.get("derived") and pattern.type not in self.derived_types:
             self.problem(f"rule can never fire: {pattern.type!r} is a derived fact type and no rule of this pack "
                          "derives it", *path, key)
-        partition = self.pack.meta.get("partition_by")
+        partition = partition_key(self.pack, self.rule)
         if partition and pattern.index > 0 and partition in decl["fields"]:
             if not any(t.field == partition and t.op == "eq" and isinstance(t.value, Ref) for t in pattern.tests):
-                self.problem(f"the pack partitions facts by {partition!r}, so this condition must join on it "
+                whose = "the rule" if self.rule.data.get("partition_by") else "the pack"
+                self.problem(f"{whose} partitions facts by {partition!r}, so this condition must join on it "
                              f"(same: {{<alias>: [{partition}]}}) or the engine could miss matches", *path)
         for test in pattern.tests:
             self._test(pattern, decl, test)
@@ -217,6 +249,9 @@ class RuleChecker:
             return
         if test.op == "in":
             self._no_join(test, "in")
+        if test.field.endswith(CLOCK):
+            self._clock(pattern, decl, test)
+            return
         field = decl["fields"].get(test.field)
         if field is None:
             # Point at the field's name: the key of a where-test, or the item of a same-list.
@@ -233,6 +268,31 @@ class RuleChecker:
             self.problem(f"rule can never fire: {test.op} an empty list", *test.path)
         for value in values:
             self._value(pattern, field, test, value)
+
+    def _clock(self, pattern: Pattern, decl: dict, test: Test) -> None:
+        base = test.field[:-len(CLOCK)]
+        field = decl["fields"].get(base)
+        if field is None or field["type"] != "datetime":
+            self.problem(f"{test.field!r}: .clock reads a datetime field's time of day, and {pattern.type!r} has no "
+                         f"datetime field {base!r}", *test.path)
+            return
+        if test.op == "exists":
+            return
+        self._no_join(test, "clock")
+        seconds = []
+        for value in test.value if isinstance(test.value, list) else [test.value]:
+            if isinstance(value, Param):
+                value = self._param(value, test.path)
+                if value is None:
+                    continue
+            try:
+                seconds.append(clock_seconds(value))
+            except ValueError as exc:
+                self.problem(f"{test.field}: {exc}", *test.path)
+        if test.op == "between" and len(seconds) == 2 and seconds[0] > seconds[1]:
+            self.problem(f"rule can never fire: a clock window from {test.value[0]} to {test.value[1]} would cross "
+                         "midnight, which between does not wrap; write it as any: [{...: {ge: from}}, {...: {le: to}}]",
+                         *test.path)
 
     def _no_join(self, test: Test, where: str) -> None:
         # durable_rules evaluates a join nested in an "or" wrongly (events.c skips the tests
@@ -337,7 +397,8 @@ class RuleChecker:
                 values = test.value if test.op == "between" else [test.value]
                 values = [self.pack.parameters[v.name].data["value"] if isinstance(v, Param) and v.name in self.pack.parameters
                           else v for v in values]
-                if any(isinstance(v, (Ref, CountRef, Param)) for v in values) or test.op in ("in", "not_in", "exists", "any"):
+                if (any(isinstance(v, (Ref, CountRef, Param)) for v in values) or test.op in ("in", "not_in", "exists", "any")
+                        or name.endswith(CLOCK)):
                     continue
                 try:
                     if test.op == "between":
@@ -376,8 +437,10 @@ class RuleChecker:
         for i, alias in enumerate(data.get("once_per") or []):
             if alias not in self.aliases or self.aliases[alias].kind != "fact":
                 self.problem(f"once_per names {alias!r}, which is not a fact condition of this rule", "once_per", i)
-        if "subject" in data:
+        if "subject" in data and "field" in data["subject"]:
             self._field_text(data["subject"]["field"], ("subject", "field"))
+        elif "subject" in data:
+            self._template(data["subject"]["id"], ("subject", "id"))
         roles = self.pack.raci.data["roles"] if self.pack.raci else {}
         processes = self.pack.raci.data["processes"] if self.pack.raci else {}
         for i, action in enumerate(then.get("actions") or []):

@@ -1,8 +1,8 @@
 """`patuh test`: run the test cases that live inside packs (tests/*.yaml).
 
-A case gives facts (and optionally history and parameter overrides) and the complete list of
-findings it expects: rule, and optionally subject, sanctions and how many. Any finding not
-listed fails the case, so a test also guards against false positives.
+A case gives facts (and optionally history, parameter overrides and the site's time zone) and
+the complete list of findings it expects: rule, and optionally subject, sanctions and how many.
+Any finding not listed fails the case, so a test also guards against false positives.
 """
 from __future__ import annotations
 
@@ -33,8 +33,11 @@ def _key(pack: str, rule: str, subject: str | None, sanctions) -> tuple:
 def run_case(engine: Engine, pack: Pack, case: Located) -> CaseResult:
     data = case.data
     try:
-        if data.get("parameters"):  # the same packs, with this case's parameters for its own
-            engine = Engine([p.path for p in engine.packs], config={"parameters": {pack.name: data["parameters"]}},
+        if data.get("parameters") or data.get("timezone"):  # the same packs, in this case's site
+            config = {"parameters": {pack.name: data.get("parameters") or {}}}
+            if data.get("timezone"):
+                config["timezone"] = data["timezone"]
+            engine = Engine([p.path for p in engine.packs], config=config,
                             plugins=list(engine.plugins.get_plugins()), entry_points=False)
         facts = [(case.where("facts", i), f) for i, f in enumerate(data["facts"])]
         history = [(case.where("history", i), f) for i, f in enumerate(data.get("history") or [])]

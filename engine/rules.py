@@ -15,6 +15,23 @@ from .pack import Located, Problem
 
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
+# `time.clock: {between: ["13:00", "18:00"]}` tests a datetime field's local clock time (in the
+# site's time zone): the procedure's sampling windows are hours of the day, whatever the date.
+CLOCK = ".clock"
+# The engine key holding that clock time in seconds after midnight ("time@clock"); FactTypes adds
+# it only to the fields a loaded rule reads `.clock` of.
+CLOCK_KEY = "@clock"
+
+
+def clock_seconds(text: Any) -> int:
+    """Seconds after midnight of a clock time written "HH:MM" or "HH:MM:SS"; ValueError if not."""
+    parts = str(text).split(":") if isinstance(text, str) else []
+    if len(parts) not in (2, 3) or not all(p.isdigit() and len(p) == 2 for p in parts):
+        raise ValueError(f"expected a clock time HH:MM, found {text!r}")
+    h, m, s = (int(p) for p in parts + ["00"][:3 - len(parts)])
+    if h > 23 or m > 59 or s > 59:
+        raise ValueError(f"expected a clock time between 00:00 and 23:59, found {text!r}")
+    return h * 3600 + m * 60 + s
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Sessions on durable_rules: the one module that imports it, so it could be replaced.
 
-A compiled pack becomes one durable_rules ruleset per process, named by pack, version and the
-hash of its definition (rulesets cannot be freed, so they are never made per evaluation).
+Each part of a compiled pack (its rules sharing a partition key) becomes one durable_rules
+ruleset per process, named by pack, version and the hash of its definition (rulesets cannot be
+freed, so they are never made per evaluation).
 Each evaluation runs its facts in small sessions (`sid`s) whose state is deleted afterwards.
 Actions are driven here, synchronously, from the C core's queue: no background thread, no
 exception left behind in a session state, and every fact asserted is checked to be accepted.
@@ -15,7 +16,7 @@ from typing import Callable
 
 import durable_rules_engine as core
 
-from .compiler import SESSION, START, CompiledPack
+from .compiler import SESSION, START, CompiledPack, Part
 from .rules import Rule
 from .windows import Groups
 
@@ -34,21 +35,21 @@ class EngineError(Exception):
     """durable_rules refused or lost something: never swallowed."""
 
 
-def _handle(compiled: CompiledPack) -> int:
+def _handle(part: Part) -> int:
     with _lock:
-        handle = _handles.get(compiled.name)
+        handle = _handles.get(part.name)
         if handle is None:
-            handle = core.create_ruleset(compiled.name, json.dumps(compiled.definition, ensure_ascii=False))
-            _handles[compiled.name] = handle
+            handle = core.create_ruleset(part.name, json.dumps(part.definition, ensure_ascii=False))
+            _handles[part.name] = handle
         return handle
 
 
 class Session:
     """One durable_rules state: assert, let every action run, compute counts stage by stage."""
 
-    def __init__(self, compiled: CompiledPack, on_match: OnMatch):
-        self.compiled = compiled
-        self.handle = _handle(compiled)
+    def __init__(self, compiled: CompiledPack, part: Part, on_match: OnMatch):
+        self.compiled, self.part = compiled, part
+        self.handle = _handle(part)
         self.sid = f"s{next(_sids)}"
         self.on_match = on_match
         self.groups = Groups()
@@ -60,13 +61,13 @@ class Session:
             self._run(facts)
 
     def _run(self, facts: list[dict]) -> None:
-        early = self.compiled.early
+        early = self.part.early
         self._assert([dict(SESSION)] + [f for f in facts if f["type"] in early])
         self._assert([f for f in facts if f["type"] not in early])
         by_level: dict[int, list] = {}
-        for rule_id, level in self.compiled.levels.items():
+        for rule_id in self.part.rules:
             if self.compiled.counts[rule_id]:
-                by_level.setdefault(level, []).append(self.compiled.rules[rule_id])
+                by_level.setdefault(self.compiled.levels[rule_id], []).append(self.compiled.rules[rule_id])
         for level in sorted(by_level):
             self._assert(self.groups.aggregates(by_level[level], self.compiled.counts))
         # Deleted only after success: deleting a state whose assert failed has aborted the
@@ -87,7 +88,7 @@ class Session:
         if code != 0:
             raise EngineError(
                 f"durable_rules rejected {'a fact' if len(facts) == 1 else 'one of ' + str(len(facts)) + ' facts'} "
-                f"in session {self.sid} of {self.compiled.name} (result code {code}); "
+                f"in session {self.sid} of {self.part.name} (result code {code}); "
                 "durable_rules lost track of a fact, and no finding of this evaluation can be trusted")
         if drain:
             self._drain(state)
