@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
                               "derived facts), that 'again' and 'next day' see (repeatable)")
         if name == "eval":
             sub.add_argument("--format", choices=("table", "json", "jsonl"), default="table")
+            sub.add_argument("--by", choices=("subject",),
+                             help="table: group the findings under a heading per subject (employee, ...), "
+                                  "in time order within each")
             sub.add_argument("--out", metavar="FILE", help="write here (atomically) instead of standard output")
             sub.add_argument("--sink", action="append", default=[], metavar="NAME:TARGET",
                              help="also send the result to a sink, e.g. jsonl:findings.jsonl (repeatable)")
@@ -248,7 +251,7 @@ def cmd_eval(args) -> int:
         text = "".join(json.dumps(f.model_dump(mode="json"), sort_keys=True, ensure_ascii=False) + "\n"
                        for f in result.findings)
     else:
-        text = findings_table(result)
+        text = findings_table(result, by=args.by)
     _write(text, args.out)
     for sink, target in chosen:
         sink.write(result, target)
@@ -270,22 +273,48 @@ def cmd_explain(args) -> int:
     return 0
 
 
-def findings_table(result: Result) -> str:
-    rows = [("TIME", "SUBJECT", "SEVERITY", "RULE", "CLAUSE", "FINDING")]
-    details = []
-    for f in result.findings:
-        rows.append((str(f.time or ""), f.subject.id, f.severity, f.rule, ",".join(c.number for c in f.clauses),
-                     f.message))
+def findings_table(result: Result, by: str | None = None) -> str:
+    """One row per finding, its actions and sanctions below it. `by="subject"`: the rows grouped
+    under a heading per subject ("== employee CK-10183: 3 findings"), subjects in order, each
+    one's findings in time order; the columns line up across groups."""
+    head = ("TIME", "SUBJECT", "SEVERITY", "RULE", "CLAUSE", "FINDING")
+    findings = list(result.findings)
+    if by == "subject":
+        findings.sort(key=lambda f: (f.subject.kind, f.subject.id, _when(f.time), f.rule, f.id))
+        head = head[:1] + head[2:]
+    rows, details = [head], []
+    for f in findings:
+        row = (str(f.time or ""), f.subject.id, f.severity, f.rule, ",".join(c.number for c in f.clauses), f.message)
+        rows.append(row[:1] + row[2:] if by == "subject" else row)
         lines = [f"  action: {a.what} [R: {'/'.join(a.responsible) or '-'}; A: {'/'.join(a.accountable) or '-'}]"
                  for a in f.actions]
         lines += [f"  sanction: {s.label}" for s in f.sanctions]
         details.append(lines)
     table = _table(rows).splitlines()
     out = [table[0]]
-    for line, extra in zip(table[1:], details):
+    previous = None
+    for f, line, extra in zip(findings, table[1:], details):
+        if by == "subject" and (f.subject.kind, f.subject.id) != previous:
+            previous = (f.subject.kind, f.subject.id)
+            n = sum(1 for g in findings if (g.subject.kind, g.subject.id) == previous)
+            out += ["", f"== {f.subject.kind} {f.subject.id}: {n} finding{'s' if n != 1 else ''}"]
         out += [line] + extra
     summary = f"{len(result.findings)} findings from {result.trace.facts_in} facts"
+    if by == "subject":
+        groups = len({(f.subject.kind, f.subject.id) for f in findings})
+        summary += f", {groups} subject{'s' if groups != 1 else ''}"
     return "\n".join(out + ["", summary]) + "\n"
+
+
+def _when(time) -> str:
+    """A finding's time as a sort key: dates and date-times (any zone) in UTC order, none first."""
+    import datetime as dt
+
+    if time is None:
+        return ""
+    if isinstance(time, dt.datetime):
+        return time.astimezone(dt.timezone.utc).isoformat() if time.tzinfo else time.isoformat()
+    return time.isoformat()
 
 
 def _table(rows: list[tuple]) -> str:
