@@ -131,7 +131,7 @@ class Compiler:
 
     def pattern(self, pattern: Pattern, declarations: dict) -> dict:
         field_types = {k: v["type"] for k, v in declarations[pattern.type]["fields"].items()}
-        expressions = [{"type": pattern.type}] + [e for t in pattern.tests for e in self.tests(t, field_types)]
+        expressions = [{"type": pattern.type}] + [e for t in _one_any(pattern.tests) for e in self.tests(t, field_types)]
         # durable_rules ends a test list early after a nested "$or" group (events.c returns at the
         # group's end), so the tests after it were never evaluated: groups go last, where only
         # the guard, which always holds, follows them.
@@ -249,6 +249,18 @@ def _guard(tests: list[Test]) -> list[dict]:
     refs = [t.value.alias for t in tests if isinstance(t.value, Ref)]
     refs += [v.alias for t in tests if isinstance(t.value, list) for v in t.value if isinstance(v, Ref)]
     return [{"$neq": {FID: {refs[0]: "type"}}}] if refs else []
+
+
+def _one_any(tests: list[Test]) -> list[Test]:
+    """Several any-groups as one, of every combination of their alternatives: durable_rules
+    evaluates no test after a group (see pattern), so a second group would never be checked."""
+    groups = [t for t in tests if t.op == "any"]
+    if len(groups) < 2:
+        return tests
+    combined = [[]]
+    for group in groups:
+        combined = [done + alternative for done in combined for alternative in group.value]
+    return [t for t in tests if t.op != "any"] + [Test("any", "any", combined, groups[0].path)]
 
 
 def _flat(tests: list[Test]) -> list[Test]:

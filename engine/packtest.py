@@ -57,6 +57,7 @@ def run_case(engine: Engine, pack: Pack, case: Located) -> CaseResult:
         rungs = tuple(sorted(s.rung for s in finding.sanctions))
         matches = [k for k in expected if k[:2] == (finding.pack.name, finding.rule)
                    and (k[2] is None or k[2] == finding.subject.id) and (k[3] is None or k[3] == rungs)]
+        matches.sort(key=lambda k: (k[2] is None, k[3] is None))  # an exact expectation before a looser one
         got[matches[0] if matches else _key(finding.pack.name, finding.rule, finding.subject.id, rungs)] += 1
     if got == expected:
         return CaseResult(pack, case, True)

@@ -116,6 +116,9 @@ def _where(raw: dict, path: tuple) -> list[Test]:
         if name == "any":  # one of several mappings of tests holds
             alternatives = [_where(alt, path + ("any", i)) for i, alt in enumerate(test)]
             out.append(Test("any", "any", alternatives, path + ("any",)))
+        elif name == "all":  # every one of several mappings holds: room for more than one any
+            for i, part in enumerate(test):
+                out += _where(part, path + ("all", i))
         else:
             out += _tests(name, test, path + (name,))
     return out
