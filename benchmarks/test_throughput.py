@@ -70,8 +70,9 @@ def measure(benchmark, n: int, limit: int) -> dict:
     assert all(expected.values()), f"the generator must exercise every rule: {expected}"
     engine = patuh.Engine(["fatigue"], max_session_facts=limit)
     (compiled,) = engine.compiled
-    # The benchmark judges roster and readiness forms: the pack's pre-shift rules. Its other rules
-    # (camera alerts, overspeed) must stay silent on these facts, which the findings check below shows.
+    # The benchmark judges roster and readiness forms: the pack's pre-shift rules, which raw.py has.
+    # The pack's other rules run too (the whole pack is loaded); those that judge rosters alone (the
+    # 6.3.1 inspection coverage of units without a camera) may fire, and are reported, not checked.
     assert set(generate.RULES) <= set(compiled.rules), "the fatigue pack's pre-shift rules changed: update benchmarks/"
     assert {k: compiled.params[k].value for k in raw.PARAMETERS} == raw.PARAMETERS, \
         "the fatigue pack's parameters changed: update benchmarks/raw.py"
@@ -101,7 +102,8 @@ def measure(benchmark, n: int, limit: int) -> dict:
     benchmark.pedantic(patuh_round, setup=raw_round, rounds=rounds, iterations=1)
 
     result, run = last["patuh"], last["raw"]
-    found = {rule: 0 for rule in generate.RULES} | dict(Counter(f.rule for f in result.findings))  # any other rule shows
+    every = dict(Counter(f.rule for f in result.findings))
+    found = {rule: every.get(rule, 0) for rule in generate.RULES}
     assert found == run.counts() == expected, (
         f"findings differ\n  patuh:     {found}\n  raw:       {run.counts()}\n  generator: {expected}")
     assert result.trace.facts_in == n
@@ -124,7 +126,7 @@ def measure(benchmark, n: int, limit: int) -> dict:
         "patuh_input_rss_mb": memory["patuh"]["input_rss_kb"] / 1024, "raw_input_rss_mb": memory["raw"]["input_rss_kb"] / 1024,
         "peak_is_whole_process": memory["patuh"]["peak_is_whole_process"],
         "child_patuh_facts_per_s": n / memory["patuh"]["seconds"], "child_raw_facts_per_s": n / memory["raw"]["seconds"],
-        "findings": found,
+        "findings": found, "other_findings": {rule: count for rule, count in sorted(every.items()) if rule not in found},
     }
     benchmark.extra_info.update(row)
     ROWS.append(row)
