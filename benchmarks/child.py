@@ -1,4 +1,7 @@
-"""One evaluation in a fresh process, for its peak memory: `python -m benchmarks.child patuh|raw N [MAX]`.
+"""One evaluation in a fresh process, for its peak memory: `python -m benchmarks.child patuh|raw N [MAX]`,
+or `python -m benchmarks.child site-month FOLDER` (benchmarks/sitemonth.py's files, read as
+`patuh eval --facts FOLDER/*.jsonl --config ... --format json` reads them: parsing and the JSON
+result included).
 
 Prints one JSON line: counts per rule, sessions, seconds, and memory in KiB. `input_rss_kb` is
 the process with its input ready (patuh: the records; raw: the facts prepared for durable_rules,
@@ -37,7 +40,42 @@ def _reset_peak() -> bool:
     return True
 
 
+def site_month(folder: str) -> dict:
+    """Read, evaluate and write out (JSON, as `--format json`) a site-month, end to end."""
+    from benchmarks import sitemonth
+    import patuh
+    from patuh.facts import read_records
+
+    paths = [Path(folder, name) for name in sitemonth.FILES.values()]
+    engine = patuh.Engine(["fatigue"], config=sitemonth.CONFIG)
+    engine.evaluate([{"type": "roster", "employee": "warm-up", "date": "2026-03-01", "shift": "I"}])  # the ruleset
+    gc.collect()
+    input_rss = _status_kb("VmRSS")
+    reset = _reset_peak()
+    wall, cpu = time.perf_counter(), time.process_time()
+    records = [item for path in paths for item in read_records(path)]
+    read = time.perf_counter()
+    result = engine.evaluate(records)
+    evaluated = time.perf_counter()
+    peak_evaluated = _status_kb("VmHWM")  # before the JSON text is made
+    size = len(result.to_json().encode())
+    done = time.perf_counter()
+    cpu = time.process_time() - cpu
+    peak = _status_kb("VmHWM")
+    if peak is None:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 if sys.platform == "darwin" else 1)
+        reset = False
+    return {"impl": "site-month", "facts": len(records), "sessions": result.trace.sessions,
+            "counts": dict(sorted(Counter(f.rule for f in result.findings).items())),
+            "seconds": done - wall, "cpu_seconds": cpu, "read_seconds": read - wall,
+            "evaluate_seconds": evaluated - read, "json_seconds": done - evaluated, "json_bytes": size,
+            "input_rss_kb": input_rss, "peak_rss_kb": peak, "peak_rss_evaluate_kb": peak_evaluated,
+            "peak_is_whole_process": not reset}
+
+
 def main(argv: list[str]) -> dict:
+    if argv[0] == "site-month":
+        return site_month(argv[1])
     impl, n = argv[0], int(argv[1])
     from benchmarks import generate, raw
     import patuh

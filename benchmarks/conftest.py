@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 ROWS: list[dict] = []  # one per measured case, filled by test_throughput.py
+SITE_ROWS: list[dict] = []  # filled by test_site_month.py
 
 
 def pytest_collection_modifyitems(config, items):
@@ -21,6 +22,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_terminal_summary(terminalreporter):
+    for r in SITE_ROWS:
+        _site_month(terminalreporter, r)
     if not ROWS:
         return
     write = terminalreporter.write_line
@@ -41,3 +44,18 @@ def pytest_terminal_summary(terminalreporter):
 
 
 GOAL = 0.5  # the engine keeps at least half of raw durable_rules' throughput
+
+
+def _site_month(terminalreporter, r: dict) -> None:
+    write = terminalreporter.write_line
+    terminalreporter.section("site-month, end to end (fatigue pack)")
+    write(f"{r['facts']:,} facts ({r['operators']} operators, 30 days; {r['judged_facts']:,} judged by the pack, "
+          f"the rest of types no rule reads), {r['sessions']} sessions, {r['findings']:,} findings, "
+          f"{r['derived']:,} derived facts, JSON result {r['json_mb']:,.0f} MB")
+    write(f"{r['seconds']:.1f} s (median of {r['rounds']}; target {r['target_s']} s) = {r['facts_per_s']:,.0f} facts/s: "
+          f"read {r['read_seconds']:.1f} s, evaluate {r['evaluate_seconds']:.1f} s "
+          f"({r['evaluate_facts_per_s']:,.0f} facts/s), JSON {r['json_seconds']:.1f} s; CPU {r['cpu_seconds']:.1f} s")
+    write(f"fresh process: {r['child_seconds']:.1f} s, peak RSS {r['peak_rss_mb']:,.0f} MB "
+          f"({r['peak_rss_evaluate_mb']:,.0f} MB before the JSON text; {r['input_rss_mb']:,.0f} MB before reading)")
+    if r["not_modeled"]:
+        write("not modeled by the generator (not checked): " + ", ".join(f"{k} {v}" for k, v in r["not_modeled"].items()))
