@@ -14,8 +14,7 @@ $(STAMP): pyproject.toml examples/acme-fatigue/pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/patuh eval --facts examples/site/roster.jsonl examples/site/readiness_forms.jsonl --pack fatigue \
-		--config examples/site/config.yaml --format table
+	$(BIN)/python examples/site/demo.py
 
 test: $(STAMP)
 	$(BIN)/patuh lint $(PACKS)

@@ -33,6 +33,8 @@ The plan, seeded (random.Random(SEED), no hash(), no clock):
 
 `expected()` counts the findings of the rules in RULES (the pre-shift and camera-alert rules of
 the pack's 0.1 version) with the pack's default parameters, from the records alone: no engine.
+`planted()` gives those of a few later rules (P2H missing, damaged, not verified; alert reports
+without an employee; inspections outside the 6.3.1 window) straight from the plan's tally.
 """
 from __future__ import annotations
 
@@ -220,6 +222,7 @@ def build(seed: int = SEED, days: int = DAYS, fleet: int = 1) -> SiteMonth:
                     month.planted["p2h damaged"] += 1
                 if rng.random() < 0.03:
                     del check["verified_by"]
+                month.planted["p2h not verified"] += "verified_by" not in check or not check["signed"]
                 rec["p2h_camera_check"].append(check)
         elif rng.random() < 0.4:  # 6.3.1: the supervisor samples units without a camera
             inside = rng.random() < 0.85
@@ -229,7 +232,7 @@ def build(seed: int = SEED, days: int = DAYS, fleet: int = 1) -> SiteMonth:
                 "time": _iso(s.start + dt.timedelta(minutes=offset, seconds=rng.randrange(60))),
                 "inspector": s.supervisor, "unit": s.unit, "unit_type": s.unit_type,
                 "result": "fatigued" if rng.random() < 0.02 else "fit"})
-            month.planted["inspection inside 13-18 / 01-06" if inside else "inspection outside"] += 1
+            month.planted[f"inspection {'inside' if inside else 'outside'} the window, shift {s.shift}"] += 1
 
     # -- camera alerts on camera-unit shifts ------------------------------------------------------
     used: dict[str, set] = defaultdict(set)  # employee -> alert times (one alert a second)
@@ -337,6 +340,19 @@ def build(seed: int = SEED, days: int = DAYS, fleet: int = 1) -> SiteMonth:
     return month
 
 
+# Rules of the pack whose findings are just what the plan planted: rule -> month.planted key(s).
+PLANTED = {"fatigue.p2h-missing": ("p2h missing",), "fatigue.p2h-camera-damaged": ("p2h damaged",),
+           "fatigue.p2h-not-verified": ("p2h not verified",),
+           "fatigue.alert-report-incomplete": ("alerts without employee",),
+           "fatigue.inspection-outside-window-shift-i": ("inspection outside the window, shift I",),
+           "fatigue.inspection-outside-window-shift-ii": ("inspection outside the window, shift II",)}
+
+
+def planted(month: SiteMonth) -> dict[str, int]:
+    """The findings of the PLANTED rules, from the plan's own tally."""
+    return {rule: sum(month.planted[k] for k in keys) for rule, keys in PLANTED.items()}
+
+
 def hash_unit(unit: str) -> int:
     """A stable camera serial number for a unit (no hash(): it differs between processes)."""
     return sum((i + 1) * ord(c) * 7919 for i, c in enumerate(unit)) % 10**8
@@ -422,6 +438,6 @@ if __name__ == "__main__":  # python -m benchmarks.sitemonth [FOLDER]: the count
 
     month = build()
     print(json.dumps({"records": month.counts(), "total": month.total, "planted": month.planted,
-                      "expected": expected(month)}, indent=1))
+                      "expected": expected(month) | planted(month)}, indent=1))
     if len(sys.argv) > 1:
         month.write(sys.argv[1])

@@ -1,12 +1,17 @@
 """The bundled example site (examples/site, what `make demo` runs), end to end.
 
-generate.py plants known anomalies in a week of roster and readiness forms and writes the findings
-they must produce to expected.json, without running the engine. Here: the generator reproduces the
-committed files byte for byte, the engine finds exactly the planted findings, and the CLI's JSON
-output is the same bytes on every run.
+generate.py plants known events in a week of a site's records (roster, readiness forms, P2H camera
+checks, sampled inspections, surveys, medics' observations, alert confirmations, the camera
+vendor's alarm report, speed telemetry) and writes the findings they must produce to
+expected.json, without running the engine; make_video.py makes a cab video from a real face.
+Here: the generator reproduces the committed files byte for byte; the site's exports go through
+the detectors (forms, alerts, telemetry, and the camera on the video) and the engine into exactly
+the expected findings (rule, subject, date and shift, as multisets); the CLI's JSON output is the
+same bytes on every run; and the demo prints every finding, grouped by subject.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -14,34 +19,93 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 import patuh
+from patuh.detectors import alerts, forms, telemetry
 from patuh.facts import read_records
 
 SITE = Path(__file__).resolve().parent.parent / "examples" / "site"
-GENERATED = ["roster.jsonl", "readiness_forms.jsonl", "expected.json", "config.yaml", "README.md"]
+CONFIG = SITE / "config.yaml"
+GENERATED = ["roster.jsonl", "readiness_forms.jsonl", "p2h_camera_checks.csv", "fatigue_inspections.csv",
+             "fatigue_surveys.jsonl", "fatigue_observations.yaml", "alert_confirmations.json",
+             "vendor_alarm_report.csv", "fms_speed.csv", "expected.json", "config.yaml", "README.md"]
 FACT_FILES = [SITE / "roster.jsonl", SITE / "readiness_forms.jsonl"]
-RULES = {"fatigue.readiness-form-missing", "fatigue.readiness-form-late", "fatigue.sleep-under-4h",
-         "fatigue.sleep-under-4h-repeated", "fatigue.sleep-shortfall-survey", "fatigue.readiness-not-fit"}
+# form exports -> (fact type, columns left out on purpose), as demo.py reads them
+FORMS = {"p2h_camera_checks.csv": ("p2h_camera_check", ["Nama"]),
+         "fatigue_inspections.csv": ("fatigue_inspection", ["Nama"]),
+         "fatigue_surveys.jsonl": ("fatigue_survey", []),
+         "fatigue_observations.yaml": ("fatigue_observation", []),
+         "alert_confirmations.json": ("alert_confirmation", [])}
+SKIP_ALERTS = ["Seatbelt"]
+
+sys.path.insert(0, str(SITE))
+import generate  # noqa: E402  (examples/site/generate.py: the plans, the video's start and unit)
+
+Key = tuple[str, str, str, str]  # rule, subject, roster date, shift
 
 
-def expected() -> list[tuple[str, str, str, str]]:
-    return sorted((e["rule"], e["employee"], e["date"], e["shift"])
+def expected() -> list[Key]:
+    return sorted((e["rule"], e["subject"], e["date"], e["shift"])
                   for e in json.loads((SITE / "expected.json").read_text(encoding="utf-8")))
 
 
-def found(result) -> list[tuple[str, str, str, str]]:
-    """(rule, employee, date, shift) of each finding. The date and shift come from its evidence:
-    the roster and/or form it is about, or for a repeat, the later of the two barred shifts."""
+def records(path: Path) -> list[dict]:
+    return [r for _, r in read_records(path)]
+
+
+class Shifts:
+    """The rostered shift that holds a time, for an employee or a unit."""
+
+    def __init__(self, roster: list[dict]):
+        self.spans: dict[str, list[tuple[dt.datetime, dt.datetime, str, str]]] = {}
+        for r in roster:
+            span = (dt.datetime.fromisoformat(r["start"]), dt.datetime.fromisoformat(r["end"]), r["date"], r["shift"])
+            self.spans.setdefault(r["employee"], []).append(span)
+            if r.get("unit"):
+                self.spans.setdefault(r["unit"], []).append(span)
+
+    def at(self, who: str, time) -> tuple[str, str]:
+        if isinstance(time, str):
+            time = dt.datetime.fromisoformat(time)
+        found = {(d, s) for start, end, d, s in self.spans.get(who, ()) if start <= time < end}
+        assert len(found) == 1, f"{who} at {time}: rostered shifts {found}"
+        return found.pop()
+
+
+def found(result, shifts: Shifts) -> list[Key]:
+    """(rule, subject, date, shift) of each finding. The subject is the finding's own (an alert
+    naming no employee: its unit). The date and shift come from the dated evidence (roster, forms,
+    the 6.5.2 stop, a coverage group), the latest date's; else the rostered shift that holds the
+    finding's time."""
+    derived = {d.id: d.model_dump(mode="json") for d in result.derived}
     out = []
     for finding in result.findings:
-        assert finding.subject.kind == "employee", finding
-        evidence = [result.facts[i] for i in finding.facts if "date" in result.facts[i]]
-        assert evidence, f"{finding.rule} {finding.id} has no dated evidence"
-        latest = max(evidence, key=lambda f: f["date"])
-        shifts = {f["shift"] for f in evidence if f["date"] == latest["date"]}
-        assert len(shifts) == 1, f"{finding.rule} {finding.id}: evidence on one date names shifts {shifts}"
-        out.append((finding.rule, finding.subject.id, latest["date"], latest["shift"]))
+        evidence = [result.facts.get(i) or derived.get(i) or {} for i in finding.facts]
+        subject = finding.subject.id
+        if finding.subject.kind == "camera_alert":
+            subject = next(e["unit"] for e in evidence if e.get("type", "camera_alert") == "camera_alert" and "unit" in e)
+        dated = [e for e in evidence if "date" in e and "shift" in e]
+        if dated:
+            latest = max(str(e["date"]) for e in dated)
+            kept = {e["shift"] for e in dated if str(e["date"]) == latest}
+            assert len(kept) == 1, f"{finding.rule} {finding.id}: evidence on one date names shifts {kept}"
+            date, shift = latest, kept.pop()
+        else:
+            assert finding.time is not None, f"{finding.rule} {finding.id}: neither dated evidence nor a time"
+            date, shift = shifts.at(subject, finding.time)
+        out.append((finding.rule, subject, str(date), shift))
     return sorted(out)
+
+
+def difference(got: list[Key], want: list[Key]) -> str:
+    missing = sorted(Counter(want) - Counter(got))
+    extra = sorted(Counter(got) - Counter(want))
+    if not missing and not extra:
+        return ""
+    lines = [f"planted but not found ({len(missing)}):"] + [f"  {k}" for k in missing]
+    lines += [f"found but not planted ({len(extra)}):"] + [f"  {k}" for k in extra]
+    return "\n".join(lines)
 
 
 def run_cli(*args: str, hashseed: str = "0") -> subprocess.CompletedProcess:
@@ -50,7 +114,47 @@ def run_cli(*args: str, hashseed: str = "0") -> subprocess.CompletedProcess:
                           cwd=SITE.parent.parent, timeout=300)
 
 
-EVAL = ["eval", "--facts", *map(str, FACT_FILES), "--pack", "fatigue", "--config", str(SITE / "config.yaml")]
+def camera_alerts(folder: Path) -> list[dict]:
+    """The cab video through `patuh detect camera`, as demo.py runs it."""
+    pytest.importorskip("cv2")
+    pytest.importorskip("mediapipe")
+    employee, unit, start = video_shift()
+    proc = run_cli("detect", "camera", str(SITE / generate.VIDEO_FILE), "--employee", employee, "--unit", unit,
+                   "--start", start, "--camera-sn", generate.VIDEO_SN, "--out", str(folder / "evidence"),
+                   "--config", str(CONFIG))
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    return [json.loads(line) for line in proc.stdout.decode().splitlines()]
+
+
+def video_shift() -> tuple[str, str, str]:
+    """Who drove the pilot unit when the video starts (from the roster), the unit, the start."""
+    start = generate.at(generate.VIDEO.date, "I", generate.VIDEO_START)
+    shifts = Shifts(records(SITE / "roster.jsonl"))
+    date, shift = shifts.at(generate.PILOT_UNIT, start)
+    (employee,) = {r["employee"] for r in records(SITE / "roster.jsonl")
+                   if r.get("unit") == generate.PILOT_UNIT and r["date"] == date and r["shift"] == shift}
+    return employee, generate.PILOT_UNIT, start.isoformat()
+
+
+@pytest.fixture(scope="module")
+def site_facts(tmp_path_factory) -> list[dict]:
+    """Every fact of the site, from its exports through the detectors' Python APIs (the camera
+    through its CLI), as the demo makes them."""
+    folder = tmp_path_factory.mktemp("site")
+    types = forms.fact_types(CONFIG)
+    roster = records(SITE / "roster.jsonl")
+    facts = roster + records(SITE / "readiness_forms.jsonl")
+    for name, (kind, ignore) in FORMS.items():
+        facts += forms.read_forms([SITE / name], kind, types, ignore=ignore)
+    facts += alerts.read_alerts([SITE / "vendor_alarm_report.csv"], types, skip=SKIP_ALERTS)[0]
+    facts += telemetry.read_telemetry([SITE / "fms_speed.csv"], types, config=CONFIG, roster=roster)[0]
+    facts += camera_alerts(folder)
+    return facts
+
+
+@pytest.fixture(scope="module")
+def site_result(site_facts):
+    return patuh.Engine(["fatigue"], config=CONFIG).evaluate(site_facts)
 
 
 def test_generator_reproduces_the_committed_files(tmp_path):
@@ -63,42 +167,72 @@ def test_generator_reproduces_the_committed_files(tmp_path):
 
 
 def test_example_site_has_the_shape_the_brief_asks_for():
-    roster = [r for _, r in read_records(SITE / "roster.jsonl")]
-    forms = [r for _, r in read_records(SITE / "readiness_forms.jsonl")]
+    roster = records(SITE / "roster.jsonl")
+    readiness = records(SITE / "readiness_forms.jsonl")
     workers = {r["employee"]: r for r in roster}
     assert sum(1 for r in workers.values() if r["mobile_equipment"]) >= 40
     assert any(not r["mobile_equipment"] and r["high_risk"] for r in workers.values())
     assert any(not r["mobile_equipment"] and not r["high_risk"] for r in workers.values())
     assert sorted({r["date"] for r in roster}) == [f"2026-03-0{d}" for d in range(2, 9)]
+    assert {r["shift"] for r in roster} == {"I", "II"}
     per_day = Counter((r["employee"], r["date"]) for r in roster)
     assert max(per_day.values()) == 1, "someone is rostered twice on one day"
     rostered = {(r["employee"], r["date"], r["shift"]) for r in roster}
-    assert len(forms) < len(rostered), "no form is missing"
-    assert {e[0] for e in expected()} == RULES, "every fatigue rule should have a planted case"
+    assert len(readiness) < len(rostered), "no form is missing"
+    # one fleet with cameras (P2H, 6.4), the other without (inspections, 6.3.1), mixed unit types
+    camera = {r["unit_type"] for r in roster if r.get("camera")}
+    without = {r["unit_type"] for r in roster if r.get("unit") and r.get("camera") is False}
+    assert {"OHT", "DT", "ADT", "CT", "WT", "FT"} <= camera & without
+    # every rule the plans name has a case, and every finding names a planted event
+    plan = json.loads((SITE / "expected.json").read_text(encoding="utf-8"))
+    named = [v for k, v in vars(generate).items() if k.isupper()]
+    named += [x for v in named if isinstance(v, dict) for x in v.values()]
+    ids = {v for v in named if isinstance(v, str) and v.startswith("fatigue.")}
+    assert {e["rule"] for e in plan} == ids
+    assert all(e["event"] for e in plan)
+    assert (SITE / generate.VIDEO_FILE).stat().st_size < 1_000_000
 
 
-def test_engine_finds_exactly_the_planted_anomalies():
-    engine = patuh.Engine(["fatigue"], config=SITE / "config.yaml")
-    facts = [record for path in FACT_FILES for record in read_records(path)]
-    result = engine.evaluate(facts)
-    got, want = found(result), expected()
-    missing = sorted(Counter(want) - Counter(got))
-    extra = sorted(Counter(got) - Counter(want))
-    assert not missing and not extra, f"planted but not found: {missing}\nfound but not planted: {extra}"
+def test_detectors_and_engine_find_exactly_the_planted_findings(site_facts, site_result):
+    shifts = Shifts(records(SITE / "roster.jsonl"))
+    problem = difference(found(site_result, shifts), expected())
+    assert not problem, problem
 
 
-def test_cli_json_is_the_same_bytes_on_every_run():
-    first = run_cli(*EVAL, "--format", "json", hashseed="1")
-    second = run_cli(*EVAL, "--format", "json", hashseed="2")
+def test_the_cab_video_raises_what_the_plan_says(tmp_path):
+    got = camera_alerts(tmp_path)
+    want = [(a.vendor, generate.at(generate.VIDEO.date, "I", a.clock)) for a in generate.VIDEO.alerts]
+    assert [r["alert"] for r in got] == [w[0] for w in want]
+    for record, (_, time) in zip(got, want):
+        assert abs(dt.datetime.fromisoformat(record["time"]) - time) <= dt.timedelta(seconds=0.2), record
+        assert record["camera_sn"] == generate.VIDEO_SN and (tmp_path / "evidence" / record["evidence"]).is_file()
+
+
+def test_cli_json_is_the_same_bytes_on_every_run(tmp_path, site_facts):
+    facts = tmp_path / "site.jsonl"
+    facts.write_text("".join(json.dumps(r, sort_keys=True, default=str) + "\n" for r in site_facts), encoding="utf-8")
+    args = ["eval", "--facts", str(facts), "--pack", "fatigue", "--config", str(CONFIG), "--format", "json"]
+    first = run_cli(*args, hashseed="1")
+    second = run_cli(*args, hashseed="2")
     assert first.returncode == 0, first.stderr.decode()
     assert second.returncode == 0, second.stderr.decode()
     assert first.stdout == second.stdout
-    result = patuh.Result.model_validate_json(first.stdout)
-    assert found(result) == expected()
 
 
-def test_demo_table_prints_every_finding():
-    proc = run_cli(*EVAL, "--format", "table")
-    assert proc.returncode == 0, proc.stderr.decode()
-    facts = sum(len(read_records(path)) for path in FACT_FILES)
-    assert proc.stdout.decode().endswith(f"\n{len(expected())} findings from {facts} facts\n")
+def test_demo_runs_and_prints_every_finding_by_subject(tmp_path):
+    pytest.importorskip("cv2")
+    pytest.importorskip("mediapipe")
+    pytest.importorskip("matplotlib")
+    env = dict(os.environ, PATUH=str(Path(sys.executable).parent / "patuh"))
+    proc = subprocess.run([sys.executable, str(SITE / "demo.py"), "--out", str(tmp_path)], capture_output=True,
+                          text=True, env=env, cwd=SITE.parent.parent, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    n = len(expected())
+    assert f"\n{n} findings from " in proc.stdout
+    result = patuh.Result.model_validate_json((tmp_path / "result.json").read_text(encoding="utf-8"))
+    assert len(result.findings) == n
+    subjects = {f.subject.id for f in result.findings}
+    headings = [line for line in proc.stdout.splitlines() if line.startswith("== ")]
+    assert len(headings) == len(subjects)
+    assert (tmp_path / "report" / "fatigue-weekly.csv").is_file()
+    assert list((tmp_path / "report").glob("fatigue-weekly-*.png"))

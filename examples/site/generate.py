@@ -1,19 +1,28 @@
 #!/usr/bin/env python3
-"""Generate the bundled example site: one week of a mine-site roster, the Form Kesiapan Bekerja
-records for it, and the findings the fatigue pack must produce (the anomalies planted here).
+"""Generate the bundled example site: one week of a mine site run under the fatigue procedure
+CK-PR-SHE-25 Rev 02, and the findings the fatigue pack must produce (the events planted here).
 
     python examples/site/generate.py            # rewrite the files next to this script
     python examples/site/generate.py --out DIR  # write them somewhere else
 
-Deterministic: a fixed seed and no wall clock, so it reproduces the committed files byte for
-byte (tests/test_example_site.py checks that). expected.json is derived from the anomaly plan
-below, never by running the engine: it is the ground truth the engine is tested against.
-Standard library only.
+What a site has in a week: the roster, the readiness forms (6.1), the P2H camera checks of the
+camera fleet (6.4.1), the supervisor's sampled fatigue inspections of the fleet without cameras
+(6.3.1), the camera vendor's alarm report (6.4.3, 8.1.4), the fleet system's speed export
+(overspeed, 8.1.4), the forms that follow alerts up (Form Survey Fatigue, Form Observasi Fatigue,
+Form Konfirmasi Alert: 6.3.1.4, 6.3.1.5, 6.3.2.4) and one cab video from patuh's own camera
+(made by make_video.py, not here: it needs OpenCV).
+
+Deterministic: fixed seeds and no wall clock, so it reproduces the committed files byte for
+byte (tests/test_example_site.py checks that). expected.json is derived from the plans below,
+never by running the engine: it is the ground truth the engine is tested against. Every rule id
+the plans expect is named once, in the block "Rule ids" below. Standard library only.
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
+import io
 import json
 import random
 import sys
@@ -67,10 +76,73 @@ FEMALE_NAMES = ["Dewi Lestari", "Rina Marlina", "Siti Rahmawati", "Nur Aisyah"]
 # Planned leave (cuti): not rostered, so no form and no finding.
 LEAVE = {("B", "OHT4"): {dt.date(2026, 3, 5), dt.date(2026, 3, 6)}}
 
+# Crews A and B run the camera fleet: each of its mobile-equipment units carries a fatigue camera
+# (roster `camera: true`), whose operator fills Form P2H Fatigue Camera every shift (6.4.1) and whose
+# alerts the vendor's platform reports (6.4.3). Crews C and D run the fleet without cameras
+# (`camera: false`), sampled by the supervisor's fatigue inspections instead (6.3.1).
+CAMERA_CREWS = "AB"
+# OHT-7713 carries patuh's own camera (a pilot): its video is judged by `patuh detect camera`, so
+# it has no rows in the vendor's report. The rest of the camera fleet runs the vendor's camera.
+PILOT_UNIT = "OHT-7713"
+VENDOR_URL = "https://fatigue.vendor.example/alarm"
+
+
+# -- Rule ids: every finding the plans below expect comes from one of these ---------------------
+# 6.1 pre-shift
+MISSING = "fatigue.readiness-form-missing"
+LATE = "fatigue.readiness-form-late"
+UNDER4 = "fatigue.sleep-under-4h"
+REPEAT = "fatigue.sleep-under-4h-repeated"
+SURVEY = "fatigue.sleep-shortfall-survey"
+NOT_FIT = "fatigue.readiness-not-fit"
+# 6.4.1 Form P2H Fatigue Camera
+P2H_MISSING = "fatigue.p2h-missing"
+P2H_NOT_VERIFIED = "fatigue.p2h-not-verified"
+P2H_NOT_REPORTED = "fatigue.p2h-damage-not-reported"
+P2H_DAMAGED = "fatigue.p2h-camera-damaged"
+# 6.3.1 inspections on the fleet without cameras
+OUTSIDE_WINDOW = {"I": "fatigue.inspection-outside-window-shift-i", "II": "fatigue.inspection-outside-window-shift-ii"}
+COVERAGE = "fatigue.inspection-coverage"  # OHT, CT, DT, ADT: 30 %
+COVERAGE_WT_FT = "fatigue.inspection-coverage-wt-ft"  # WT, FT: 50 %
+INSPECTION_FATIGUED = "fatigue.inspection-fatigued"
+# 6.3.2 the dispatcher's alert report and the confirmation form
+REPORT_INCOMPLETE = "fatigue.alert-report-incomplete"
+EVIDENCE_MISSING = "fatigue.alert-evidence-missing"
+NOT_REPORTED = "fatigue.alert-confirmation-not-reported"
+CONFIRMED = {"warning_level_1": "fatigue.confirmed-wl1", "warning_level_2": "fatigue.confirmed-wl2"}
+# 6.5.1 and 6.5.2 the survey's and the medic's conclusions
+SURVEY_FATIGUED = "fatigue.survey-fatigued"
+OBSERVED = {"mild": "fatigue.observation-mild", "moderate": "fatigue.observation-moderate",
+            "severe": "fatigue.observation-severe"}
+# 6.4.3-6.4.5, 8.1.4 camera alerts: Action 1, or Action 2 for a repeat within the row's window
+WL1_1, WL1_2 = "fatigue.camera-wl1-action1", "fatigue.camera-wl1-action2"
+WL2_1 = "fatigue.camera-wl2-action1"
+YAWN_1, YAWN_2 = "fatigue.camera-yawn-action1", "fatigue.camera-yawn-action2"
+FACE_1, FACE_2 = "fatigue.camera-face-missing-action1", "fatigue.camera-face-missing-action2"
+LOOK_1 = "fatigue.camera-look-around-action1"
+SMOKING_1 = "fatigue.camera-smoking-action1"
+PHONE_1 = "fatigue.camera-phone-action1"
+SPEED_1, SPEED_2 = "fatigue.camera-overspeed-action1", "fatigue.camera-overspeed-action2"
+GOLDEN_RULE = "fatigue.camera-overspeed-golden-rule"
+SPEED_NOT_COVERED = "fatigue.camera-overspeed-not-covered"
+# 6.5.2 alerts per rostered shift
+SHIFT_WL1 = "fatigue.shift-wl1-over-limit"
+SHIFT_WL2 = "fatigue.shift-wl2"
+SHIFT_YAWN = "fatigue.shift-yawn-over-limit"
+STOP_REPEATED = "fatigue.shift-stop-repeated"
+
+# Whose finding a rule's is, where it is not the operator's (the employee id): the subject id the
+# pack gives it. An alert that names no employee has the alert itself as its subject; expected.json
+# names it by its unit.
+SUBJECT = {
+    OUTSIDE_WINDOW["I"]: "inspector", OUTSIDE_WINDOW["II"]: "inspector",  # the supervisor who inspected
+    COVERAGE: "shift", COVERAGE_WT_FT: "shift",  # "<date> <shift> <unit type>"
+}
+
 
 @dataclass
 class Anomaly:
-    """One planted deviation from a clean form, and the findings it must produce."""
+    """One planted deviation from a clean form (readiness, or P2H), and the findings it must produce."""
 
     id: str
     crew: str
@@ -85,14 +157,8 @@ def d(day: int) -> dt.date:
     return dt.date(2026, 3, day)
 
 
-MISSING = "fatigue.readiness-form-missing"
-LATE = "fatigue.readiness-form-late"
-UNDER4 = "fatigue.sleep-under-4h"
-REPEAT = "fatigue.sleep-under-4h-repeated"
-SURVEY = "fatigue.sleep-shortfall-survey"
-NOT_FIT = "fatigue.readiness-not-fit"
-
-# The anomaly plan. Times in "filled_at" are minutes relative to the rostered shift start.
+# The pre-shift plan (6.1), on the readiness forms. Times in "filled_at" are minutes relative to
+# the rostered shift start.
 PLAN = [
     # Missing forms (6.1.2): only workers with mobile_equipment or high_risk must fill one.
     Anomaly("M1", "A", "DT2", d(3), "DT operator, day shift: no form", None, (MISSING,)),
@@ -143,6 +209,240 @@ PLAN = [
     # Not FIT on the form (6.4.2.2.1).
     Anomaly("F1", "D", "FT", d(2), "marked not FIT (slept 7.5 h)", {"fit": False, "sleep_hours": 7.5},
             (NOT_FIT,)),
+]
+
+
+
+# The P2H plan (6.4.1): every operator of a camera unit fills Form P2H Fatigue Camera each shift,
+# verified and signed by the crew's supervisor; these deviate. (Operators barred by their
+# readiness form still have one: the P2H is done at the unit before the form is reviewed.)
+P2H_PLAN = [
+    Anomaly("PM1", "A", "OHT2", d(6), "no P2H camera check", None, (P2H_MISSING,)),
+    Anomaly("PM2", "B", "CT", d(5), "P2H neither verified nor signed by the supervisor",
+            {"verified_by": None, "signed": None}, (P2H_NOT_VERIFIED,)),
+    Anomaly("PM3", "A", "ADT", d(7), "P2H verified but not signed (Ditandatangani: Tidak)", {"signed": False},
+            (P2H_NOT_VERIFIED,)),
+    Anomaly("PD1", "B", "DT2", d(2), "camera bracket loose, reported to the supervisor",
+            {"result": "damaged", "defect": "bracket kamera longgar", "reported": True}, (P2H_DAMAGED,)),
+    Anomaly("PD2", "A", "WT", d(5), "camera lens scratched, not reported",
+            {"result": "damaged", "defect": "lensa kamera tergores", "reported": False},
+            (P2H_DAMAGED, P2H_NOT_REPORTED)),
+]
+
+
+@dataclass
+class Alert:
+    """One row of the camera vendor's alarm report (or one alert of patuh's camera)."""
+
+    clock: str  # local time; on a night shift a time before noon is on the next day
+    vendor: str  # the vendor's alert name (detectors/alerts.py VENDOR_ALERTS maps it)
+    speed: int
+    rules: tuple[str, ...] = ()  # the findings on this alert
+    drop: tuple[str, ...] = ()  # vendor columns left empty in the report
+
+
+@dataclass
+class FollowUp:
+    """A form filled after an alert or a shortfall: survey, medic's observation, alert confirmation."""
+
+    kind: str  # fatigue_survey, fatigue_observation or alert_confirmation
+    clock: str
+    fields: dict
+    rules: tuple[str, ...] = ()
+
+
+@dataclass
+class Event:
+    """Something that happened to one operator on one rostered shift, and what it must produce."""
+
+    id: str
+    crew: str
+    position: str
+    date: dt.date  # roster date of the shift
+    what: str
+    alerts: list[Alert] = field(default_factory=list)
+    forms: list[FollowUp] = field(default_factory=list)
+    rules: tuple[str, ...] = ()  # findings on the shift as a whole (6.5.2)
+
+
+def survey(clock, result="fit", method="radio", follow_up=None, rules=()):
+    fields = {"method": method, "score": 3 if result == "fit" else 14, "result": result}
+    if follow_up:
+        fields["follow_up"] = follow_up
+    return FollowUp("fatigue_survey", clock, fields, rules)
+
+
+def observation(clock, result, blood_pressure="120/80", romberg_ok=True, rules=()):
+    return FollowUp("fatigue_observation", clock, {"blood_pressure": blood_pressure, "romberg_ok": romberg_ok,
+                                                    "sick": False, "result": result}, rules)
+
+
+def confirmation(clock, alert, alert_clock, confirmed, result, reported=True, rules=()):
+    return FollowUp("alert_confirmation", clock, {"alert": alert, "alert_clock": alert_clock, "confirmed": confirmed,
+                                                  "result": result, "sick": False, "reported_to_heads": reported},
+                    rules)
+
+
+FL1, FL2, DISTRACTION, YAWNING = "Fatigue Level 1", "Fatigue Level 2", "Distraction", "Yawning"
+
+# The camera plan (6.4.3-6.5.2, 8.1.4): the vendor's alarm report for the camera fleet, and the
+# forms that followed the alerts up. Every alert is a finding (Action 1, or Action 2 when the same
+# alert of the same operator repeats within its 8.1.4 window); the rules of each are written out.
+EVENTS = [
+    Event("CA1", "A", "OHT1", d(2), "Fatigue Level 1; confirmed at the unit (mild), surveyed by radio: fit",
+          [Alert("10:42:15", FL1, 24, (WL1_1,))],
+          [survey("10:50:00"), confirmation("11:05:00", "warning_level_1", "10:42:15", True, "mild",
+                                            rules=(CONFIRMED["warning_level_1"],))]),
+    Event("CA2", "A", "OHT2", d(2), "Fatigue Level 1; a false alarm at confirmation (glare on the lens)",
+          [Alert("16:50:30", FL1, 19, (WL1_1,))],
+          [confirmation("17:02:00", "warning_level_1", "16:50:30", False, "alert")]),
+    Event("CA3", "A", "OHT4", d(3), "Distraction (read as Level 1), then Fatigue Level 1 86 min later: Action 2; "
+          "the medic finds the operator alert", [Alert("09:05:40", DISTRACTION, 27, (WL1_1,)),
+                                                Alert("10:31:02", FL1, 22, (WL1_2,))],
+          [survey("09:15:00"), observation("10:50:00", "alert")]),
+    Event("CA4", "B", "OHT1", d(4), "three Fatigue Level 1 in one night shift across midnight (the 2nd within "
+          "2 h of the 1st; the 3rd 3 h 34 min after the 2nd); surveyed fatigued, the medic finds moderate fatigue",
+          [Alert("23:10:05", FL1, 31, (WL1_1,)), Alert("00:20:40", FL1, 28, (WL1_2,)),
+           Alert("03:55:12", FL1, 26, (WL1_1,))],
+          [survey("04:05:00", "fatigued", "direct", "istirahat 1 jam lalu dinilai ulang; diganti operator standby",
+                  rules=(SURVEY_FATIGUED,)),
+           observation("04:30:00", "moderate", "135/85", rules=(OBSERVED["moderate"],))],
+          (SHIFT_WL1,)),
+    Event("CA5", "A", "DT3", d(5), "Fatigue Level 1 then Level 2 4 s later; both confirmed (the Level 1 form not "
+          "sent to the department heads); the medic finds severe fatigue: sent home",
+          [Alert("14:02:10", FL1, 29, (WL1_1,)), Alert("14:02:14", FL2, 27, (WL2_1,))],
+          [confirmation("14:20:00", "warning_level_1", "14:02:10", True, "moderate", reported=False,
+                        rules=(CONFIRMED["warning_level_1"], NOT_REPORTED)),
+           confirmation("14:21:00", "warning_level_2", "14:02:14", True, "severe",
+                        rules=(CONFIRMED["warning_level_2"],)),
+           observation("14:30:00", "severe", "145/95", romberg_ok=False, rules=(OBSERVED["severe"],))],
+          (SHIFT_WL2,)),
+    Event("CA6", "A", "DT3", d(7), "back two days later: Level 1 and Level 2 again, confirmed: stopped under 6.5.2 "
+          "again within 7 days", [Alert("08:29:57", FL1, 33, (WL1_1,)), Alert("08:30:01", FL2, 30, (WL2_1,))],
+          [confirmation("08:45:00", "warning_level_2", "08:30:01", True, "severe",
+                        rules=(CONFIRMED["warning_level_2"],))],
+          (SHIFT_WL2, STOP_REPEATED)),
+    Event("CA7", "B", "ADT", d(3), "three yawns in one shift: the 2nd 35 min after the 1st (Action 2), the 3rd "
+          "1 h 45 min after the 2nd", [Alert("20:10:33", YAWNING, 22, (YAWN_1,)),
+                                      Alert("20:45:10", YAWNING, 25, (YAWN_2,)),
+                                      Alert("22:30:45", YAWNING, 21, (YAWN_1,))],
+          [survey("20:20:00")], (SHIFT_YAWN,)),
+    Event("CA8", "A", "CT", d(6), "Face Missing, then Cam Covered 50 min later (one 8.1.4 row): Action 2; the "
+          "face missing confirmed (not a Level 1/2: no 6.5.2 finding)",
+          [Alert("07:15:00", "Face Missing", 12, (FACE_1,)), Alert("08:05:20", "Cam Covered", 0, (FACE_2,))],
+          [confirmation("07:30:00", "face_missing", "07:15:00", True, "alert")]),
+    Event("CA9", "B", "OHT2", d(6), "Look Around at 01:30 of the night shift", [Alert("01:30:12", "Look Around", 34, (LOOK_1,))]),
+    Event("CA10", "B", "FT", d(2), "Smoking", [Alert("21:12:48", "Smoking", 18, (SMOKING_1,))]),
+    Event("CA11", "A", "WT", d(4), "Phone Calling: SP1", [Alert("11:20:05", "Phone Calling", 23, (PHONE_1,))]),
+    Event("CA12", "A", "ADT", d(2), "Yawning; the report row has no camera SN",
+          [Alert("15:40:22", YAWNING, 20, (YAWN_1, REPORT_INCOMPLETE), drop=("SN",))]),
+    Event("CA13", "B", "DT2", d(5), "Fatigue Level 1 whose report row names no driver (Driver ID and name empty): "
+          "the findings' subject is the alert, shown here by its unit",
+          [Alert("02:10:09", FL1, 26, (WL1_1, REPORT_INCOMPLETE), drop=("Driver ID", "Driver Name"))]),
+    Event("CA14", "B", "WT", d(3), "Yawning with no snapshot in the report",
+          [Alert("19:20:44", YAWNING, 24, (YAWN_1, EVIDENCE_MISSING), drop=("Snapshot URL",))]),
+    Event("CA15", "A", "OHT1", d(4), "a Seatbelt alarm: not a type the procedure judges, left out with "
+          "--skip-alert Seatbelt", [Alert("13:05:00", "Seatbelt", 15)]),
+    Event("CA16", "A", "DT1", d(6), "Fatigue Level 1 twice, exactly 2 h apart: Action 2 (the window is inclusive); "
+          "two in a shift is not more than 2", [Alert("09:12:00", FL1, 25, (WL1_1,)), Alert("11:12:00", FL1, 27, (WL1_2,))],
+          [survey("09:20:00")]),
+]
+
+# The cab video of OHT-7713 (patuh's own camera; make_video.py): its start, and what the camera
+# detector must raise in it. Eyes close 4 s in: Level 1 from then (it sounds 2 s later), and Level 2
+# from that sounding, as its eyes stay closed more than 3 s after it; one Level 2 in the shift stops
+# the operator (6.5.2).
+VIDEO = Event("V1", "A", "OHT3", d(6), "cab video (12 s, make_video.py) run through `patuh detect camera`: "
+              "eyes closed for 5.5 s: Level 1 and Level 2",
+              [Alert("14:20:14", "warning_level_1", 0, (WL1_1,)), Alert("14:20:16", "warning_level_2", 0, (WL2_1,))],
+              rules=(SHIFT_WL2,))
+VIDEO_FILE = "cab-oht7713.mp4"
+VIDEO_START = "14:20:10"
+VIDEO_SN = "PTH-7713"
+
+
+@dataclass
+class Run:
+    """A run of speed samples above 50 km/h, 10 s apart, in a unit's telemetry."""
+
+    clock: str
+    speeds: tuple[float, ...]
+    rules: tuple[str, ...] = ()
+
+
+@dataclass
+class Excerpt:
+    """20 minutes of one unit's speed telemetry, around what is planted in it."""
+
+    id: str
+    crew: str
+    position: str
+    date: dt.date
+    clock: str  # the first sample
+    what: str
+    runs: list[Run] = field(default_factory=list)
+    minutes: int = 20
+
+
+# The telemetry plan (8.1.4 "Overspeed 50 km/h"): the fleet system's speed export. Ordinary driving
+# is 18-44 km/h; a run above 50 km/h is one overspeed alert at its first sample with its peak
+# speed, given to whoever the roster puts on the unit then. Both fleets carry telemetry.
+EXCERPTS = [
+    Excerpt("O1", "A", "OHT1", d(2), "10:05:00", "overspeed run peaking at 58 km/h (56-65: Action 1)",
+            [Run("10:15:00", (52, 55, 58, 57, 53), (SPEED_1,))]),
+    Excerpt("O2", "B", "DT3", d(4), "22:30:00", "overspeed run peaking at 84 km/h (>= 81: golden rule)",
+            [Run("22:40:00", (62, 74, 84, 79, 66), (GOLDEN_RULE,))]),
+    Excerpt("O3", "C", "WT", d(3), "09:00:00", "overspeed peaking at 53 km/h: a speed 8.1.4 does not name",
+            [Run("09:10:00", (51, 53, 52), (SPEED_NOT_COVERED,))]),
+    Excerpt("O4", "D", "OHT2", d(7), "09:00:00", "overspeed at 61 km/h (Action 1) ...",
+            [Run("09:08:00", (57, 61, 58), (SPEED_1,))]),
+    Excerpt("O5", "D", "OHT2", d(7), "10:20:00", "... and at 63 km/h 1 h 23 min later: Action 2",
+            [Run("10:31:10", (59, 63, 60, 56), (SPEED_2,))]),
+    Excerpt("O6", "A", "CT", d(2), "11:00:00", "held at exactly 50 km/h for a minute: not above the limit",
+            [Run("11:06:00", (50, 50, 50, 50, 50, 50))]),
+    Excerpt("O7", "B", "FT", d(3), "20:00:00", "ordinary driving"),
+    Excerpt("O8", "C", "DT1", d(2), "14:00:00", "ordinary driving"),
+]
+
+
+@dataclass
+class Sample:
+    """A change to one shift's sampled inspections (6.3.1)."""
+
+    id: str
+    date: dt.date
+    shift: str
+    what: str
+    counts: dict = field(default_factory=dict)  # unit type -> operators inspected (default below)
+    clock: dict = field(default_factory=dict)  # unit type -> time of its (one) inspection
+    result: dict = field(default_factory=dict)  # unit type -> result of its inspection
+    observed: dict = field(default_factory=dict)  # unit type -> the medic's observation that followed
+    rules: tuple[tuple[str, str], ...] = ()  # (rule, unit type): on the shift's group, or its inspection
+
+
+# The inspection plan (6.3.1): on every shift of the fleet without cameras the supervisor samples
+# operators inside the window (13:00-18:00 shift I, 01:00-06:00 shift II): 2 of the 4 OHT, 1 of
+# the 3 DT (30 %), and the one ADT, CT, WT and FT (50 % of one WT or FT is that one). These shifts
+# deviate. A coverage finding is per date, shift and unit type; the others are on the one
+# inspection of that unit type (whose subject SUBJECT says).
+SAMPLE_COUNTS = {"OHT": 2, "DT": 1, "ADT": 1, "CT": 1, "WT": 1, "FT": 1}
+COVERAGE_OF = {"OHT": COVERAGE, "DT": COVERAGE, "ADT": COVERAGE, "CT": COVERAGE, "WT": COVERAGE_WT_FT,
+               "FT": COVERAGE_WT_FT}
+SAMPLES = [
+    Sample("IC1", d(3), "I", "only 1 of the 4 OHT inspected (25 %)", counts={"OHT": 1}, rules=((COVERAGE, "OHT"),)),
+    Sample("IC2", d(6), "II", "the WT not inspected", counts={"WT": 0}, rules=((COVERAGE_WT_FT, "WT"),)),
+    Sample("IW1", d(7), "I", "the DT inspection done at 10:30, before the 13:00-18:00 window: outside it, and no "
+           "DT sampled inside it", clock={"DT": "10:30:00"},
+           rules=((OUTSIDE_WINDOW["I"], "DT"), (COVERAGE, "DT"))),
+    Sample("IW2", d(2), "II", "the ADT inspection done at 23:40, before the 01:00-06:00 window", clock={"ADT": "23:40:00"},
+           rules=((OUTSIDE_WINDOW["II"], "ADT"), (COVERAGE, "ADT"))),
+    Sample("IB1", d(4), "I", "the CT inspection at 13:00:00, the window's first second: inside", clock={"CT": "13:00:00"}),
+    Sample("IB2", d(3), "II", "the FT inspection at 05:59 the next morning: inside", clock={"FT": "05:59:00"}),
+    Sample("IZ", d(8), "II", "no inspection at all on the last night shift",
+           counts=dict.fromkeys(SAMPLE_COUNTS, 0),
+           rules=tuple((COVERAGE_OF[t], t) for t in SAMPLE_COUNTS)),
+    Sample("IF1", d(6), "I", "the FT operator inspected and found fatigued; the medic's observation: mild fatigue",
+           result={"FT": "fatigued"}, observed={"FT": "mild"}, rules=((INSPECTION_FATIGUED, "FT"), (OBSERVED["mild"], "FT"))),
 ]
 
 
@@ -204,14 +504,68 @@ def iso(moment: dt.datetime) -> str:
     return moment.isoformat()
 
 
-def build(rng: random.Random) -> tuple[list[Worker], list[dict], list[dict], list[dict], list[tuple]]:
-    workers = make_workers(rng)
-    by_position = {(w.crew, w.position): w for w in workers}
+
+def at(day: dt.date, shift: str, clock: str) -> dt.datetime:
+    """A local clock time on a shift of `day`: on a night shift, before noon is the next morning."""
+    moment = dt.datetime.combine(day, dt.time.fromisoformat(clock), tzinfo=WITA)
+    return moment + dt.timedelta(days=1) if shift == "II" and moment.hour < 12 else moment
+
+
+def day_first(moment: dt.datetime, seconds: bool = True) -> str:
+    """As an Indonesian spreadsheet or a vendor's platform writes it: 02/03/2026 14:05[:09], WITA."""
+    return moment.astimezone(WITA).strftime("%d/%m/%Y %H:%M:%S" if seconds else "%d/%m/%Y %H:%M")
+
+
+def yes_no(value: bool | None) -> str:
+    return "" if value is None else "Ya" if value else "Tidak"
+
+
+def camera_sn(unit: str) -> str:
+    return f"MDVR-{unit.split('-')[1]}"
+
+
+@dataclass
+class Site:
+    """Everything generated, and the notes the README's tables are made from."""
+
+    workers: list[Worker]
+    roster: list[dict] = field(default_factory=list)
+    forms: list[dict] = field(default_factory=list)
+    p2h: list[list[str]] = field(default_factory=list)
+    vendor: list[list[str]] = field(default_factory=list)
+    telemetry: list[list[str]] = field(default_factory=list)
+    inspections: list[list[str]] = field(default_factory=list)
+    surveys: list[dict] = field(default_factory=list)
+    observations: list[dict] = field(default_factory=list)
+    confirmations: list[dict] = field(default_factory=list)
+    expected: list[dict] = field(default_factory=list)
+    notes: dict[str, list[tuple]] = field(default_factory=dict)  # section -> (id, who, date, shift, what, rules)
+
+    def worker(self, crew: str, position: str) -> Worker:
+        return next(w for w in self.workers if (w.crew, w.position) == (crew, position))
+
+    def expect(self, rule: str, subject: str, day: dt.date, shift: str, event: str,
+               time: dt.datetime | None = None) -> None:
+        entry = {"rule": rule, "subject": subject, "date": day.isoformat(), "shift": shift, "event": event}
+        if time is not None:
+            entry["time"] = iso(time)
+        self.expected.append(entry)
+
+    def note(self, section: str, event: str, who: str, day: dt.date, shift: str, what: str, rules) -> None:
+        self.notes.setdefault(section, []).append((event, who, day, shift, what, list(rules)))
+
+
+def who(w: Worker) -> str:
+    return f"{w.employee} {w.name} ({w.role}{', ' + w.unit if w.unit else ''})"
+
+
+def build_preshift(site: Site, rng: random.Random) -> None:
+    """The roster and the readiness forms (6.1), as before the other parts were added: the same
+    random draws in the same order, so the same forms."""
     plan = {(a.crew, a.position, a.date): a for a in PLAN}
     assert len(plan) == len(PLAN), "two anomalies on one shift"
-    roster, forms, expected, notes = [], [], [], []
     for day in DAYS:
-        for w in workers:
+        for w in site.workers:
             shift = shift_of(w.crew, day)
             if shift is None or day in LEAVE.get((w.crew, w.position), ()):
                 continue
@@ -219,11 +573,11 @@ def build(rng: random.Random) -> tuple[list[Worker], list[dict], list[dict], lis
             record = {"type": "roster", "employee": w.employee, "name": w.name, "date": day.isoformat(),
                       "shift": shift, "role": w.role}
             if w.unit:
-                record.update(unit=w.unit, unit_type=w.unit_type)
+                record.update(unit=w.unit, unit_type=w.unit_type, camera=w.crew in CAMERA_CREWS and w.mobile_equipment)
             record.update(mobile_equipment=w.mobile_equipment, high_risk=w.high_risk, start=iso(start),
                           end=iso(start + dt.timedelta(hours=SHIFT_HOURS)), site=SITE,
                           supervisor=SUPERVISOR[w.crew])
-            roster.append(record)
+            site.roster.append(record)
             # The clean form; draw the random values even for planted shifts, so that changing
             # one anomaly leaves every other record as it was.
             sleep = pick(rng, NORMAL_SLEEP)
@@ -231,9 +585,12 @@ def build(rng: random.Random) -> tuple[list[Worker], list[dict], list[dict], lis
             anomaly = plan.pop((w.crew, w.position, day), None)
             changes = {} if anomaly is None else anomaly.form
             if anomaly is not None:
-                notes.append((anomaly, w, shift))
-                expected += [{"rule": rule, "employee": w.employee, "date": day.isoformat(), "shift": shift,
-                              "anomaly": anomaly.id} for rule in anomaly.rules]
+                site.note("preshift", anomaly.id, who(w), day, shift, anomaly.what, anomaly.rules)
+                for rule in anomaly.rules:
+                    site.expect(rule, w.employee, day, shift, anomaly.id)
+                if SURVEY in anomaly.rules:  # the supervisor's Form Survey Fatigue (6.1.1.1.1): fit
+                    site.surveys.append(survey_record(w, day, shift, start + dt.timedelta(minutes=45),
+                                                      survey("", method="direct")))
             if changes is None:
                 continue
             minutes = changes.get("filled_at", -before)
@@ -246,86 +603,358 @@ def build(rng: random.Random) -> tuple[list[Worker], list[dict], list[dict], lis
             if w.unit:
                 form["unit"] = w.unit
             form["verified_by"] = SUPERVISOR[w.crew]
-            forms.append(form)
+            site.forms.append(form)
     assert not plan, f"anomalies on shifts nobody is rostered on: {sorted(a.id for a in plan.values())}"
-    roster.sort(key=lambda r: (r["date"], r["start"], r["employee"]))
-    forms.sort(key=lambda r: (r["date"], r["shift"], r["employee"]))
-    expected.sort(key=lambda e: (e["date"], e["shift"], e["employee"], e["rule"]))
-    notes.sort(key=lambda n: PLAN.index(n[0]))
-    return workers, roster, forms, expected, notes
+    site.roster.sort(key=lambda r: (r["date"], r["start"], r["employee"]))
+    site.forms.sort(key=lambda r: (r["date"], r["shift"], r["employee"]))
+
+
+def rostered(site: Site, w: Worker, day: dt.date) -> dict:
+    found = [r for r in site.roster if r["employee"] == w.employee and r["date"] == day.isoformat()]
+    assert len(found) == 1, f"{w.employee} is not rostered on {day}"
+    return found[0]
+
+
+P2H_HEADER = ["NIK", "Nama", "Tanggal", "Shift", "No Lambung", "Waktu Pemeriksaan", "Hasil", "Kerusakan",
+              "Dilaporkan", "Diverifikasi Oleh", "Ditandatangani"]
+
+
+def build_p2h(site: Site, rng: random.Random) -> None:
+    """Form P2H Fatigue Camera CK-FM-SHE-25-05 of every camera unit's operator, every shift (6.4.1)."""
+    plan = {(a.crew, a.position, a.date): a for a in P2H_PLAN}
+    by_employee = {w.employee: w for w in site.workers}
+    for r in site.roster:
+        if not (r.get("camera") and r.get("unit") and r["mobile_equipment"]):
+            continue
+        w, day, shift = by_employee[r["employee"]], dt.date.fromisoformat(r["date"]), r["shift"]
+        filled = start_of(day, shift) + dt.timedelta(minutes=-15 + int(rng.random() * 26))
+        anomaly = plan.pop((w.crew, w.position, day), None)
+        changes = {} if anomaly is None else anomaly.form
+        if anomaly is not None:
+            site.note("p2h", anomaly.id, who(w), day, shift, anomaly.what, anomaly.rules)
+            for rule in anomaly.rules:
+                site.expect(rule, w.employee, day, shift, anomaly.id)
+        if changes is None:
+            continue
+        check = {"result": "ok", "defect": None, "reported": None, "verified_by": SUPERVISOR[w.crew], "signed": True}
+        check.update(changes)
+        site.p2h.append([w.employee, w.name, day.strftime("%d/%m/%Y"), shift, w.unit, day_first(filled, False),
+                         check["result"], check["defect"] or "", yes_no(check["reported"]), check["verified_by"] or "",
+                         yes_no(check["signed"])])
+    assert not plan, f"P2H anomalies on shifts nobody is rostered on: {sorted(plan)}"
+
+
+VENDOR_HEADER = ["No", "Time", "Driver ID", "Driver Name", "Hull No", "Alert Type", "Speed", "SN", "Snapshot URL",
+                 "Location"]
+MEDIC = {"I": "Ns. Fitri Handayani", "II": "Ns. Yuliana Sari"}
+
+
+def survey_record(w: Worker, day: dt.date, shift: str, time: dt.datetime, form: FollowUp) -> dict:
+    record = {"type": "fatigue_survey", "employee": w.employee, "date": day.isoformat(), "shift": shift,
+              "time": iso(time), "surveyor": SUPERVISOR[w.crew], "unit": w.unit, **form.fields}
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def build_camera(site: Site, rng: random.Random) -> None:
+    """The vendor's alarm report, the follow-up forms, and what the cab video must raise."""
+    rows = []
+    seen = set()
+    for event in EVENTS + [VIDEO]:
+        assert event.id not in seen, event.id
+        seen.add(event.id)
+        w = site.worker(event.crew, event.position)
+        shift = rostered(site, w, event.date)["shift"]
+        assert w.crew in CAMERA_CREWS and w.mobile_equipment, f"{event.id}: not a camera unit"
+        assert (w.unit == PILOT_UNIT) == (event is VIDEO), f"{event.id}: {w.unit} is patuh's camera, not the vendor's"
+        rules = [r for a in event.alerts for r in a.rules] + [r for f in event.forms for r in f.rules] + list(event.rules)
+        site.note("camera", event.id, who(w), event.date, shift, event.what, rules)
+        for alert in event.alerts:
+            time = at(event.date, shift, alert.clock)
+            named = "Driver ID" not in alert.drop
+            for rule in alert.rules:
+                site.expect(rule, w.employee if named else w.unit, event.date, shift, event.id, time)
+            if event is VIDEO:
+                continue
+            sn = camera_sn(w.unit)
+            cells = {"Time": day_first(time), "Driver ID": w.employee, "Driver Name": w.name, "Hull No": w.unit,
+                     "Alert Type": alert.vendor, "Speed": f"{alert.speed} km/h", "SN": sn,
+                     "Snapshot URL": f"{VENDOR_URL}/{sn}/{time.strftime('%Y%m%d%H%M%S')}.jpg",
+                     "Location": f"{-1.86 + rng.random() * 0.05:.5f},{115.98 + rng.random() * 0.05:.5f}"}
+            for column in alert.drop:
+                cells[column] = ""
+            rows.append((time, cells))
+        for rule in event.rules:
+            site.expect(rule, w.employee, event.date, shift, event.id)
+        for form in event.forms:
+            time = at(event.date, shift, form.clock)
+            for rule in form.rules:
+                site.expect(rule, w.employee, event.date, shift, event.id, time)
+            if form.kind == "fatigue_survey":
+                site.surveys.append(survey_record(w, event.date, shift, time, form))
+            elif form.kind == "fatigue_observation":
+                site.observations.append({"employee": w.employee, "date": event.date.isoformat(), "shift": shift,
+                                          "time": iso(time), "observer": MEDIC[shift], "unit": w.unit, **form.fields})
+            else:
+                fields = dict(form.fields)
+                alert_time = at(event.date, shift, fields.pop("alert_clock"))
+                site.confirmations.append({"employee": w.employee, "alert": fields.pop("alert"),
+                                           "alert_time": iso(alert_time), "time": iso(time), "unit": w.unit,
+                                           "confirmed_by": SUPERVISOR[w.crew], **fields})
+    rows.sort(key=lambda r: r[0])
+    site.vendor = [[str(n)] + [cells[c] for c in VENDOR_HEADER[1:]] for n, (_, cells) in enumerate(rows, 1)]
+
+
+TELEMETRY_HEADER = ["Hull No", "GPS Time", "Speed", "Latitude", "Longitude", "Heading"]
+
+
+def build_telemetry(site: Site, rng: random.Random) -> None:
+    """The fleet system's speed export: 20 minutes a unit, a sample every 10 s."""
+    for excerpt in EXCERPTS:
+        w = site.worker(excerpt.crew, excerpt.position)
+        shift = rostered(site, w, excerpt.date)["shift"]
+        first = at(excerpt.date, shift, excerpt.clock)
+        speeds = [round(18 + rng.random() * 26, 1) for _ in range(excerpt.minutes * 6)]
+        rules = []
+        for run in excerpt.runs:
+            begin = at(excerpt.date, shift, run.clock)
+            i = int((begin - first).total_seconds()) // 10
+            assert 0 < i and i + len(run.speeds) < len(speeds) and (begin - first).total_seconds() % 10 == 0
+            speeds[i:i + len(run.speeds)] = run.speeds
+            for rule in run.rules:
+                site.expect(rule, w.employee, excerpt.date, shift, excerpt.id, begin)
+            rules += run.rules
+        site.note("telemetry", excerpt.id, who(w), excerpt.date, shift, excerpt.what, rules)
+        lat, lng, heading = -1.86 + rng.random() * 0.05, 115.98 + rng.random() * 0.05, int(rng.random() * 360)
+        for n, speed in enumerate(speeds):
+            lat += 0.00002 * speed / 10
+            site.telemetry.append([w.unit, day_first(first + dt.timedelta(seconds=10 * n)), f"{speed:g}".replace(".", ","),
+                                   f"{lat:.5f}".replace(".", ","), f"{lng:.5f}".replace(".", ","), str(heading)])
+
+
+INSPECTION_HEADER = ["NIK", "Nama", "Waktu", "Pemeriksa", "No Lambung", "Jenis Unit", "Hasil"]
+
+
+def build_inspections(site: Site, rng: random.Random) -> None:
+    """The supervisor's sampled inspections of the fleet without cameras (6.3.1)."""
+    plan = {(s.date, s.shift): s for s in SAMPLES}
+    assert len(plan) == len(SAMPLES)
+    by_employee = {w.employee: w for w in site.workers}
+    rows = []
+    for day in DAYS:
+        for shift in ("I", "II"):
+            shift_roster = [r for r in site.roster if r["date"] == day.isoformat() and r["shift"] == shift
+                            and r.get("unit") and not r.get("camera") and r.get("unit_type") in SAMPLE_COUNTS]
+            if not shift_roster:
+                continue
+            sample = plan.pop((day, shift), None) or Sample("", day, shift, "")
+            chosen: dict[str, list[Worker]] = {}
+            for unit_type, default in SAMPLE_COUNTS.items():
+                operators = [by_employee[r["employee"]] for r in shift_roster if r["unit_type"] == unit_type]
+                rng.shuffle(operators)
+                minutes = [int(rng.random() * 286) for _ in operators]  # drawn always, used or not
+                chosen[unit_type] = operators[:sample.counts.get(unit_type, default)]
+                for w, minute in zip(chosen[unit_type], minutes):
+                    time = at(day, shift, "13:05:00" if shift == "I" else "01:05:00") + dt.timedelta(minutes=minute)
+                    if unit_type in sample.clock:
+                        time = at(day, shift, sample.clock[unit_type])
+                    result = sample.result.get(unit_type, "fit")
+                    rows.append((time, w, result))
+                    if unit_type in sample.observed:
+                        site.observations.append({
+                            "employee": w.employee, "date": day.isoformat(), "shift": shift,
+                            "time": iso(time + dt.timedelta(minutes=30)), "observer": MEDIC[shift], "unit": w.unit,
+                            "blood_pressure": "130/85", "romberg_ok": True, "sick": False,
+                            "result": sample.observed[unit_type]})
+            if not sample.id:
+                continue
+            for rule, unit_type in sample.rules:
+                if SUBJECT.get(rule) == "shift":
+                    site.expect(rule, f"{day.isoformat()} {shift} {unit_type}", day, shift, sample.id)
+                else:
+                    (w,) = chosen[unit_type]
+                    subject = SUPERVISOR[w.crew] if SUBJECT.get(rule) == "inspector" else w.employee
+                    site.expect(rule, subject, day, shift, sample.id)
+            crew = {by_employee[r["employee"]].crew for r in shift_roster}.pop()
+            site.note("inspections", sample.id, f"crew {crew} ({SUPERVISOR[crew]})", day, shift, sample.what,
+                      [r for r, _ in sample.rules])
+    assert not plan, f"inspection changes on shifts the fleet without cameras does not work: {sorted(plan)}"
+    rows.sort(key=lambda r: (r[0], r[1].employee))
+    site.inspections = [[w.employee, w.name, day_first(time, False), SUPERVISOR[w.crew], w.unit, w.unit_type, result]
+                        for time, w, result in rows]
 
 
 def jsonl(records: list[dict]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
 
 
+def csv_text(header: list[str], rows: list[list[str]], delimiter: str = ",") -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def yaml_text(records: list[dict], comment: str) -> str:
+    """Flat records as a YAML list (stdlib only: scalars as JSON writes them, which YAML reads)."""
+    lines = [f"# {line}" for line in comment.splitlines()]
+    for record in records:
+        for i, (key, value) in enumerate(record.items()):
+            lines.append(f"{'- ' if i == 0 else '  '}{key}: {json.dumps(value, ensure_ascii=False)}")
+    return "\n".join(lines) + "\n"
+
+
 README = """\
-# Example site: one week of pre-shift fatigue checks
+# Example site: one week of the fatigue procedure
 
-`make demo` evaluates these files with the fatigue pack:
+{site}, {first} to {last}:
+a week of a mine site run under CK-PR-SHE-25 Rev 02 (the fatigue
+procedure), with a few deviations planted in it. `make demo` runs all of it (`demo.py`): the
+detectors turn the site's exports into facts, `patuh eval` judges them with the fatigue pack and
+prints the findings by employee, and `patuh report fatigue-weekly` writes the dispatcher's weekly
+summary (6.5.3). What it writes goes to `out/` here (not committed; `python
+examples/site/demo.py --out DIR` writes elsewhere). The commands it runs, paths relative to this
+folder:
 
-    patuh eval --facts examples/site/roster.jsonl examples/site/readiness_forms.jsonl \\
-        --pack fatigue --config examples/site/config.yaml --format table
+    patuh detect camera {video} --employee {video_employee} --unit {pilot} \\
+        --start {video_start} --camera-sn {video_sn} --out out/evidence --config config.yaml > camera_alerts.jsonl
+    patuh detect alerts vendor_alarm_report.csv --skip-alert Seatbelt --config config.yaml > vendor_alerts.jsonl
+    patuh detect telemetry fms_speed.csv --roster roster.jsonl --config config.yaml > telemetry.jsonl
+    patuh detect forms p2h_camera_checks.csv --type p2h_camera_check --ignore Nama --config config.yaml > p2h.jsonl
+    patuh detect forms fatigue_inspections.csv --type fatigue_inspection --ignore Nama ...   (and each form)
+    patuh eval --facts roster.jsonl readiness_forms.jsonl *.jsonl --pack fatigue --config config.yaml \\
+        --format table --by subject
+    patuh report fatigue-weekly --facts camera_alerts.jsonl vendor_alerts.jsonl telemetry.jsonl \\
+        --config config.yaml --out out/report
 
-Every file here, this one included, is written by `generate.py` (fixed seed, no wall clock:
-`python examples/site/generate.py` rewrites them byte for byte, and
-`tests/test_example_site.py` checks that and that the engine finds exactly what was planted).
+Every file here but the video, this one included, is written by `generate.py` (fixed seeds, no wall
+clock: `python examples/site/generate.py` rewrites them byte for byte); the video by
+`make_video.py`. `tests/test_example_site.py` checks that, and that the detectors and the engine
+find exactly the findings of `expected.json`, which comes from the plans in `generate.py`, not
+from running the engine.
 
-| file | what |
-|---|---|
-| `roster.jsonl` | {n_roster} `roster` facts: {n_workers} workers of {site} in four crews, {first} to {last}, shift I 06:00-18:00 and shift II 18:00-06:00 (WITA, +08:00) |
-| `readiness_forms.jsonl` | {n_forms} `readiness_form` facts (Form Kesiapan Bekerja CK-FM-SHE-25-01) |
-| `expected.json` | the {n_expected} findings the plan below must produce: rule, employee, date and shift (a night shift keeps the date it starts on) |
-| `config.yaml` | the site config: time zone {timezone} |
+| file | what | read by |
+|---|---|---|
+| `roster.jsonl` | {n_roster} `roster` facts: {n_workers} workers in four crews, shift I 06:00-18:00 and shift II 18:00-06:00 (WITA, +08:00); `camera` says whether the unit carries a fatigue camera | `patuh eval` |
+| `readiness_forms.jsonl` | {n_forms} `readiness_form` facts (Form Kesiapan Bekerja CK-FM-SHE-25-01, 6.1.2) | `patuh eval` |
+| `p2h_camera_checks.csv` | {n_p2h} Form P2H Fatigue Camera CK-FM-SHE-25-05 (6.4.1), exported from the site's form app: `;`, Indonesian headers, day-first dates, Ya/Tidak | `patuh detect forms --type p2h_camera_check` |
+| `fatigue_inspections.csv` | {n_inspections} sampled fatigue inspections (6.3.1) of the fleet without cameras, Indonesian headers | `patuh detect forms --type fatigue_inspection` |
+| `fatigue_surveys.jsonl` | {n_surveys} Form Survey Fatigue CK-FM-SHE-25-02 (6.1.1.1.1, 6.3.1.4, 8.1.4) | `patuh detect forms --type fatigue_survey` |
+| `fatigue_observations.yaml` | {n_observations} Form Observasi Fatigue CK-FM-SHE-25-03, the medics' (6.3.1.5, 6.5.2) | `patuh detect forms --type fatigue_observation` |
+| `alert_confirmations.json` | {n_confirmations} Form Konfirmasi Alert CK-FM-SHE-25-04 (6.3.2.4, 6.3.2.5) | `patuh detect forms --type alert_confirmation` |
+| `vendor_alarm_report.csv` | {n_vendor} alarms of the camera fleet, as the camera vendor's platform exports them (Time, Driver ID, Hull No, Alert Type, Speed, SN, Snapshot URL, ...) | `patuh detect alerts --skip-alert Seatbelt` |
+| `fms_speed.csv` | {n_telemetry} speed samples (10 s apart) of {n_excerpts} units, the fleet system's export (`;`, decimal comma) | `patuh detect telemetry --roster roster.jsonl` |
+| `{video}` | 12 s of the cab camera of {pilot} (patuh's own camera, a pilot), made by `make_video.py` from skimage's astronaut photograph, eyes painted closed for 5.5 s | `patuh detect camera --start {video_start} --camera-sn {video_sn}` |
+| `expected.json` | the {n_expected} findings the plans must produce: rule, subject, date and shift (a night shift keeps the date it starts on), the event, and the time where one record gives it | tests |
+| `config.yaml` | the site config: time zone {timezone} | every command |
 
-Crews A and B work days and nights all week (Sunday off); C and D swap between day and night
-around a day off on Thursday. Per crew: {n_mobile} equipment operators (OHT, DT, ADT, CT, WT, FT;
-`mobile_equipment: true`), a Mekanik and a Rigger/Welder/Electrician (`high_risk: true` only), and a
-Driver LV or Admin Dispatch (neither, so a missing form is no finding). Units run around the
-clock: crews A and B share one fleet, C and D the other. {leave}
+The site: per crew {n_mobile} equipment operators (OHT, DT, ADT, CT, WT, FT; `mobile_equipment:
+true`), a Mekanik and a Rigger/Welder/Electrician (`high_risk: true` only), and a Driver LV or
+Admin Dispatch (neither, so a missing form is no finding). Crews A and B work days and nights all
+week (Sunday off) on the camera fleet: each of its equipment units carries a fatigue camera
+(`camera: true`), so its operators fill the P2H camera check every shift (6.4.1) and the camera's
+alerts are judged (6.4.3-6.5.2, 8.1.4). Crews C and D swap between day and night around a day off
+on Thursday, on the fleet without cameras (`camera: false`), which the supervisor samples instead:
+on each shift, inside the window (13:00-18:00 shift I, 01:00-06:00 shift II), 2 of the 4 OHT, 1 of
+the 3 DT and the one ADT, CT, WT and FT (6.3.1.3: 30 %, and 50 % for WT and FT).
+{leave}
 
-Clean forms: {sleep} h of sleep, filled 20-60 min before the shift, FIT, verified by the crew's
-supervisor.
+Clean records: {sleep} h of sleep on readiness forms filled 20-60 min before the shift, FIT,
+verified by the crew's supervisor; P2H checks at the shift start, camera OK, verified and signed;
+surveys and medics' observations finding the worker fit or alert; speeds of 18-44 km/h.
 
-## Planted anomalies
+## Planted events
 
-| id | employee | date | shift | what | findings |
-|---|---|---|---|---|---|
-{rows}
+Findings are written without their `fatigue.` prefix.
+
+### Pre-shift: the readiness form (6.1)
+
+{preshift}
+
+### P2H camera check (6.4.1)
+
+{p2h}
+
+### Camera alerts (vendor report, and the cab video) and their follow-up forms
+
+Every alert gets Action 1, or Action 2 when the same alert of the same operator comes again within
+its 8.1.4 window (2 h; yawn 1 h; Face Missing and Cam Covered are one row); 6.5.2 counts them per
+rostered shift. Confirmed Level 1/2 alerts, fatigued surveys and the medics' mild, moderate and
+severe findings each bring their 6.5.1/6.5.2 corrective actions.
+
+{camera}
+
+### Speed telemetry (8.1.4 overspeed)
+
+{telemetry}
+
+### Sampled inspections of the fleet without cameras (6.3.1)
+
+{inspections}
 
 Findings by rule: {by_rule}.
 """
 
 
-def readme(roster, forms, expected, notes, workers) -> str:
-    rows = "\n".join(
-        f"| {a.id} | {w.employee} {w.name} ({w.role}{', ' + w.unit if w.unit else ''}) | {a.date.isoformat()} "
-        f"| {shift} | {a.what} | {', '.join(r.removeprefix('fatigue.') for r in a.rules) or 'none'} |"
-        for a, w, shift in notes)
+def table(rows: list[tuple]) -> str:
+    lines = ["| id | who | date | shift | what | findings |", "|---|---|---|---|---|---|"]
+    for event, who_, day, shift, what, rules in rows:
+        counted = {r: rules.count(r) for r in rules}  # in order, each rule once: "coverage x4"
+        found = ", ".join(r.removeprefix("fatigue.") + (f" x{n}" if n > 1 else "") for r, n in counted.items()) or "none"
+        lines.append(f"| {event} | {who_} | {day.isoformat()} | {shift} | {what} | {found} |")
+    return "\n".join(lines)
+
+
+def readme(site: Site) -> str:
     counts: dict[str, int] = {}
-    for e in expected:
+    for e in site.expected:
         counts[e["rule"]] = counts.get(e["rule"], 0) + 1
     leave = "; ".join(
         f"{w.employee} {w.name} is on leave (cuti) on {', '.join(x.isoformat() for x in sorted(days))}"
-        for (crew, pos), days in sorted(LEAVE.items()) for w in workers if (w.crew, w.position) == (crew, pos))
+        for (crew, pos), days in sorted(LEAVE.items()) for w in site.workers if (w.crew, w.position) == (crew, pos))
     return README.format(
-        n_roster=len(roster), n_workers=len(workers), site=SITE, first=DAYS[0].isoformat(),
-        last=DAYS[-1].isoformat(), n_forms=len(forms), n_expected=len(expected), timezone=TIMEZONE,
+        n_roster=len(site.roster), n_workers=len(site.workers), site=SITE, first=DAYS[0].isoformat(),
+        last=DAYS[-1].isoformat(), n_forms=len(site.forms), n_expected=len(site.expected), timezone=TIMEZONE,
+        n_p2h=len(site.p2h), n_inspections=len(site.inspections), n_surveys=len(site.surveys),
+        n_observations=len(site.observations), n_confirmations=len(site.confirmations), n_vendor=len(site.vendor),
+        n_telemetry=len(site.telemetry), n_excerpts=len({r[0] for r in site.telemetry}), video=VIDEO_FILE,
+        pilot=PILOT_UNIT, video_employee=site.worker(VIDEO.crew, VIDEO.position).employee, video_start=iso(at(VIDEO.date, "I", VIDEO_START)), video_sn=VIDEO_SN,
         n_mobile=sum(1 for p in POSITIONS if p[3]), leave=leave + ".",
-        sleep="-".join(f"{x:g}" for x in (min(NORMAL_SLEEP), max(NORMAL_SLEEP))), rows=rows,
-        by_rule=", ".join(f"{r} {n}" for r, n in sorted(counts.items())))
+        sleep="-".join(f"{x:g}" for x in (min(NORMAL_SLEEP), max(NORMAL_SLEEP))),
+        **{section: table(rows) for section, rows in site.notes.items()},
+        by_rule=", ".join(f"{r.removeprefix('fatigue.')} {n}" for r, n in sorted(counts.items())))
 
 
 def generate() -> dict[str, str]:
     """File name -> content."""
     rng = random.Random(SEED)
-    workers, roster, forms, expected, notes = build(rng)
+    site = Site(make_workers(rng))
+    build_preshift(site, rng)
+    build_p2h(site, random.Random(SEED + 1))
+    build_camera(site, random.Random(SEED + 2))
+    build_telemetry(site, random.Random(SEED + 3))
+    build_inspections(site, random.Random(SEED + 4))
+    order = {a.id: i for i, a in enumerate(PLAN + P2H_PLAN)}
+    for section in ("preshift", "p2h"):
+        site.notes[section].sort(key=lambda n: order[n[0]])
+    site.expected.sort(key=lambda e: (e["date"], e["shift"], e["subject"], e.get("time", ""), e["rule"]))
+    site.surveys.sort(key=lambda r: (r["time"], r["employee"]))
+    site.observations.sort(key=lambda r: (r["time"], r["employee"]))
+    site.confirmations.sort(key=lambda r: (r["time"], r["employee"]))
     return {
-        "roster.jsonl": jsonl(roster),
-        "readiness_forms.jsonl": jsonl(forms),
-        "expected.json": json.dumps(expected, indent=2, ensure_ascii=False) + "\n",
+        "roster.jsonl": jsonl(site.roster),
+        "readiness_forms.jsonl": jsonl(site.forms),
+        "p2h_camera_checks.csv": csv_text(P2H_HEADER, site.p2h, ";"),
+        "fatigue_inspections.csv": csv_text(INSPECTION_HEADER, site.inspections),
+        "fatigue_surveys.jsonl": jsonl(site.surveys),
+        "fatigue_observations.yaml": yaml_text(site.observations, "Form Observasi Fatigue CK-FM-SHE-25-03, "
+                                                                  f"{SITE}: the medics' observations"),
+        "alert_confirmations.json": json.dumps(site.confirmations, indent=2, ensure_ascii=False) + "\n",
+        "vendor_alarm_report.csv": csv_text(VENDOR_HEADER, site.vendor),
+        "fms_speed.csv": csv_text(TELEMETRY_HEADER, site.telemetry, ";"),
+        "expected.json": json.dumps(site.expected, indent=2, ensure_ascii=False) + "\n",
         "config.yaml": f"# Site config for {SITE}: naive times in facts are read as WITA.\ntimezone: {TIMEZONE}\n",
-        "README.md": readme(roster, forms, expected, notes, workers),
+        "README.md": readme(site),
     }
 
 
