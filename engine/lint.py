@@ -273,25 +273,29 @@ class RuleChecker:
         base = test.field[:-len(CLOCK)]
         field = decl["fields"].get(base)
         if field is None or field["type"] != "datetime":
+            at = test.path[:test.path.index(test.field) + 1] + ("__key__",) if test.field in test.path else test.path
             self.problem(f"{test.field!r}: .clock reads a datetime field's time of day, and {pattern.type!r} has no "
-                         f"datetime field {base!r}", *test.path)
+                         f"datetime field {base!r}", *at)
             return
         if test.op == "exists":
             return
         self._no_join(test, "clock")
-        seconds = []
+        seconds, shown = [], []
         for value in test.value if isinstance(test.value, list) else [test.value]:
+            what = ""
             if isinstance(value, Param):
+                what = f"parameter ${value.name}: "
                 value = self._param(value, test.path)
                 if value is None:
                     continue
             try:
                 seconds.append(clock_seconds(value))
+                shown.append(value)
             except ValueError as exc:
-                self.problem(f"{test.field}: {exc}", *test.path)
+                self.problem(f"{test.field}: {what}{exc}", *test.path)
         if test.op == "between" and len(seconds) == 2 and seconds[0] > seconds[1]:
-            self.problem(f"rule can never fire: a clock window from {test.value[0]} to {test.value[1]} would cross "
-                         "midnight, which between does not wrap; write it as any: [{...: {ge: from}}, {...: {le: to}}]",
+            self.problem(f"rule can never fire: a clock window from {shown[0]} to {shown[1]} would cross midnight, "
+                         "which between does not wrap; write it as any: [{...: {ge: from}}, {...: {le: to}}]",
                          *test.path)
 
     def _no_join(self, test: Test, where: str) -> None:

@@ -202,6 +202,30 @@ def test_small_sessions_give_the_same_findings():
     assert any(f.rule == "fatigue.sleep-under-4h-repeated" for f in many.findings)
 
 
+def test_rules_partitioned_by_date_see_every_employee_whatever_the_session_size():
+    # 6.3.1.3 counts units across employees: its rules run in sessions grouped by roster date,
+    # after the employee-grouped rules that derive which units were inspected in the window.
+    facts, planted = [], set()
+    for d, date in enumerate(("2026-03-02", "2026-03-03", "2026-03-04")):
+        for i in range(12):
+            unit_type = ("DT", "OHT", "WT")[i % 3]
+            facts.append(roster(f"E{i:02}", date, unit=f"{unit_type}-{i:02}", unit_type=unit_type,
+                                mobile_equipment=False))
+        inspected = {0: range(12), 1: range(5), 2: range(2)}[d]  # all; 2 DT, 2 OHT, 1 WT; 1 DT, 1 OHT
+        facts += [{"type": "fatigue_inspection", "employee": f"E{i:02}", "inspector": "Hendra",
+                   "time": f"{date}T14:00:00+08:00", "result": "fit"} for i in inspected]
+        for unit_type in ("DT", "OHT", "WT"):
+            done = sum(1 for i in inspected if ("DT", "OHT", "WT")[i % 3] == unit_type)
+            if done < 4 * (0.5 if unit_type == "WT" else 0.3):
+                planted.add(f"{date} I {unit_type}")
+    assert planted == {"2026-03-03 I WT", "2026-03-04 I DT", "2026-03-04 I OHT", "2026-03-04 I WT"}
+    whole = patuh.Engine(["fatigue"], config={"timezone": "Asia/Makassar"}).evaluate(facts)
+    parts = patuh.Engine(["fatigue"], config={"timezone": "Asia/Makassar"}, max_session_facts=5).evaluate(facts)
+    found = {f.subject.id for f in whole.findings if f.rule.startswith("fatigue.inspection-coverage")}
+    assert found == planted
+    assert parts.findings == whole.findings and parts.trace.sessions > whole.trace.sessions
+
+
 def test_fact_models_are_accepted(fatigue):
     fact = patuh.Fact(type="readiness_form", employee="E1", date="2026-03-02", shift="I", sleep_hours=3,
                       source=patuh.Source(detector="forms", file="forms.csv", row=4))

@@ -186,6 +186,27 @@ MISTAKES = [
     Mistake("tab-indentation", "rules/preshift.yaml",
             "    title: Karyawan tidak FIT", "\ttitle: Karyawan tidak FIT",
             says=(r"invalid YAML", r"\\t|tab"), at="\t"),
+    # -- clock times and partitions of 6.3.1 ---------------------------------------------------------------
+    Mistake("clock-of-a-date", "rules/inspection.yaml",
+            "          time.clock: {between: [$inspection_shift_i_from, $inspection_shift_i_to]}",
+            "          time.clock: {between: [$inspection_shift_i_from, $inspection_shift_i_to]}\n"
+            "          employee.clock: {ge: \"13:00\"}",
+            says=(r"employee\.clock", r"datetime field 'employee'"), at="employee.clock"),
+    Mistake("clock-not-hh-mm", "parameters.yaml",
+            'value: "13:00"', 'value: "13.00"',
+            says=(r"parameter \$inspection_shift_i_from", r"clock time HH:MM", r"'13\.00'"),
+            at="[$inspection_shift_i_from, $inspection_shift_i_to]",
+            at_file="rules/inspection.yaml"),
+    Mistake("clock-window-across-midnight", "rules/inspection.yaml",
+            "time.clock: {between: [$inspection_shift_ii_from, $inspection_shift_ii_to]}",
+            "time.clock: {between: [\"22:00\", $inspection_shift_ii_to]}",
+            says=(r"from 22:00 to 06:00", r"cross\s+midnight", r"any:"), at='["22:00"'),
+    Mistake("rule-partition-join-missing", "rules/inspection.yaml",
+            "      - count: inspected_unit\n        as: inspected\n        same: {group: [date, shift, unit_type]}\n"
+            "        lt: {count: operating, times: $inspection_share_min_wt_ft}",
+            "      - count: inspected_unit\n        as: inspected\n        same: {group: [shift, unit_type]}\n"
+            "        lt: {count: operating, times: $inspection_share_min_wt_ft}",
+            says=(r"the rule partitions facts by 'date'", r"same: \{<alias>: \[date\]\}"), at="count: inspected_unit"),
     # -- files lint never reads ---------------------------------------------------------------------------------
     Mistake("rules-file-with-yml-suffix", "rules/camera.yml", None,
             "rules:\n  - id: fatigue.camera-alert\n    title: Alert kamera fatigue\n    clauses: [\"6.5.3\"]\n"
