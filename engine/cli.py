@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_report_weekly(args) -> int:
-    from .reports import charts, to_csv, weekly_alerts
+    from .reports import charts, to_csv, undated_alerts, weekly_alerts
 
     engine = Engine(["fatigue"], config=args.config)
     records = [item for path in args.facts for item in read_records(path)]
@@ -147,6 +147,9 @@ def cmd_report_weekly(args) -> int:
     for path in charts(rows, out):
         print(path, file=sys.stderr)
     print(f"{len(rows)} rows, {sum(r['count'] for r in rows)} alerts -> {out / 'fatigue-weekly.csv'}", file=sys.stderr)
+    if undated_alerts(facts):
+        print(f"{undated_alerts(facts)} alerts without a time are in no week (6.3.2.3.1 findings in patuh eval)",
+              file=sys.stderr)
     return 0
 
 
@@ -233,6 +236,9 @@ def _history_records(path: str) -> list[tuple[Where, dict]]:
 
 
 def cmd_eval(args) -> int:
+    if args.by and args.format != "table":
+        raise SourceError(Where("--by"), f"--by groups the table; --format {args.format} has no grouping "
+                                         "(each finding carries its subject)")
     if args.out and not Path(args.out).resolve().parent.is_dir():
         raise SourceError(Where(args.out), f"cannot write there: folder {Path(args.out).parent} does not exist")
     engine = Engine(args.pack, config=args.config)

@@ -17,10 +17,11 @@ COLUMNS = ("week", "week_start", "employee", "unit", "alert", "count")
 
 
 def weekly_alerts(facts: list[dict], zone) -> list[dict]:
-    """Rows of COLUMNS, sorted, from checked camera_alert facts (other types are ignored)."""
+    """Rows of COLUMNS, sorted, from checked camera_alert facts (other types are ignored, and so
+    are alerts without a time, which no week holds: count them with undated_alerts)."""
     counts: Counter = Counter()
     for fact in facts:
-        if fact["type"] != "camera_alert":
+        if fact["type"] != "camera_alert" or fact.get("time") is None:
             continue
         local = fact["time"].astimezone(zone)
         year, week, weekday = local.isocalendar()
@@ -28,6 +29,10 @@ def weekly_alerts(facts: list[dict], zone) -> list[dict]:
         counts[(f"{year}-W{week:02d}", start.isoformat(), fact.get("employee") or "-", fact.get("unit") or "-",
                 fact["alert"])] += 1
     return [dict(zip(COLUMNS, key + (n,))) for key, n in sorted(counts.items())]
+
+
+def undated_alerts(facts: list[dict]) -> int:
+    return sum(1 for f in facts if f["type"] == "camera_alert" and f.get("time") is None)
 
 
 def to_csv(rows: list[dict]) -> str:

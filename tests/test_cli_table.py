@@ -52,3 +52,12 @@ def test_without_by_the_table_is_as_before(tmp_path):
     lines = table(tmp_path)
     assert lines[0].split()[:2] == ["TIME", "SUBJECT"] and not any(line.startswith("== ") for line in lines)
     assert lines[-1] == "4 findings from 4 facts"
+
+
+def test_by_with_json_is_refused_before_anything_runs(tmp_path):
+    facts = tmp_path / "facts.jsonl"
+    facts.write_text("".join(json.dumps(f) + "\n" for f in FACTS))
+    proc = subprocess.run([sys.executable, "-m", "patuh.cli", "eval", "--facts", str(facts), "--format", "json",
+                           "--by", "subject"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "--by groups the table" in proc.stderr and "--format json" in proc.stderr

@@ -63,3 +63,15 @@ def test_a_bad_alert_record_is_refused_with_its_line(tmp_path):
                            "--out", str(tmp_path / "w")], capture_output=True, text=True)
     assert done.returncode == 2 and f"{facts}:1:1" in done.stderr and "'sleepy'" in done.stderr
     assert not (tmp_path / "w").exists()
+
+
+def test_an_alert_without_a_time_is_in_no_week_and_said(tmp_path):
+    import json
+    facts = tmp_path / "alerts.jsonl"
+    undated = {"type": "camera_alert", "employee": "CK-103", "unit": "DT-2032", "alert": "yawn"}
+    facts.write_text("".join(json.dumps(r) + "\n" for r in records() + [undated]))
+    done = subprocess.run([sys.executable, "-m", "patuh.cli", "report", "fatigue-weekly", "--facts", str(facts),
+                           "--out", str(tmp_path / "w")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "1 alerts without a time are in no week" in done.stderr
+    assert "CK-103" not in (tmp_path / "w" / "fatigue-weekly.csv").read_text()
