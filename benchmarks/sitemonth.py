@@ -33,7 +33,8 @@ The plan, seeded (random.Random(SEED), no hash(), no clock):
 
 `expected()` counts the findings of the rules in RULES (the pre-shift and camera-alert rules of
 the pack's 0.1 version) with the pack's default parameters, from the records alone: no engine.
-`planted()` gives those of a few later rules (P2H missing, damaged, not verified; alert reports
+`planted()` gives those of a few later rules (P2H missing of a shift the operator was not barred
+from, damaged, not verified; alert reports
 without an employee; inspections outside the 6.3.1 window) straight from the plan's tally.
 """
 from __future__ import annotations
@@ -71,17 +72,17 @@ H = dt.timedelta(hours=1)
 # The pack's default parameters that expected() assumes; the test checks the pack still has them.
 PARAMETERS = {"sleep_no_work_below_h": 4, "sleep_minimum_h": 7, "repeat_next_day_d": 1,
               "repeat_window_wl1_h": 2, "repeat_window_wl2_h": 2, "repeat_window_face_h": 2,
-              "repeat_window_look_around_h": 2, "repeat_window_yawn_h": 1, "repeat_window_smoking_h": 24,
-              "repeat_window_phone_h": 24, "repeat_window_overspeed_h": 2, "overspeed_limit_kmh": 50,
+              "repeat_window_look_around_h": 2, "repeat_window_yawn_h": 1, "repeat_window_overspeed_h": 2, "overspeed_limit_kmh": 50,
               "overspeed_action1_min_kmh": 56, "overspeed_action1_max_kmh": 65, "overspeed_golden_rule_kmh": 81,
               "wl1_max_per_shift": 2, "wl2_stop_per_shift": 1, "yawn_max_per_shift": 2,
               "shift_stop_repeat_window_d": 7}
 # Action 1 / Action 2 rule pairs of 8.1.4: the alert types of the row, and its window parameter
+# (None: any earlier alert of the row, as for smoking and phone, which 8.1.4 gives no window)
 ROWS = {"wl1": (("warning_level_1",), "repeat_window_wl1_h"), "wl2": (("warning_level_2",), "repeat_window_wl2_h"),
         "yawn": (("yawn",), "repeat_window_yawn_h"),
         "face-missing": (("face_missing", "camera_covered"), "repeat_window_face_h"),
         "look-around": (("look_around",), "repeat_window_look_around_h"),
-        "smoking": (("smoking",), "repeat_window_smoking_h"), "phone": (("phone",), "repeat_window_phone_h")}
+        "smoking": (("smoking",), None), "phone": (("phone",), None)}
 RULES = generate.RULES + tuple(f"fatigue.camera-{row}-action{n}" for row in ROWS for n in (1, 2)) + (
     "fatigue.camera-overspeed-action1", "fatigue.camera-overspeed-golden-rule", "fatigue.camera-overspeed-action2",
     "fatigue.camera-overspeed-not-covered", "fatigue.shift-wl1-over-limit", "fatigue.shift-wl2",
@@ -182,6 +183,7 @@ def build(seed: int = SEED, days: int = DAYS, fleet: int = 1) -> SiteMonth:
                               "role": f"Operator {s.unit_type}", "mobile_equipment": True, "high_risk": False,
                               "start": _iso(s.start), "end": _iso(s.end), "site": "Site Kideco Batu Kajang",
                               "supervisor": s.supervisor, "camera": s.camera})
+        barred = False  # by the readiness form: sleep under 4 h or not FIT (then no P2H is owed)
         if rng.random() < 0.02:
             month.planted["readiness form missing"] += 1
         else:
@@ -198,6 +200,7 @@ def build(seed: int = SEED, days: int = DAYS, fleet: int = 1) -> SiteMonth:
             late = rng.random() < 0.03
             filled = s.start + dt.timedelta(minutes=rng.randrange(5, 90) if late else -rng.randrange(10, 90))
             fit = not (rng.random() < (0.3 if short else 0.01))
+            barred = short or not fit
             rec["readiness_form"].append({"type": "readiness_form", "employee": s.employee, "date": s.date.isoformat(),
                                           "shift": s.shift, "sleep_hours": sleep, "fit": fit,
                                           "filled_at": _iso(filled), "unit": s.unit, "verified_by": s.supervisor})
@@ -209,7 +212,7 @@ def build(seed: int = SEED, days: int = DAYS, fleet: int = 1) -> SiteMonth:
                     _observation(rng, rec, s, s.start + dt.timedelta(minutes=rng.randrange(10, 40)))
         if s.camera:
             if rng.random() < 0.03:
-                month.planted["p2h missing"] += 1
+                month.planted["p2h missing" if not barred else "p2h missing, operator barred"] += 1
             else:
                 damaged = rng.random() < 0.015
                 check = {"type": "p2h_camera_check", "employee": s.employee, "date": s.date.isoformat(),
@@ -377,12 +380,13 @@ def _observation(rng, rec, s: Shift, time: dt.datetime) -> None:
 
 
 # -- the findings the pack must give, in plain Python -----------------------------------------------
-def _repeats(times: list[dt.datetime], window: dt.timedelta) -> list[bool]:
+def _repeats(times: list[dt.datetime], window: dt.timedelta | None) -> list[bool]:
     """For each time (sorted): is there an earlier one at most `window` before it (8.1.4's
-    "the same alert again within N hours", first < again <= first + window)."""
+    "the same alert again within N hours", first < again <= first + window; any earlier one
+    when the window is None)."""
     out, last = [], None
     for t in times:
-        out.append(last is not None and last < t <= last + window)
+        out.append(last is not None and last < t and (window is None or t <= last + window))
         last = t if last is None or t > last else last
     return out
 
@@ -402,7 +406,7 @@ def expected(month: SiteMonth, p: dict = PARAMETERS) -> dict[str, int]:
     for row, (kinds, window) in ROWS.items():
         for mine in by_employee.values():
             times = [a["at"] for a in mine if a["alert"] in kinds]
-            again = _repeats(times, p[window] * H)
+            again = _repeats(times, p[window] * H if window else None)
             counts[f"fatigue.camera-{row}-action2"] += sum(again)
             counts[f"fatigue.camera-{row}-action1"] += len(again) - sum(again)
     limit, low, high, golden = (p["overspeed_limit_kmh"], p["overspeed_action1_min_kmh"],
