@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from .facts import encode_value
 from .lint import levels, parsed_rules, partitions
@@ -129,9 +129,11 @@ class Compiler:
         op = OPS[test.op]
         return [{name: value} if op is None else {op: {name: value}}]
 
-    def pattern(self, pattern: Pattern, declarations: dict) -> dict:
+    def pattern(self, pattern: Pattern, declarations: dict, present: Iterable[str] = ()) -> dict:
+        """A pattern's durable_rules test list; `present` are fields it must have (see joined)."""
         field_types = {k: v["type"] for k, v in declarations[pattern.type]["fields"].items()}
-        expressions = [{"type": pattern.type}] + [e for t in _one_any(pattern.tests) for e in self.tests(t, field_types)]
+        expressions = [{"type": pattern.type}] + [{"$ex": {name: 1}} for name in sorted(present)]
+        expressions += [e for t in _one_any(pattern.tests) for e in self.tests(t, field_types)]
         # durable_rules ends a test list early after a nested "$or" group (events.c returns at the
         # group's end), so the tests after it were never evaluated: groups go last, where only
         # the guard, which always holds, follows them.
@@ -163,7 +165,7 @@ class Compiler:
             raise PackInvalid(problems)
         out = CompiledPack(self.pack, self.params)
         out.levels, _ = levels(rules)
-        negated_by_rule = negations(rules)
+        negated_by_rule = negations(rules, declarations)
         groups, tangled = partitions(self.pack, rules)
         if tangled:
             raise PackInvalid([{r.id: r for r in rules}[tangled[0]].loc.problem(
@@ -193,7 +195,8 @@ class Compiler:
         """One pack rule's durable_rules rules into `definition`: main, collectors, anchor."""
         out.rules[rule.id] = rule
         part.rules.append(rule.id)
-        facts = [{p.alias: self.pattern(p, declarations)} for p in rule.facts]
+        joined = _joined_optional(rule, rule.facts, declarations)
+        facts = [{p.alias: self.pattern(p, declarations, joined.get(p.alias, ()))} for p in rule.facts]
         part.types.update(p.type for p in rule.patterns)
         counts = out.counts[rule.id] = [c for c in rule.counts if c not in negated]
         part.early.update(c.type for c in negated)
@@ -204,7 +207,12 @@ class Compiler:
         out.roles[rule.id] = DurableRule("main", rule)
         for count in counts:
             name = f"{rule.id}~c{count.index}"
-            definition[name] = {"all": facts + [{"counted": self.pattern(count, declarations)}]}
+            # A fact lacking a field the count joins on has no members (none can equal what it
+            # lacks): only the collector requires the field, so the fact still anchors a zero.
+            extra = _joined_optional(rule, [count], declarations)
+            anchors = [{p.alias: self.pattern(p, declarations, joined.get(p.alias, set()) | extra.get(p.alias, set()))}
+                       for p in rule.facts]
+            definition[name] = {"all": anchors + [{"counted": self.pattern(count, declarations)}]}
             out.roles[name] = DurableRule("collect", rule, count)
         if any(self.holds_at_zero(c) for c in counts):  # only then can a group without members matter
             name = f"{rule.id}~a"
@@ -219,7 +227,7 @@ class Compiler:
                 "when")])
 
 
-def negations(rules: list[Rule]) -> dict[str, list[Pattern]]:
+def negations(rules: list[Rule], declarations: dict) -> dict[str, list[Pattern]]:
     """The absences that can be durable_rules' own negation rather than a count of zero.
 
     Its negation is decided when an anchor arrives: a fact asserted later never retracts a match
@@ -228,7 +236,9 @@ def negations(rules: list[Rule]) -> dict[str, list[Pattern]]:
     (CompiledPack.early), and not themselves anchors of a rule that negates. Negation saves the
     collector and anchor actions and the aggregate facts of the count path."""
     derived = {d["type"] for r in rules for d in r.data["then"].get("derive") or []}
-    chosen = {r.id: [c for c in r.counts if c.kind == "absent" and c.type not in derived] for r in rules}
+    # An absence joining on a field its anchor may lack is counted instead (see _joined_optional).
+    chosen = {r.id: [c for c in r.counts if c.kind == "absent" and c.type not in derived
+                     and not _joined_optional(r, [c], declarations)] for r in rules}
     while True:
         early = {c.type for cs in chosen.values() for c in cs}
         clash = [r for r in rules if chosen[r.id] and any(p.type in early for p in r.facts)]
@@ -249,6 +259,22 @@ def _guard(tests: list[Test]) -> list[dict]:
     refs = [t.value.alias for t in tests if isinstance(t.value, Ref)]
     refs += [v.alias for t in tests if isinstance(t.value, list) for v in t.value if isinstance(v, Ref)]
     return [{"$neq": {FID: {refs[0]: "type"}}}] if refs else []
+
+
+def _joined_optional(rule: Rule, patterns: list[Pattern], declarations: dict) -> dict[str, set[str]]:
+    """The optional fields of earlier facts that `patterns` join on, by alias. durable_rules
+    stops the whole assert (error 311) when a join reads a field the earlier fact lacks, so the
+    earlier pattern is made to require it: a join on a missing value could not hold anyway."""
+    aliases = {p.alias: p for p in rule.facts}
+    out: dict[str, set[str]] = {}
+    for pattern in patterns:
+        for test in _flat(pattern.tests):
+            for value in test.value if isinstance(test.value, list) else [test.value]:
+                if isinstance(value, Ref) and value.alias in aliases:
+                    spec = declarations[aliases[value.alias].type]["fields"].get(value.field, {})
+                    if not spec.get("required"):
+                        out.setdefault(value.alias, set()).add(value.field)
+    return out
 
 
 def _one_any(tests: list[Test]) -> list[Test]:

@@ -84,7 +84,11 @@ class Session:
             fact["sid"] = self.sid
             fact["id"] = str(self.asserted)
             self.asserted += 1
-        code, state = core.assert_facts(self.handle, json.dumps(facts, ensure_ascii=False))
+        try:
+            code, state = core.assert_facts(self.handle, json.dumps(facts, ensure_ascii=False))
+        except core.error as exc:  # e.g. 311: a join read a field a fact lacks (compiler prevents it)
+            raise EngineError(f"durable_rules stopped on {len(facts)} facts in session {self.sid} of "
+                              f"{self.part.name}: {exc}; no finding of this evaluation can be trusted") from None
         if code != 0:
             raise EngineError(
                 f"durable_rules rejected {'a fact' if len(facts) == 1 else 'one of ' + str(len(facts)) + ' facts'} "
