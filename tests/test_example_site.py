@@ -199,6 +199,16 @@ def test_detectors_and_engine_find_exactly_the_planted_findings(site_facts, site
     assert not problem, problem
 
 
+def test_every_action_names_whom_it_falls_to(site_result):
+    # 5.1/5.2: each required action has its responsible and accountable roles from the matrix
+    # (or the rule's own PIC column), across every rule the site's week fires.
+    actions = [(f.rule, a.what) for f in site_result.findings for a in f.actions]
+    assert len({rule for rule, _ in actions}) >= 30
+    lacking = [(f.rule, a.what) for f in site_result.findings for a in f.actions
+               if not a.responsible or not a.accountable]
+    assert lacking == []
+
+
 def test_the_cab_video_raises_what_the_plan_says(tmp_path):
     got = camera_alerts(tmp_path)
     want = [(a.vendor, generate.at(generate.VIDEO.date, "I", a.clock)) for a in generate.VIDEO.alerts]
