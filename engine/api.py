@@ -230,7 +230,8 @@ class Engine:
     def _result(self, findings: dict[str, Finding], derivations: dict[str, Derivation], known: dict[str, dict],
                 historical: set[str], trace: Trace) -> Result:
         ordered = sorted(findings.values(), key=lambda f: (str(f.time), f.subject.kind, f.subject.id, f.rule, f.id))
-        derived = [DerivedFact(**{k: v for k, v in known[i].items() if k != "source"}, derived_from=d)
+        # Built without re-validation: the facts were checked when derived.
+        derived = [DerivedFact.model_construct(**{k: v for k, v in known[i].items() if k != "source"}, derived_from=d)
                    for i, d in sorted(derivations.items()) if i not in historical]
         evidence: dict[str, dict] = {}
         stack = [i for f in ordered for i in f.facts]

@@ -40,6 +40,8 @@ class Consequences:
         self.produced: dict[str, dict] = {}  # derived fact id -> its encoding, for later parts
         self.params = {name: use.value for name, use in compiled.params.items()}
         self._fixed: dict[str, dict] = {}
+        self._derive: dict[str, list] = {}  # rule -> its derive templates, parsed
+        self._checked: dict[tuple, tuple[dict, dict]] = {}  # derived record -> (fact, encoding)
 
     # -- during the session ---------------------------------------------------------------------
     def on_match(self, rule: Rule, frame: dict) -> list[dict]:
@@ -49,10 +51,18 @@ class Consequences:
         match.counts.update((c.alias, (0, [])) for c in rule.counts if c.alias not in match.counts)  # negated
         self.matches.append(match)
         out = []
-        for template in rule.data["then"].get("derive") or []:
-            record = {"type": template["type"]}
-            record.update({k: self.value(parse_value(v), match) for k, v in template["fields"].items()})
-            fact, encoded = self.types.check_encoded(record, f"rule {rule.id} (derive {template['type']})")
+        templates = self._derive.get(rule.id)
+        if templates is None:  # parsed once per rule: a rule may match thousands of times
+            templates = self._derive[rule.id] = [
+                (t["type"], [(k, parse_value(v)) for k, v in t["fields"].items()])
+                for t in rule.data["then"].get("derive") or []]
+        for kind, fields in templates:
+            values = tuple((k, self.value(v, match)) for k, v in fields)
+            checked = self._checked.get((kind, values))
+            if checked is None:  # many matches derive the same fact (one per shift and unit type)
+                checked = self._checked[(kind, values)] = self.types.check_encoded(
+                    {"type": kind, **dict(values)}, f"rule {rule.id} (derive {kind})")
+            fact, encoded = checked[0], dict(checked[1])  # the session stamps its copy
             fact_id_, sources = fact["id"], match.fact_ids
             if fact_id_ not in self.facts:
                 self.facts[fact_id_] = fact
@@ -61,8 +71,9 @@ class Consequences:
             if not all(s in self.historical for s in sources):
                 self.historical.discard(fact_id_)  # derived now from this run's facts: current
             # The first derivation is the one an auditor is shown, also for a fact fed as history.
-            self.derivations.setdefault(fact_id_, Derivation(rule=rule.id, pack=self.compiled.pack.name,
-                                                             facts=sources))
+            if fact_id_ not in self.derivations:
+                self.derivations[fact_id_] = Derivation.model_construct(
+                    rule=rule.id, pack=self.compiled.pack.name, facts=sources)
             self.produced.setdefault(fact_id_, dict(encoded))
             out.append(encoded)  # the session asserts it unless it already holds it
         return out

@@ -55,6 +55,7 @@ class Session:
         self.groups = Groups()
         self.asserted = 0  # durable_rules ids in this session: "0", "1", ...
         self.present: set[str] = set()  # fids asserted in this session
+        self.pending: list[dict] = []  # facts derived by the actions being run, asserted after them
 
     def run(self, facts: list[dict]) -> None:
         with _running:
@@ -74,11 +75,12 @@ class Session:
         # process before the error could be reported; one leaked state is the lesser harm.
         core.delete_state(self.handle, self.sid)
 
-    def _assert(self, facts: list[dict], drain: bool = True) -> None:
-        # A fact derived again (by another rule or match) is already in this state.
-        facts = [f for f in facts if f["fid"] not in self.present]
+    def _assert(self, facts: list[dict], drain: bool = True) -> int | None:
+        """Assert facts into the session's state (and run what they trigger); its state handle."""
+        # A fact derived again (by another rule or match, or twice in one batch) is asserted once.
+        facts = list({f["fid"]: f for f in facts if f["fid"] not in self.present}.values())
         if not facts:
-            return
+            return None
         self.present.update(f["fid"] for f in facts)
         for fact in facts:
             fact["sid"] = self.sid
@@ -96,12 +98,20 @@ class Session:
                 "durable_rules lost track of a fact, and no finding of this evaluation can be trusted")
         if drain:
             self._drain(state)
+        return state
 
     def _drain(self, state: int) -> None:
         # Until the state has no action left: completing one action does not always hand over
-        # the next, and nothing else (no background dispatcher here) would pick it up.
-        while result := core.start_action_for_state(self.handle, state):
-            self._run_actions(state, result)
+        # the next, and nothing else (no background dispatcher here) would pick it up. Facts
+        # the actions derived go in together once the queue is empty (one assert, not one per
+        # match), and their own actions run in the next turn of the loop (forward chaining).
+        while True:
+            while result := core.start_action_for_state(self.handle, state):
+                self._run_actions(state, result)
+            if not self.pending:
+                return
+            facts, self.pending = self.pending, []
+            state = self._assert(facts, drain=False) or state  # None: all were in the state already
 
     def _run_actions(self, state: int, result) -> None:
         while result:
@@ -124,6 +134,4 @@ class Session:
         elif role.kind == "anchor":
             self.groups.anchor(role.rule, frame)
         else:
-            # Derived facts join the same state now; the drain loop already running picks up
-            # the actions they trigger (forward chaining).
-            self._assert(self.on_match(role.rule, frame), drain=False)
+            self.pending += self.on_match(role.rule, frame)
