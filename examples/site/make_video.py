@@ -31,29 +31,11 @@ OPEN_S, CLOSED_S, AFTER_S = 4.0, 5.5, 2.5
 
 def frames():
     import cv2
-    import numpy as np
-    from skimage import data
 
-    from patuh.detectors.camera.signals import LEFT_EYE, RIGHT_EYE, FaceSignals
+    from patuh.detectors.camera.sample import astronaut_face, eyes_closed
 
-    image = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
-    face = cv2.resize(image[15:195, 100:340], (640, 480), interpolation=cv2.INTER_CUBIC)
-    with FaceSignals(static=True) as signals:
-        _, pts = signals(face)
-    painted = face.copy()
-    for eye in (LEFT_EYE, RIGHT_EYE):
-        ring = pts[list(eye), :2]
-        cx, cy = ring.mean(axis=0)
-        height = np.ptp(ring[:, 1])
-        below = face[int(cy) + 40:int(cy) + 50, int(cx) - 10:int(cx) + 10].reshape(-1, 3)
-        skin = np.median(below, axis=0).tolist()
-        cv2.ellipse(painted, (int(cx), int(cy)), (int(np.ptp(ring[:, 0]) * 0.7), int(height * 1.4 + 6)), 0, 0, 360,
-                    skin, -1)
-        xs = np.linspace(ring[0, 0], ring[3, 0], 20)
-        ys = np.linspace(ring[0, 1], ring[3, 1], 20) + np.sin(np.linspace(0, np.pi, 20)) * height * 0.3
-        cv2.polylines(painted, [np.stack([xs, ys], 1).astype(np.int32)], False, (40, 50, 70), 3, cv2.LINE_AA)
-    closed = np.where(painted != face, cv2.GaussianBlur(painted, (5, 5), 0), painted)
-    small = [cv2.resize(f, SIZE, interpolation=cv2.INTER_AREA) for f in (face, closed)]
+    face = astronaut_face()
+    small = [cv2.resize(f, SIZE, interpolation=cv2.INTER_AREA) for f in (face, eyes_closed(face))]
     for frame, seconds in ((small[0], OPEN_S), (small[1], CLOSED_S), (small[0], AFTER_S)):
         for _ in range(round(seconds * FPS)):
             yield frame
