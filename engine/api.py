@@ -193,7 +193,9 @@ class Engine:
                 encoded.update((i, e) for i, e in consequences.produced.items() if e["type"] in part.types)
                 given = [f for f in relevant if f["type"] in part.types]
                 for chunk in partition(given + derived, part.key, self.max_session_facts):
-                    Session(compiled, part, consequences.on_match).run([dict(encoded[f["id"]]) for f in chunk])
+                    # A session stamps its own sid and id on each fact before asserting it, so the
+                    # same encoding serves every part and chunk that reads it.
+                    Session(compiled, part, consequences.on_match).run([encoded[f["id"]] for f in chunk])
                     trace.sessions += 1
                     done = min(total, done + sum(1 for f in chunk if f["id"] not in consequences.produced))
                     if progress:

@@ -74,7 +74,7 @@ class Consequences:
             if fact_id_ not in self.derivations:
                 self.derivations[fact_id_] = Derivation.model_construct(
                     rule=rule.id, pack=self.compiled.pack.name, facts=sources)
-            self.produced.setdefault(fact_id_, dict(encoded))
+            self.produced.setdefault(fact_id_, checked[1])  # the unstamped encoding
             out.append(encoded)  # the session asserts it unless it already holds it
         return out
 
