@@ -5,11 +5,14 @@ path of each value (("rules", 2, "when", 0, "fact"), ...) to its position in the
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from . import limits
 
 @dataclass(frozen=True)
 class Where:
@@ -65,15 +68,25 @@ def _walk(node: yaml.Node, path: tuple, marks: dict) -> None:
 
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when PyYAML has it
+_TAG = "tag:yaml.org,2002:"
 
 
-class _UniqueKeyLoader(_Base):
-    """Safe loader that refuses duplicate keys, which YAML would otherwise silently overwrite."""
+class _Loader(_Base):
+    """Safe loader that reads plain scalars as YAML 1.2 does (its JSON-compatible core), refuses
+    duplicate keys, and names the place of a value it cannot construct.
+
+    YAML 1.1, PyYAML's default, bends values: `employee: 0123` is the octal 83, `sleep_hours:
+    3:30` the base-60 210, `shift: on` true. Here a plain scalar is a number only when it reads as
+    one in JSON (0123 stays the text "0123"), true/false only when spelled so, and null only as
+    null, ~ or nothing. Dates and times (2026-03-02, 2026-03-02T06:00:00+08:00) are still read as
+    such: packs and facts are full of them, and they cannot be mistaken for anything else."""
+
+    yaml_implicit_resolvers: dict = {}
 
     def construct_mapping(self, node, deep=False):
         seen = {}
         for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == _TAG + "merge":
                 continue  # "<<: *anchor" may repeat keys on purpose
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
@@ -84,6 +97,26 @@ class _UniqueKeyLoader(_Base):
             seen[key] = key_node.start_mark.line
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:  # 2026-02-30: the form of a date, but no such day
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a real date or time", node.start_mark) from None
+
+
+for _first, _resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
+    for _tag, _regexp in _resolvers:
+        if _tag in (_TAG + "timestamp", _TAG + "merge"):
+            _Loader.add_implicit_resolver(_tag, _regexp, [_first])
+_Loader.add_implicit_resolver(_TAG + "null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+_Loader.add_implicit_resolver(_TAG + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_Loader.add_implicit_resolver(_TAG + "int", re.compile(r"^-?(?:0|[1-9][0-9]*)$"), list("-0123456789"))
+_Loader.add_implicit_resolver(
+    _TAG + "float", re.compile(r"^(?:-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+)"
+                                 r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"), list("-0123456789."))
+_Loader.add_constructor(_TAG + "timestamp", _Loader.construct_yaml_timestamp)
+
 
 # What the parser (libyaml or PyYAML's own) says when a line is indented wrongly.
 _INDENTATION = ("expected <block end>", "did not find expected key", "did not find expected '-' indicator")
@@ -92,7 +125,9 @@ _INDENTATION = ("expected <block end>", "did not find expected key", "did not fi
 def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> SourceError:
     mark, problem = exc.problem_mark or exc.context_mark, exc.problem or exc.context or "invalid YAML"
     context = exc.context or ""
-    if "flow" in context and exc.context_mark is not None:
+    if "maximum nesting depth" in problem:
+        problem = f"nested deeper than the YAML parser reads (patuh takes at most {limits.MAX_DEPTH} levels)"
+    elif "flow" in context and exc.context_mark is not None:
         # An unclosed [ or {: the parser notices at the next line; point at the bracket itself.
         mark = exc.context_mark
         problem = f"{problem}: the {'[' if 'sequence' in context else '{'} opened here is never closed"
@@ -106,15 +141,22 @@ def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> SourceErro
 
 
 def parse(text: str, file: str) -> Document:
-    """Parse one YAML document; a syntax error becomes a SourceError at its position."""
-    loader = _UniqueKeyLoader(text)
+    """Parse one YAML document; a syntax error, or a document beyond patuh's limits (nesting,
+    aliases, text it cannot hold), becomes a SourceError at its position."""
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return Document(file, None, {})
+        _check_nodes(node, file)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, file, text) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a NUL, a raw control code)
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise SourceError(Where(file, line, column), f"invalid YAML: unacceptable character #x{exc.character:04x}: "
+                                                     f"{exc.reason}") from None
     except yaml.YAMLError as exc:
         raise SourceError(Where(file), f"invalid YAML: {exc}") from None
     finally:
@@ -122,6 +164,52 @@ def parse(text: str, file: str) -> Document:
     marks: dict = {}
     _walk(node, (), marks)
     return Document(file, data, marks)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _check_nodes(root: yaml.Node, file: str) -> None:
+    """Refuse what would exhaust memory or recursion once built: aliases that expand the document
+    many times over (a "billion laughs"), a node that contains itself, nesting beyond MAX_DEPTH,
+    and text the engine cannot hold. Each distinct node is visited once."""
+    def at(node: yaml.Node) -> Where:
+        return Where(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:  # distinct nodes, children before parents
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        elif id(node) not in seen:
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node) if id(child) not in seen)
+    size: dict[int, int] = {}
+    deep: dict[int, int] = {}
+    for node in order:
+        children = _children(node)
+        if any(id(child) not in size for child in children):
+            raise SourceError(at(node), "invalid YAML: an alias here refers to a value that contains it")
+        size[id(node)] = 1 + sum(size[id(child)] for child in children)
+        deep[id(node)] = 1 + max((deep[id(child)] for child in children), default=0) if children else 0
+        if isinstance(node, yaml.ScalarNode):
+            problem = limits.text_problem(node.value)
+            if problem:
+                raise SourceError(at(node), problem)
+    total = size[id(root)]
+    if total > max(limits.MAX_ALIAS_EXPANSION * len(order), 100_000):
+        raise SourceError(at(root), f"invalid YAML: its aliases expand {len(order):,} values to {total:,}; "
+                                    f"at most {limits.MAX_ALIAS_EXPANSION} times the document's own")
+    if deep[id(root)] > limits.MAX_DEPTH:
+        node, level = root, 0
+        while level < limits.MAX_DEPTH:  # follow the deepest branch to the first value too deep
+            node = max(_children(node), key=lambda child: deep[id(child)])
+            level += 1
+        raise SourceError(at(node), f"nested {deep[id(root)]} levels deep; at most {limits.MAX_DEPTH}")
 
 
 def load(path: Path | str) -> Document:
