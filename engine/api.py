@@ -17,7 +17,7 @@ from . import plugins as plugin_hooks
 from .compiler import CompiledPack, compile_pack
 from .config import Config, load_config, settle_parameters
 from .consequences import Consequences
-from .facts import FactError, FactTypes
+from .facts import FactError, FactsInvalid, FactTypes
 from .models import (DerivedFact, Derivation, Fact, Finding, PackUse, Result, Trace, canonical)
 from .pack import Pack, PackInvalid, Problem, load_pack
 from .runtime import Session
@@ -143,27 +143,42 @@ class Engine:
     def check_facts(self, records: Iterable[Any], where: str = "fact") -> dict[str, tuple[dict, dict]]:
         """Validate records (dicts or Fact models) against the declared fact types: by id, each
         fact and its engine encoding. The same id twice is one fact when the content agrees,
-        and an error when it does not."""
+        and an error when it does not. Every bad record is reported (FactsInvalid), not only
+        the first."""
         out: dict[str, tuple[dict, dict]] = {}
         seen: dict[str, Where] = {}
+        problems: list[FactError] = []
         for n, record in enumerate(records, 1):
             location = record[0] if isinstance(record, tuple) else Where(f"{where} {n}")
-            fact, encoded = self.types.check_encoded(record[1] if isinstance(record, tuple) else record, location)
+            try:
+                fact, encoded = self.types.check_encoded(record[1] if isinstance(record, tuple) else record, location)
+            except FactError as exc:
+                problems.append(exc)
+                continue
             first = out.get(fact["id"])
             if first is None:
                 out[fact["id"]] = (fact, encoded)
                 seen[fact["id"]] = location
             elif _content(first[0]) != _content(fact):
-                raise FactError(location, f"id {fact['id']!r} was already given to a different {first[0]['type']} "
-                                          f"at {seen[fact['id']]}")
+                problems.append(FactError(location, f"id {fact['id']!r} was already given to a different "
+                                                    f"{first[0]['type']} at {seen[fact['id']]}"))
+        if problems:
+            raise FactsInvalid(problems)
         return out
 
     def evaluate(self, facts: Iterable[Fact | dict | tuple], history: Iterable[Fact | dict | tuple] = (),
                  progress: Callable[[int, int], None] | None = None) -> Result:
         """Judge `facts` (dicts, Fact models, or (where, record) pairs for error messages), with
         `history` from earlier runs. `progress(done, total)` is called as sessions finish."""
-        current = self.check_facts(facts, "fact")
-        past = self.check_facts(history, "history fact")
+        problems: list[FactError] = []
+        current, past = {}, {}
+        for name, records, into in (("fact", facts, current), ("history fact", history, past)):
+            try:
+                into.update(self.check_facts(records, name))
+            except FactsInvalid as exc:
+                problems += exc.problems
+        if problems:
+            raise FactsInvalid(problems)
         for fact_id in past.keys() & current.keys():
             if _content(past[fact_id][0]) != _content(current[fact_id][0]):
                 raise FactError(Where(f"fact {fact_id}"), "the same id names a different fact in the history")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import limits
 from .facts import DEFAULT_TIMEZONE
 from .models import ParameterUse
 from .pack import Pack
@@ -51,8 +52,10 @@ def load_config(source: Path | str | dict | None) -> Config:
             raise ConfigError(doc.where((key, "__key__")), f"unknown setting {key!r}; expected one of {', '.join(KEYS)}")
     zone = data.get("timezone", DEFAULT_TIMEZONE)
     try:
-        ZoneInfo(str(zone))
-    except (ZoneInfoNotFoundError, ValueError):
+        if not isinstance(zone, str):
+            raise ValueError
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         raise ConfigError(doc.where(("timezone",)), f"unknown time zone {zone!r}; expected e.g. Asia/Jakarta") from None
     params = data.get("parameters") or {}
     if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
@@ -96,6 +99,9 @@ def settle_parameters(packs: list[Pack], config: Config, installed: Iterable[str
                     known = sorted({n for p in targets for n in settled[p.label]})
                     raise ConfigError(where, f"pack {pack_name} has no parameter {name!r}; its parameters: "
                                              f"{', '.join(known)}")
+                problem = limits.value_problem(value)
+                if problem:
+                    raise ConfigError(where, f"{pack_name}.{name}: {problem}")
                 if _kind(value) != _kind(current[0].value):
                     raise ConfigError(where, f"{pack_name}.{name}: expected {_kind(current[0].value)} like "
                                              f"{current[0].value!r}, found {value!r}")

@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
 from .models import RESERVED, Fact, canonical
 from .rules import CLOCK_KEY
-from .yamlsource import SourceError, Where, load
+from . import limits
+from .yamlsource import SourceError, Where, parse
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 DEFAULT_TIMEZONE = "Asia/Jakarta"  # WIB; a site config names its own (WITA, WIT)
@@ -23,50 +24,104 @@ class FactError(SourceError):
     """A fact that does not fit its declared type, with the file and record it came from."""
 
 
-def read_records(path: Path | str) -> list[tuple[Where, dict]]:
+class FactsInvalid(FactError):
+    """Every bad record of an input, each a FactError: all are reported, not only the first. It
+    is a FactError itself (at the first problem), so a host app catching that sees these too."""
+
+    def __init__(self, problems: list[FactError], records: list | None = None):
+        super().__init__(problems[0].where, problems[0].message)
+        self.problems = problems
+        self.records = records or []  # what could be read, for checking alongside
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+def read_files(paths: Iterable[Path | str], results: bool = False) -> list[tuple[Where, dict]]:
+    """The records of several files (see read_records), every problem of every file reported
+    together."""
+    records, problems = [], []
+    for path in paths:
+        try:
+            records += read_records(path, results)
+        except FactsInvalid as exc:
+            problems += exc.problems
+            records += exc.records
+        except FactError as exc:
+            problems.append(exc)
+    if problems:
+        raise FactsInvalid(problems, records)
+    return records
+
+
+def read_records(path: Path | str, results: bool = False) -> list[tuple[Where, dict]]:
     """Records of a facts file (JSON list or object with 'facts', JSONL, or YAML), with positions.
     A record without a `source` gets one naming the file and its row (line, or record number),
-    so an auditor can find the evidence."""
-    records = _read(Path(path))
+    so an auditor can find the evidence. An empty file (nothing but white space) holds no facts,
+    in every format: a detector that found nothing writes one. With `results`, a JSON file may
+    also be an earlier result (`patuh eval --format json`): its evidence and derived facts."""
+    records = _read(Path(path), results)
     for n, (where, record) in enumerate(records, 1):
         if isinstance(record, dict) and record.get("source") is None:
             record["source"] = {"file": str(path), "row": where.line or n}
     return records
 
 
-def _read(path: Path) -> list[tuple[Where, Any]]:
+def _json(text: str, where: Where) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        line = where.line + exc.lineno - 1 if where.line else exc.lineno
+        raise FactError(Where(where.file, line, exc.colno), f"invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise FactError(where, f"nested deeper than patuh reads (at most {limits.MAX_DEPTH} levels)") from None
+
+
+def _read(path: Path, results: bool = False) -> list[tuple[Where, Any]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise FactError(Where(str(path)), f"cannot read facts file: {exc}") from None
     name = str(path)
-    if path.suffix == ".jsonl":
-        records = []
+    if path.suffix not in (".jsonl", ".json", ".yaml", ".yml"):
+        raise FactError(Where(name), "unknown facts format: expected .json, .jsonl, .yaml or .yml")
+    if not text.strip():
+        return []
+    if path.suffix == ".jsonl":  # every bad line is reported, not only the first
+        records, problems = [], []
         for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                records.append((Where(name, n, 1), json.loads(line)))
-            except json.JSONDecodeError as exc:
-                raise FactError(Where(name, n, exc.colno), f"invalid JSON: {exc.msg}") from None
+            if line.strip():
+                try:
+                    records.append((Where(name, n, 1), _json(line, Where(name, n, 1))))
+                except FactError as exc:
+                    problems.append(exc)
+        if problems:
+            raise FactsInvalid(problems, records)
         return records
     if path.suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise FactError(Where(name, exc.lineno, exc.colno), f"invalid JSON: {exc.msg}") from None
+        data = _json(text, Where(name))
+        if results and isinstance(data, dict) and "findings" in data:
+            return _result_records(data, name)
         items = data.get("facts") if isinstance(data, dict) else data
         if not isinstance(items, list):
             raise FactError(Where(name, 1, 1), "expected a list of facts, or an object with a 'facts' list")
         return [(Where(f"{name} record {i + 1}"), item) for i, item in enumerate(items)]
-    if path.suffix in (".yaml", ".yml"):
-        doc = load(path)
-        items = doc.data.get("facts") if isinstance(doc.data, dict) else doc.data
-        if not isinstance(items, list):
-            raise FactError(doc.where(()), "expected a list of facts, or a mapping with a 'facts' list")
-        key = ("facts",) if isinstance(doc.data, dict) else ()
-        return [(doc.where(key + (i,)), item) for i, item in enumerate(items)]
-    raise FactError(Where(name), "unknown facts format: expected .json, .jsonl, .yaml or .yml")
+    doc = parse(text, name)
+    items = doc.data.get("facts") if isinstance(doc.data, dict) else doc.data
+    if not isinstance(items, list):
+        raise FactError(doc.where(()), "expected a list of facts, or a mapping with a 'facts' list")
+    key = ("facts",) if isinstance(doc.data, dict) else ()
+    return [(doc.where(key + (i,)), item) for i, item in enumerate(items)]
+
+
+def _result_records(data: dict, name: str) -> list[tuple[Where, Any]]:
+    """An earlier result's evidence (`facts`, by id) and derived facts, as history records."""
+    evidence, derived = data.get("facts", {}), data.get("derived", [])
+    if not isinstance(evidence, dict) or not isinstance(derived, list):
+        raise FactError(Where(name), "a result's 'facts' must be a mapping of id to fact and its 'derived' a list")
+    facts = list(evidence.values())
+    facts += [{k: v for k, v in d.items() if k != "derived_from"} if isinstance(d, dict) else d for d in derived]
+    return [(Where(f"{name} fact {i + 1}"), f) for i, f in enumerate(facts)]
 
 
 class FactTypes:
@@ -104,39 +159,52 @@ class FactTypes:
         if isinstance(record, Fact):
             record = record.model_dump(exclude_none=True)
         if not isinstance(record, dict):
-            raise FactError(_where(where), f"expected a fact (a mapping with 'type'), found {type(record).__name__}")
+            raise FactError(_where(where), f"expected a fact (a mapping with 'type'), found {_describe(record)}")
         kind = record.get("type")
-        fields = self._fields.get(kind)
+        fields = self._fields.get(kind) if isinstance(kind, str) else None
         if fields is None:
             known = ", ".join(sorted(self.declarations))
             raise FactError(_where(where), f"unknown fact type {kind!r}; the installed packs declare: {known}")
         out: dict[str, Any] = {"type": kind}
         enc: dict[str, Any] = {"type": kind}
+        wrong: list[str] = []  # every problem of the record, said in one line
         for name, value in record.items():
             if value is None or name in RESERVED:
                 continue
             found = fields.get(name)
             if found is None:
-                raise FactError(_where(where), f"{kind}: unknown field {name!r}; expected: {', '.join(sorted(fields))}")
+                wrong.append(f"{kind}: unknown field {name!r}; expected: {', '.join(sorted(fields))}")
+                continue
             convert, allowed, ftype = found
             try:
                 out[name], enc[name] = convert(value)
-            except (ValueError, TypeError, OverflowError):
-                raise FactError(_where(where), f"{kind}.{name}: expected a {ftype}, found {value!r}") from None
+            except (ValueError, TypeError, OverflowError) as exc:
+                why = str(exc) if isinstance(exc, Unfit) else f"expected {EXPECTED[ftype]}, found {_describe(value)}"
+                wrong.append(f"{kind}.{name}: {why}")
+                continue
             if allowed is not None and out[name] not in allowed:
-                raise FactError(_where(where), f"{kind}.{name}: {value!r} is not one of "
-                                               f"{', '.join(sorted(map(str, allowed)))}")
-        for name in self._required[kind]:
-            if name not in out:
-                raise FactError(_where(where), f"{kind}: missing required field {name!r} ({fields[name][2]})")
+                wrong.append(f"{kind}.{name}: {value!r} is not one of {', '.join(sorted(map(str, allowed)))}")
+        wrong += [f"{kind}: missing required field {name!r} ({fields[name][2]})"
+                  for name in self._required[kind] if name not in out and record.get(name) is None]
+        if wrong:
+            raise FactError(_where(where), "; ".join(wrong))
         for name in self._clocks.get(kind, ()):
             if name in out:
                 local = out[name].astimezone(self.zone)
                 enc[name + CLOCK_KEY] = local.hour * 3600 + local.minute * 60 + local.second
-        if record.get("source") is not None:
-            out["source"] = canonical(record["source"])
+        source = record.get("source")
+        if source is not None:
+            problem = _plain_problem(source, limits.MAX_LIST_DEPTH, mappings=True)
+            if not isinstance(source, dict) or problem:
+                raise FactError(_where(where), f"{kind}.source: {problem or 'expected a mapping (detector, file, row, ...)'}")
+            out["source"] = canonical(source)
         given = record.get("id")
-        out["id"] = str(given) if given else f"{kind}:{_digest([enc.get(n) for n in self._order[kind]])}"
+        if given is not None and given != "":
+            try:
+                given = _string(given)[0]
+            except ValueError as exc:
+                raise FactError(_where(where), f"{kind}.id: {exc}") from None
+        out["id"] = given if given else f"{kind}:{_digest([enc.get(n) for n in self._order[kind]])}"
         enc["fid"] = "#" + out["id"]
         return out, enc
 
@@ -146,20 +214,24 @@ class FactTypes:
                 "date": self._date, "datetime": self._datetime}[spec["type"]]
 
     def _date(self, value: Any) -> tuple:
-        found = self._dates.get(value) if not isinstance(value, dt.datetime) else None
+        if not isinstance(value, (str, dt.date)) or isinstance(value, dt.datetime):
+            raise Unfit(f"expected {EXPECTED['date']}, found {_describe(value)}")
+        found = self._dates.get(value)
         if found is None:
-            if isinstance(value, dt.datetime):
-                raise ValueError
-            date = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+            date = value if isinstance(value, dt.date) else dt.date.fromisoformat(value.strip())
+            _in_range(date)
             found = (date, date.toordinal() - EPOCH_ORDINAL)
             if len(self._dates) < CACHE:
                 self._dates[value] = found
         return found
 
     def _datetime(self, value: Any) -> tuple:
+        if not isinstance(value, (str, dt.date)):
+            raise Unfit(f"expected {EXPECTED['datetime']}, found {_describe(value)}")
         found = self._times.get(value)
         if found is None:
-            time = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+            time = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value).strip())
+            _in_range(time)
             time = time if time.tzinfo else time.replace(tzinfo=self.zone)
             seconds = time.timestamp()
             found = (time, int(seconds) if seconds.is_integer() else seconds)
@@ -179,46 +251,139 @@ class FactTypes:
 CACHE = 200_000  # distinct date/time texts remembered per engine: a site-year of timestamps
 
 
+EXPECTED = {"string": "text", "number": "a number", "integer": "a whole number", "boolean": "yes or no",
+            "list": "a list", "date": "a date (2026-03-02)",
+            "datetime": "a date and time (2026-03-02T06:00:00+08:00; without an offset, in the site's zone)"}
+
+
+class Unfit(ValueError):
+    """A value that does not fit its field, with the reason in words (else the message says what
+    type was expected)."""
+
+
+# Numbers written as text: plain ASCII decimal (float() would also take "1_000", "nan" and
+# other scripts' digits, which no form means as a number).
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
+EXACT_FLOAT = 2**53  # beyond it a float no longer holds every integer: keep it a float
+
+
+def _describe(value: Any) -> str:
+    kind = {dict: "a mapping", list: "a list", bool: "true/false", str: "text", int: "the number",
+            float: "the number"}.get(type(value))
+    return f"{kind} {value!r}" if kind else f"{type(value).__name__} {value!r}"
+
+
 def _string(value: Any) -> tuple:
-    value = value if type(value) is str else str(value)
-    return value, value
+    if type(value) is str:
+        problem = limits.text_problem(value)
+        if problem:
+            raise Unfit(problem)
+        return value, value
+    if type(value) is int:  # an id or hull number written without quotes: its digits are its text
+        text = str(value)
+        return text, text
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):  # YAML read 2026-03-02 as a date
+        text = value.isoformat()
+        return text, text
+    hint = "; write it in quotes" if isinstance(value, (float, bool)) else ""
+    raise Unfit(f"expected text, found {_describe(value)}{hint}")
 
 
 def _number(value: Any) -> tuple:
     kind = type(value)
     if kind is int:
+        _checked(value)
         return value, value
-    if kind is bool:
-        raise ValueError
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError  # NaN or Infinity: no count of hours or km/h
-    number = int(number) if number.is_integer() else number  # 4, 4.0 and "4" are one fact
+    if kind is float:
+        number = value
+    elif kind is str and _NUMBER.fullmatch(value.strip()):
+        text = value.strip()
+        if _INTEGER.fullmatch(text):  # exactly, however many digits ("4" and 4 are one fact)
+            return _number(int(text))
+        number = float(text)
+    else:
+        raise Unfit(f"expected a number, found {_describe(value)}")
+    _checked(number)
+    number = int(number) if number.is_integer() and abs(number) < EXACT_FLOAT else number  # 4 and 4.0 are one fact
     return number, number
 
 
 def _integer(value: Any) -> tuple:
-    if type(value) is bool:
-        raise ValueError
-    number = value if type(value) is int else int(str(value))
+    kind = type(value)
+    if kind is str and _INTEGER.fullmatch(value.strip()):
+        number = int(value.strip())
+    elif kind is int:
+        number = value
+    elif kind is float and value.is_integer() and abs(value) < EXACT_FLOAT:
+        number = int(value)
+    else:
+        raise Unfit(f"expected a whole number, found {_describe(value)}")
+    _checked(number)
     return number, number
+
+
+def _checked(number: int | float) -> None:
+    problem = limits.number_problem(number)
+    if problem:
+        raise Unfit(problem)
 
 
 def _boolean(value: Any) -> tuple:
     if type(value) is bool:
         return value, value
-    text = str(value).strip().lower()
-    if text in ("true", "yes", "ya", "1"):
-        return True, True
-    if text in ("false", "no", "tidak", "0"):
-        return False, False
-    raise ValueError
+    if type(value) in (str, int):
+        text = str(value).strip().lower()
+        if text in YES:
+            return True, True
+        if text in NO:
+            return False, False
+    raise Unfit(f"expected yes or no (true/false, ya/tidak, y/n, 1/0), found {_describe(value)}")
+
+
+# The one yes/no vocabulary of patuh: facts files, forms and the CLI read the same words.
+YES = frozenset({"true", "yes", "ya", "y", "1"})
+NO = frozenset({"false", "no", "tidak", "tdk", "n", "0"})
 
 
 def _list(value: Any) -> tuple:
     if not isinstance(value, list):
-        raise ValueError
+        raise Unfit(f"expected a list, found {_describe(value)}")
+    problem = _plain_problem(value, limits.MAX_LIST_DEPTH, mappings=False)
+    if problem:
+        raise Unfit(problem)
     return value, value
+
+
+def _plain_problem(value: Any, max_depth: int, mappings: bool) -> str | None:
+    """Why a nested value (a list field, a source) cannot be kept and compared as it is: nesting
+    beyond max_depth, a mapping where only lists may nest, text or numbers out of bounds."""
+    if limits.depth(value, max_depth) > max_depth:
+        return f"nested more than {max_depth} levels deep"
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict) and mappings:
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            problem = limits.text_problem(item)
+            if problem:
+                return problem
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            problem = limits.number_problem(item)
+            if problem:
+                return problem
+        elif not (item is None or isinstance(item, bool)):
+            return f"holds {_describe(item)}; expected text, numbers, true/false and lists of them"
+    return None
+
+
+def _in_range(value: dt.date) -> None:
+    problem = limits.date_problem(value)
+    if problem:
+        raise Unfit(problem)
 
 
 def _digest(values: list) -> str:
