@@ -47,6 +47,9 @@ MAX_EXPRESSIONS = 32  # durable_rules' limit on tests per rule (DESIGN.md)
 # action resets the context, so the runtime asserts SESSION first in every session.
 START = "~start"
 SESSION = {"type": "~session", "fid": "#~session"}
+# The type (and rule name) of the marker that ends every batch the runtime asserts: its one
+# action proves that durable_rules read the whole batch (runtime.Session._assert).
+END = "~end"
 
 
 @dataclass
@@ -172,7 +175,8 @@ class Compiler:
                 "rules partitioned by different fields derive facts for each other both ways", "id")])
         for key, members in groups:
             part = Part(key)
-            definition: dict[str, Any] = {"~keep": KEEP_ALL, START: {"all": [{"start": {"type": SESSION["type"]}}]}}
+            definition: dict[str, Any] = {"~keep": KEEP_ALL, START: {"all": [{"start": {"type": SESSION["type"]}}]},
+                                          END: {"all": [{"end": {"type": END}}]}}
             for rule in members:
                 self.rule(rule, negated_by_rule[rule.id], declarations, definition, out, part)
             if any(out.counts[r] for r in part.rules):

@@ -13,6 +13,7 @@ from .facts import FactTypes
 from .lint import TEMPLATE_REF
 from .models import Action, Citation, Derivation, Finding, PackRef, Sanction, Subject
 from .rules import SECONDS, Param, Ref, Rule, parse_value
+from .yamlsource import SourceError
 
 
 @dataclass
@@ -70,8 +71,10 @@ class Consequences:
                     self.historical.add(fact_id_)
             if not all(s in self.historical for s in sources):
                 self.historical.discard(fact_id_)  # derived now from this run's facts: current
-            # The first derivation is the one an auditor is shown, also for a fact fed as history.
-            if fact_id_ not in self.derivations:
+            # A fact derived several ways is shown with the least of them (by rule, then facts),
+            # not the first to match, which depends on the order the facts came in.
+            shown = self.derivations.get(fact_id_)
+            if shown is None or (rule.id, sources) < (shown.rule, shown.facts):
                 self.derivations[fact_id_] = Derivation.model_construct(
                     rule=rule.id, pack=self.compiled.pack.name, facts=sources)
             self.produced.setdefault(fact_id_, checked[1])  # the unstamped encoding
@@ -86,10 +89,15 @@ class Consequences:
             if value.plus is None or base is None:
                 return base
             plus = self.value(value.plus, match)
-            if isinstance(base, dt.datetime):
-                return base + dt.timedelta(seconds=plus * SECONDS[value.unit or "s"])
-            if isinstance(base, dt.date):
-                return base + dt.timedelta(days=plus)
+            try:
+                if isinstance(base, dt.datetime):
+                    return base + dt.timedelta(seconds=plus * SECONDS[value.unit or "s"])
+                if isinstance(base, dt.date):
+                    return base + dt.timedelta(days=plus)
+            except OverflowError:
+                raise SourceError(match.rule.loc.where("then"), f"rule {match.rule.id}: {value.alias}.{value.field} "
+                                                               f"{base} plus {plus} {value.unit or ''} is beyond the "
+                                                               "calendar") from None
             return base + plus
         return value
 
@@ -200,7 +208,12 @@ class Consequences:
                              for u, k in (("minutes", "min"), ("hours", "h"), ("days", "d")))
                 if not isinstance(base, dt.datetime):
                     base = dt.datetime.combine(base, dt.time(), tzinfo=self.types.zone)
-                due = base + dt.timedelta(seconds=amount)
+                try:
+                    due = base + dt.timedelta(seconds=amount)
+                except OverflowError:
+                    raise SourceError(match.rule.loc.where("then", "actions"),
+                                      f"rule {match.rule.id}: an action due {amount:g} s after {base} is beyond "
+                                      "the calendar") from None
         return Action.model_construct(what=self.render(spec["what"], match), raci=spec.get("raci"), due=due,
                                       due_text=due_spec.get("text"), **roles)
 

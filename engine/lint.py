@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from . import limits
 from .pack import Located, Pack, Problem
 from .rules import CLOCK, CountRef, Param, Pattern, Ref, Rule, Test, clock_seconds, parse_rule, parse_value
 
@@ -101,6 +102,7 @@ def check_pack(pack: Pack, known_fact_types: dict, known_parameters: dict[str, s
                 f"duplicate rule id {rule.id!r} (first at {seen[rule.id].where('id')})", "id"))
         seen.setdefault(rule.id, rule.loc)
         problems += RuleChecker(pack, rule, types, derived_types).run()
+    problems += _derivation_cycles(rules)
     _, cyclic = levels(rules)
     for rule in rules:
         if rule.id in cyclic:
@@ -122,9 +124,52 @@ def check_pack(pack: Pack, known_fact_types: dict, known_parameters: dict[str, s
     return problems
 
 
+def _derivation_cycles(rules: list[Rule]) -> list[Problem]:
+    """Rules that derive a fact with a computed value (a field plus an amount) from facts that
+    themselves come, through any chain of rules, from what they derive: each round makes a new
+    value (the next day, one more), so forward chaining never ends. Copying values round a cycle
+    is fine: it runs out of new facts."""
+    edges: dict[str, set[str]] = {}
+    computing: list[tuple[Rule, str, str, str]] = []  # (rule, from type, derived type, field)
+    for rule in rules:
+        for derive in rule.data["then"].get("derive") or []:
+            for pattern in rule.patterns:
+                edges.setdefault(pattern.type, set()).add(derive["type"])
+            for name, raw in derive["fields"].items():
+                value = parse_value(raw)
+                if isinstance(value, Ref) and value.plus is not None:
+                    source = next((p.type for p in rule.patterns if p.alias == value.alias), None)
+                    if source:
+                        computing.append((rule, source, derive["type"], name))
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, stack = {start}, [start]
+        while stack:
+            for nxt in edges.get(stack.pop(), ()):
+                if nxt == goal:
+                    return True
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return start == goal
+
+    problems = []
+    for rule, source, derived, name in computing:
+        if reaches(derived, source):
+            i = next(i for i, d in enumerate(rule.data["then"]["derive"]) if d["type"] == derived)
+            problems.append(rule.loc.problem(
+                f"derives {derived}.{name} as a computed value from a {source} fact, and {derived} facts lead "
+                f"back to {source} facts through the rules: every round would make a new fact, without end; "
+                "break the cycle (derive another type, or copy the value unchanged)", "then", "derive", i, "fields", name))
+    return problems
+
+
 def _check_parameters(pack: Pack) -> list[Problem]:
     problems = []
     for name, loc in pack.parameters.items():
+        problem = limits.value_problem(loc.data["value"])
+        if problem:
+            problems.append(loc.problem(f"parameter {name!r}: {problem}", "value"))
         clause = loc.data.get("clause")
         if clause is None and not loc.data.get("company_choice"):
             problems.append(loc.problem(
@@ -148,6 +193,9 @@ def _check_overrides(pack: Pack, known: dict[str, set[str]]) -> list[Problem]:
                 problems.append(Problem(doc.where(("overrides", target, name, "__key__")),
                                         f"pack {target} has no parameter {name!r}; its parameters: "
                                         f"{', '.join(sorted(known[target]))}"))
+            problem = limits.value_problem(value["value"] if isinstance(value, dict) else value)
+            if problem:
+                problems.append(Problem(doc.where(("overrides", target, name)), f"{target}.{name}: {problem}"))
             if isinstance(value, dict) and value["clause"] not in pack.clauses:
                 problems.append(Problem(doc.where(("overrides", target, name, "clause")),
                                         f"the override cites clause {value['clause']!r}, which clauses.yaml lacks"))
@@ -359,8 +407,7 @@ class RuleChecker:
             self.problem(f"{other.type!r} ({ref.alias}) has no field {ref.field!r}", *test.path)
             return
         if ref.plus is not None:
-            if isinstance(ref.plus, Param):
-                self._param(ref.plus, test.path)
+            self._amount(ref.plus, "plus", test.path)
             if ref_field["type"] == "datetime" and ref.unit is None:
                 self.problem("adding to a time needs a unit: s, min, h or d", *test.path)
             if ref_field["type"] == "date" and ref.unit not in (None, "d"):
@@ -368,6 +415,17 @@ class RuleChecker:
         if _comparable(ref_field["type"]) != _comparable(field["type"]):
             self.problem(f"compares {test.field!r} ({field['type']}) with {ref.alias}.{ref.field} "
                          f"({ref_field['type']})", *test.path)
+
+    def _amount(self, value: Any, what: str, path: tuple) -> None:
+        """A `plus` or `times`: a number, or a parameter holding one."""
+        shown = f"{what} {value!r}"
+        if isinstance(value, Param):
+            shown = f"{what} ${value.name}"
+            value = self._param(value, path)
+            if value is None:
+                return
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            self.problem(f"{shown}: expected a number, found {value!r}", *path)
 
     def _count_compare(self, pattern: Pattern, test: Test) -> None:
         value = test.value
@@ -377,8 +435,8 @@ class RuleChecker:
             other = self.aliases.get(value.alias)
             if other is None or not other.counted or other.index >= pattern.index:
                 self.problem(f"{value.alias!r} is not an earlier count of this rule", *test.path)
-            if isinstance(value.times, Param):
-                self._param(value.times, test.path)
+            if value.times is not None:
+                self._amount(value.times, "times", test.path)
             return
         elif isinstance(value, Ref):
             self.problem("a count is compared with a number, a parameter or another count", *test.path)
@@ -459,11 +517,10 @@ class RuleChecker:
                         self.problem(f"role {role!r} is not in raci.yaml roles", *path, key, j)
             due = action.get("due") or {}
             for unit in ("minutes", "hours", "days"):
-                if isinstance(due.get(unit), str):
-                    if due[unit].startswith("$"):
-                        self._param(Param(due[unit][1:]), path + ("due", unit))
-                    else:
-                        self.problem(f"due {unit} takes a number or a $parameter", *path, "due", unit)
+                if isinstance(due.get(unit), str) and not due[unit].startswith("$"):
+                    self.problem(f"due {unit} takes a number or a $parameter", *path, "due", unit)
+                elif unit in due:
+                    self._amount(parse_value(due[unit]), f"due {unit}", path + ("due", unit))
             if "from" in due:
                 self._field_text(due["from"], path + ("due", "from"), types=("date", "datetime"))
         for i, sanction in enumerate(then.get("sanctions") or []):
@@ -491,6 +548,8 @@ class RuleChecker:
                 else:
                     other = self.types.get(self.aliases[value.alias].type) or {"fields": {}}
                     source = other["fields"].get(value.field)
+                    if value.plus is not None:
+                        self._amount(value.plus, "plus", test.path)
                     if source is None:
                         self.problem(f"{value.alias} has no field {value.field!r}", *test.path)
                     elif _comparable(source["type"]) != _comparable(field["type"]):

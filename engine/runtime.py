@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 from typing import Callable
 
 import durable_rules_engine as core
 
-from .compiler import SESSION, START, CompiledPack, Part
+from . import limits
+from .compiler import END, SESSION, START, CompiledPack, Part
 from .rules import Rule
 from .windows import Groups
+from .yamlsource import SourceError
 
 _handles: dict[str, int] = {}  # ruleset name -> handle; content-addressed, so safe to share
 _lock = threading.Lock()
@@ -35,11 +38,32 @@ class EngineError(Exception):
     """durable_rules refused or lost something: never swallowed."""
 
 
+class DerivationRunaway(SourceError):
+    """Rules that keep deriving new facts: the run is stopped at a bound (limits.MAX_ROUNDS,
+    DERIVED_PER_FACT), naming them, instead of running until memory or dates run out."""
+
+
+# durable_rules' JSON reader takes an exponent only after a fraction (json.c, getNumber): "1e-05",
+# as Python writes 0.00001, stops its reading of that fact and of every later one in the batch,
+# silently (result code 0), and a rule reading such a field has crashed the process. Written
+# "1.0e-05" it reads the same number. Only text holding a digit-exponent pair is re-scanned.
+_EXPONENT = re.compile(r"\d[eE][-+]?\d")
+_TOKEN = re.compile(r'("(?:[^"\\]|\\.)*")|(?<![\d.])(-?\d+)([eE][-+]?\d+)')
+
+
+def core_json(value: object) -> str:
+    """JSON text that durable_rules' reader takes as Python's json module meant it."""
+    text = json.dumps(value, ensure_ascii=False)
+    if _EXPONENT.search(text):
+        text = _TOKEN.sub(lambda m: m.group(1) or f"{m.group(2)}.0{m.group(3)}", text)
+    return text
+
+
 def _handle(part: Part) -> int:
     with _lock:
         handle = _handles.get(part.name)
         if handle is None:
-            handle = core.create_ruleset(part.name, json.dumps(part.definition, ensure_ascii=False))
+            handle = core.create_ruleset(part.name, core_json(part.definition))
             _handles[part.name] = handle
         return handle
 
@@ -56,12 +80,16 @@ class Session:
         self.asserted = 0  # durable_rules ids in this session: "0", "1", ...
         self.present: set[str] = set()  # fids asserted in this session
         self.pending: list[dict] = []  # facts derived by the actions being run, asserted after them
+        self.deriving: set[str] = set()  # the rules that derived the pending facts
+        self.batches = self.ends = 0  # asserts made, and their end markers seen (see _assert)
+        self.given = self.derived = 0
 
     def run(self, facts: list[dict]) -> None:
         with _running:
             self._run(facts)
 
     def _run(self, facts: list[dict]) -> None:
+        self.given = len(facts)
         early = self.part.early
         self._assert([dict(SESSION)] + [f for f in facts if f["type"] in early])
         self._assert([f for f in facts if f["type"] not in early])
@@ -76,28 +104,39 @@ class Session:
         core.delete_state(self.handle, self.sid)
 
     def _assert(self, facts: list[dict], drain: bool = True) -> int | None:
-        """Assert facts into the session's state (and run what they trigger); its state handle."""
+        """Assert facts into the session's state (and run what they trigger); its state handle.
+
+        Each batch ends with a marker fact whose rule runs one action: durable_rules stops
+        reading a batch at the first fact it cannot read and reports success for the rest, so
+        a marker that never fires means facts were lost, which is an error, never a silence."""
         # A fact derived again (by another rule or match, or twice in one batch) is asserted once.
         facts = list({f["fid"]: f for f in facts if f["fid"] not in self.present}.values())
         if not facts:
             return None
         self.present.update(f["fid"] for f in facts)
+        self.batches += 1
+        facts.append({"type": END, "fid": f"#{END}:{self.batches}"})
         for fact in facts:
             fact["sid"] = self.sid
             fact["id"] = str(self.asserted)
             self.asserted += 1
         try:
-            code, state = core.assert_facts(self.handle, json.dumps(facts, ensure_ascii=False))
+            code, state = core.assert_facts(self.handle, core_json(facts))
         except core.error as exc:  # e.g. 311: a join read a field a fact lacks (compiler prevents it)
-            raise EngineError(f"durable_rules stopped on {len(facts)} facts in session {self.sid} of "
+            raise EngineError(f"durable_rules stopped on {len(facts) - 1} facts in session {self.sid} of "
                               f"{self.part.name}: {exc}; no finding of this evaluation can be trusted") from None
         if code != 0:
             raise EngineError(
-                f"durable_rules rejected {'a fact' if len(facts) == 1 else 'one of ' + str(len(facts)) + ' facts'} "
+                f"durable_rules rejected {'a fact' if len(facts) == 2 else 'one of ' + str(len(facts) - 1) + ' facts'} "
                 f"in session {self.sid} of {self.part.name} (result code {code}); "
                 "durable_rules lost track of a fact, and no finding of this evaluation can be trusted")
         if drain:
             self._drain(state)
+            if self.ends != self.batches:
+                raise EngineError(
+                    f"durable_rules did not read every fact given to session {self.sid} of {self.part.name}: "
+                    f"{self.batches - self.ends} of {self.batches} batches stopped early (a fact it could not read, "
+                    "and those after it, were lost); no finding of this evaluation can be trusted")
         return state
 
     def _drain(self, state: int) -> None:
@@ -105,13 +144,28 @@ class Session:
         # the next, and nothing else (no background dispatcher here) would pick it up. Facts
         # the actions derived go in together once the queue is empty (one assert, not one per
         # match), and their own actions run in the next turn of the loop (forward chaining).
+        rounds = 0
         while True:
             while result := core.start_action_for_state(self.handle, state):
                 self._run_actions(state, result)
             if not self.pending:
                 return
             facts, self.pending = self.pending, []
+            rounds += 1
+            self.derived += len(facts)
+            if rounds > limits.MAX_ROUNDS or self.derived > max(limits.MIN_DERIVED, limits.DERIVED_PER_FACT * self.given):
+                self._runaway(rounds)
+            self.deriving = set()
             state = self._assert(facts, drain=False) or state  # None: all were in the state already
+
+    def _runaway(self, rounds: int) -> None:
+        rules = sorted(self.deriving)
+        first = self.compiled.rules[rules[0]]
+        raise DerivationRunaway(first.loc.where("then", "derive"), (
+            f"{'rules' if len(rules) > 1 else 'rule'} {', '.join(rules)} {'keep' if len(rules) > 1 else 'keeps'} "
+            f"deriving new facts: {self.derived:,} "
+            f"facts in {rounds} rounds from {self.given:,} given (at most {limits.MAX_ROUNDS} rounds, "
+            f"{limits.DERIVED_PER_FACT} derived facts per fact given); a derivation without end, stopped"))
 
     def _run_actions(self, state: int, result) -> None:
         while result:
@@ -128,10 +182,16 @@ class Session:
     def _dispatch(self, name: str, frame: dict) -> None:
         if name == START:
             return
+        if name == END:
+            self.ends += 1
+            return
         role = self.compiled.roles[name]
         if role.kind == "collect":
             self.groups.collect(role.rule, role.pattern, frame)
         elif role.kind == "anchor":
             self.groups.anchor(role.rule, frame)
         else:
-            self.pending += self.on_match(role.rule, frame)
+            derived = self.on_match(role.rule, frame)
+            if derived:
+                self.pending += derived
+                self.deriving.add(role.rule.id)
