@@ -4,15 +4,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
+from . import output
 from . import plugins as plugin_hooks
 from .api import Engine, installed_declarations, installed_packs
 from .explain import explain, select
-from .facts import read_records
+from .facts import FactsInvalid, read_files, read_records
 from .models import Result
 from .pack import PackInvalid, load_pack
 from .packtest import run_pack
@@ -38,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         return BAD_INPUT
     try:
         return args.run(args)
-    except PackInvalid as exc:
+    except (PackInvalid, FactsInvalid) as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return BAD_INPUT
@@ -137,13 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_report_weekly(args) -> int:
     from .reports import charts, to_csv, undated_alerts, weekly_alerts
 
+    output.check_folder(args.out)  # a bad --out fails before the facts are read, with nothing made
     engine = Engine(["fatigue"], config=args.config)
-    records = [item for path in args.facts for item in read_records(path)]
+    records = read_files(args.facts)
     facts = [fact for fact, _ in engine.check_facts(records).values()]  # all checked before anything is written
     rows = weekly_alerts(facts, engine.types.zone)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    _write(to_csv(rows), str(out / "fatigue-weekly.csv"))
+    out = output.make_folder(args.out)
+    output.write_atomic(out / "fatigue-weekly.csv", to_csv(rows))
     for path in charts(rows, out):
         print(path, file=sys.stderr)
     print(f"{len(rows)} rows, {sum(r['count'] for r in rows)} alerts -> {out / 'fatigue-weekly.csv'}", file=sys.stderr)
@@ -211,9 +210,24 @@ def cmd_test(args) -> int:
 
 def _evaluate(args, engine: Engine | None = None) -> Result:
     engine = engine or Engine(args.pack, config=args.config)
-    facts = [item for path in args.facts for item in read_records(path)]
-    history = [item for path in args.history for item in _history_records(path)]
-    return engine.evaluate(facts, history=history, progress=_progress if sys.stderr.isatty() else None)
+    read: dict[str, list] = {}
+    problems = []
+    for name, paths in (("fact", args.facts), ("history fact", args.history)):
+        try:
+            read[name] = read_files(paths, results=name != "fact")
+        except FactsInvalid as exc:
+            read[name], problems = exc.records, problems + exc.problems
+    if problems:  # what could be read is checked too: every problem is said at once, in file order
+        for name, records in read.items():
+            try:
+                engine.check_facts(records, name)
+            except FactsInvalid as exc:
+                problems += exc.problems
+        order = {path: i for i, path in enumerate(args.facts + args.history)}
+        raise FactsInvalid(sorted(problems, key=lambda p: (order.get(p.where.file.split(" record ")[0], -1),
+                                                           p.where.line)))
+    return engine.evaluate(read["fact"], history=read["history fact"],
+                           progress=_progress if sys.stderr.isatty() else None)
 
 
 def _progress(done: int, total: int) -> None:
@@ -221,26 +235,12 @@ def _progress(done: int, total: int) -> None:
     sys.stderr.flush()
 
 
-def _history_records(path: str) -> list[tuple[Where, dict]]:
-    """A history file is a facts file, or an earlier result: its evidence and derived facts."""
-    if path.endswith(".json"):
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            data = None  # read_records reports it properly
-        if isinstance(data, dict) and "findings" in data:
-            facts = list(data.get("facts", {}).values())
-            facts += [{k: v for k, v in d.items() if k != "derived_from"} for d in data.get("derived", [])]
-            return [(Where(f"{path} fact {i + 1}"), f) for i, f in enumerate(facts)]
-    return read_records(path)
-
-
 def cmd_eval(args) -> int:
     if args.by and args.format != "table":
         raise SourceError(Where("--by"), f"--by groups the table; --format {args.format} has no grouping "
                                          "(each finding carries its subject)")
-    if args.out and not Path(args.out).resolve().parent.is_dir():
-        raise SourceError(Where(args.out), f"cannot write there: folder {Path(args.out).parent} does not exist")
+    if args.out:
+        output.check_file(args.out)  # a bad --out fails before the evaluation, not after it
     engine = Engine(args.pack, config=args.config)
     sinks = plugin_hooks.named(engine.plugins, "patuh_sinks")
     chosen = []
@@ -249,6 +249,8 @@ def cmd_eval(args) -> int:
         if name not in sinks or not target:
             raise SourceError(Where(f"--sink {spec}"), f"expected NAME:TARGET with NAME one of "
                                                        f"{', '.join(sorted(sinks)) or 'none'}")
+        if hasattr(sinks[name], "check"):  # optional: a sink that can, checks its target before the evaluation
+            sinks[name].check(target)
         chosen.append((sinks[name], target))
     result = _evaluate(args, engine)
     if args.format == "json":
@@ -260,7 +262,8 @@ def cmd_eval(args) -> int:
         text = findings_table(result, by=args.by)
     _write(text, args.out)
     for sink, target in chosen:
-        sink.write(result, target)
+        with output.os_errors(target):  # a plugin sink's failing write is an error line too, not a traceback
+            sink.write(result, target)
     return 0
 
 
@@ -329,19 +332,12 @@ def _table(rows: list[tuple]) -> str:
 
 
 def _write(text: str, out: str | None) -> None:
-    """Write all or nothing: a failed run never leaves a file that looks complete."""
-    if not out:
+    """Standard output, or --out through patuh.output: all or nothing, a failed run never leaves a
+    file that looks complete."""
+    if out:
+        output.write_atomic(out, text)
+    else:
         sys.stdout.write(text)
-        return
-    target = Path(out)
-    fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 if __name__ == "__main__":

@@ -8,10 +8,11 @@ chart; its exact format is not in the text, so this draws alerts per employee, s
 """
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from pathlib import Path
+
+from .output import csv_text, write_atomic
 
 COLUMNS = ("week", "week_start", "employee", "unit", "alert", "count")
 
@@ -36,11 +37,9 @@ def undated_alerts(facts: list[dict]) -> int:
 
 
 def to_csv(rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+    """The rows as CSV, through patuh's one CSV writer: employee and unit come from vendor exports
+    and forms as received, so a cell that a spreadsheet would run as a formula gets a leading '."""
+    return csv_text(COLUMNS, rows)
 
 
 def charts(rows: list[dict], folder: Path) -> list[Path]:
@@ -69,7 +68,9 @@ def charts(rows: list[dict], folder: Path) -> list[Path]:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
         fig.tight_layout()
         path = folder / f"fatigue-weekly-{week}.png"
-        fig.savefig(path, dpi=100, metadata={"Software": None})  # no version or date: same bytes each run
+        image = io.BytesIO()
+        fig.savefig(image, format="png", dpi=100, metadata={"Software": None})  # no version or date: same bytes each run
         plt.close(fig)
+        write_atomic(path, image.getvalue())
         written.append(path)
     return written
