@@ -1,13 +1,19 @@
 """`patuh detect camera VIDEO ...`: camera_alert records as JSONL on standard output, evidence
-under --out, progress on standard error. Bad input: one line, exit 2, nothing on stdout.
+under --out, progress on standard error. Bad input: one line, exit 2, nothing on stdout. A file
+that stops or skips before the frames it declares is bad input (--partial keeps the part read).
 Ctrl-C stops reading the video and still writes the alerts found so far."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
 import datetime as dt
 import json
+import os
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -30,14 +36,52 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--signals", metavar="FILE", help="write a per-second signal log (CSV: second, face, ear, "
                                                           "perclos, mar, yaw, pitch, blocked)")
     parser.add_argument("--config", metavar="FILE", help="site config: timezone and parameter overrides")
+    parser.add_argument("--partial", action="store_true", help="a truncated or damaged video file: keep the alerts "
+                                                               "of the part read (exit 0) instead of refusing it")
 
 
 def run(args: argparse.Namespace) -> int:
+    made = args.out and not Path(args.out).exists()
     try:
-        return _run(args)
+        with _native_logs_quiet():
+            return _run(args)
     except InputError as exc:
+        if made:  # the folder this run made for the evidence, left empty by a refused video
+            with contextlib.suppress(OSError):
+                Path(args.out).rmdir()
         print(f"error: {exc}", file=sys.stderr)
         return BAD_INPUT
+
+
+@contextlib.contextmanager
+def _native_logs_quiet():
+    """MediaPipe's C++ (TensorFlow Lite, absl) writes INFO and WARNING lines straight to file
+    descriptor 2, around patuh's own error line or progress. For the run, descriptor 2 goes to
+    /dev/null and Python's sys.stderr to a copy of the real one (PATUH_NATIVE_LOGS=1 keeps them)."""
+    if os.environ.get("PATUH_NATIVE_LOGS") == "1":
+        yield
+        return
+    sys.stderr.flush()
+    try:
+        ours = sys.stderr.fileno() == 2  # else Python's stderr is already elsewhere (a test's capture)
+    except (AttributeError, OSError, ValueError):
+        ours = False
+    real = os.dup(2)
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 2)
+    os.close(quiet)
+    previous = sys.stderr
+    if ours:
+        sys.stderr = os.fdopen(os.dup(real), "w", buffering=1, encoding="utf-8", errors="backslashreplace")
+    try:
+        yield
+    finally:
+        if ours:
+            sys.stderr.flush()
+            sys.stderr.close()
+            sys.stderr = previous
+        os.dup2(real, 2)
+        os.close(real)
 
 
 class InputError(Exception):
@@ -96,26 +140,106 @@ def _run(args) -> int:
             except OSError as exc:
                 raise InputError(f"--out {args.out}: cannot create the folder ({exc.strerror})") from None
         if args.signals:
-            try:
-                open(args.signals, "a").close()
+            try:  # for a file, only one already there (a folder? read-only?): _Staging makes a new one
+                if not video.is_file or Path(args.signals).exists():
+                    open(args.signals, "a").close()
             except OSError as exc:
                 raise InputError(f"--signals {args.signals}: cannot write ({exc.strerror})") from None
+        if video.is_file and video.frame_count is None:
+            print(f"warning: {args.video}: the container declares no length (a raw stream or a damaged header): "
+                  f"a truncated file cannot be told, and {video.fps:g} fps may be a guess", file=sys.stderr)
         stop = _Stop()
         progress = _Progress(video.frame_count)
-        records = detect_alerts(stop.wrap(video.frames()), fps=video.fps, params=params, employee=args.employee,
-                                unit=args.unit, start=start, video=args.video, out=args.out,
-                                moving=speeds.moving if speeds else None, speed=speeds.speed if speeds else None,
-                                progress=progress, signals_csv=args.signals)
+        held: list[dict] = []
         found = 0
-        with stop:
-            for record in records:
-                if args.camera_sn:
-                    record["camera_sn"] = args.camera_sn
-                sys.stdout.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
-                sys.stdout.flush()
-                found += 1
-        progress.done(found, stop.stopped)
+        with _Staging(args.out, args.signals, hold=video.is_file) as staging:
+            records = detect_alerts(stop.wrap(video.frames()), fps=video.fps, params=params, employee=args.employee,
+                                    unit=args.unit, start=start, video=args.video, out=staging.out,
+                                    moving=speeds.moving if speeds else None,
+                                    speed=speeds.speed if speeds else None,
+                                    progress=progress, signals_csv=staging.signals)
+            with stop:
+                for record in records:
+                    if args.camera_sn:
+                        record["camera_sn"] = args.camera_sn
+                    if staging.hold:
+                        held.append(record)
+                    else:  # a device or stream has no end to wait for
+                        _write(record)
+                        found += 1
+            loss = None if stop.stopped else video.loss()
+            if loss and loss.kept is None:
+                raise InputError(f"{loss}, so the frames after them cannot be placed in time; nothing "
+                                 f"written, even with --partial")
+            if loss and not args.partial:
+                raise InputError(f"{loss}: the video is truncated or damaged; nothing written "
+                                 f"(--partial keeps the first {loss.at(loss.kept)})")
+            if loss:  # what was decoded after a skip is out of place in time: dropped too
+                held = [r for r in held if r["frames"][1] < loss.kept]
+            staging.keep(held, loss.kept / video.fps if loss and loss.kept < loss.read else None)
+        for record in held:
+            _write(record)
+        progress.done(found + len(held), stop.stopped)
+        if loss:
+            print(f"warning: {loss}: kept 0 to {loss.at(loss.kept)}, lost {loss.at(loss.kept)} to "
+                  f"{loss.at(loss.total)}", file=sys.stderr)
     return 130 if stop.stopped else 0
+
+
+def _write(record: dict) -> None:
+    sys.stdout.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+class _Staging:
+    """A file's alerts wait until it has been read whole (a damaged one is then refused with
+    nothing written, not cut short after some alerts went out), and so do its evidence and
+    signal log: written aside (a hidden folder under --out, a hidden file beside --signals),
+    moved into place by keep(), removed otherwise. A device or stream writes in place."""
+
+    def __init__(self, out: str | None, signals: str | None, hold: bool):
+        self.hold, self.final_out, self.final_signals = hold, out, signals
+        self.out, self.signals = out, signals
+
+    def __enter__(self) -> "_Staging":
+        if self.hold and self.final_signals:  # beside it, to be renamed over it; created as open() would
+            folder, name = os.path.split(os.path.abspath(self.final_signals))
+            self.signals = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+            try:
+                open(self.signals, "w").close()
+            except OSError as exc:
+                self.signals = self.final_signals
+                raise InputError(f"--signals {self.final_signals}: cannot write ({exc.strerror})") from None
+        if self.hold and self.final_out:
+            try:
+                self.out = tempfile.mkdtemp(prefix=".patuh-", dir=self.final_out)
+            except OSError as exc:
+                self.__exit__()
+                raise InputError(f"--out {self.final_out}: cannot write ({exc.strerror})") from None
+        return self
+
+    def keep(self, records: list[dict], until_s: float | None = None) -> None:
+        """Move the evidence of `records` and the signal log into place; with `until_s`, only
+        the log's whole seconds before it."""
+        if self.out != self.final_out:
+            for record in records:
+                for name in (record.get("evidence"), record.get("clip")):
+                    if name:
+                        os.replace(os.path.join(self.out, name), os.path.join(self.final_out, name))
+        if self.signals != self.final_signals:
+            if until_s is not None:
+                with open(self.signals, newline="", encoding="utf-8") as file:
+                    rows = list(csv.reader(file))
+                with open(self.signals, "w", newline="", encoding="utf-8") as file:
+                    csv.writer(file).writerows(rows[:1] + [r for r in rows[1:] if int(r[0]) + 1 <= until_s])
+            os.replace(self.signals, self.final_signals)
+            self.signals = self.final_signals
+
+    def __exit__(self, *exc) -> None:
+        if self.out != self.final_out:
+            shutil.rmtree(self.out, ignore_errors=True)
+        if self.signals != self.final_signals:
+            os.unlink(self.signals)
 
 
 class _Stop:
