@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PACKS := $(dir $(wildcard rulesets/*/pack.yaml tests/packs/*/pack.yaml examples/*/src/*/pack/pack.yaml))
 
-.PHONY: demo test bench bench-1m schemas clean
+.PHONY: demo test fuzz bench bench-1m schemas clean
 
 $(STAMP): pyproject.toml examples/acme-fatigue/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ test: $(STAMP)
 	$(BIN)/patuh lint $(PACKS)
 	$(BIN)/patuh test $(PACKS)
 	$(BIN)/python -m pytest
+
+# The property-based tests with many more examples than `make test` runs (tests/conftest.py).
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_properties.py
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks --benchmark-enable -m "not slow"
