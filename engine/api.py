@@ -105,7 +105,11 @@ class Engine:
         if packs is None:
             return sorted(f for fs in self.installed.values() for f in fs)
         out = []
+        if isinstance(packs, (str, Path)):
+            packs = [packs]  # one pack named on its own
         for item in packs:
+            if not isinstance(item, (str, Path)):
+                raise UnknownPack(Where(repr(item)), "expected a pack name or a pack folder (str or Path)")
             path = Path(item)
             if isinstance(item, Path) or (path / "pack.yaml").is_file() or "/" in str(item):
                 out.append(path)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from .models import RESERVED, Fact, canonical
 from .rules import CLOCK_KEY
 from . import limits
-from .yamlsource import SourceError, Where, parse
+from .yamlsource import SourceError, Where, parse, read_text
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 DEFAULT_TIMEZONE = "Asia/Jakarta"  # WIB; a site config names its own (WITA, WIT)
@@ -67,24 +67,46 @@ def read_records(path: Path | str, results: bool = False) -> list[tuple[Where, d
     return records
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict:
+    """A JSON object, refusing a key given twice (json would keep the last and lose the first)."""
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return found
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object)
+
+
 def _json(text: str, where: Where) -> Any:
     try:
-        return json.loads(text)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         line = where.line + exc.lineno - 1 if where.line else exc.lineno
         raise FactError(Where(where.file, line, exc.colno), f"invalid JSON: {exc.msg}") from None
+    except _DuplicateKey as exc:
+        raise FactError(where, f"invalid JSON: key {exc.args[0]!r} given twice in one object (one value would "
+                               "be lost)") from None
     except RecursionError:
         raise FactError(where, f"nested deeper than patuh reads (at most {limits.MAX_DEPTH} levels)") from None
 
 
 def _read(path: Path, results: bool = False) -> list[tuple[Where, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FactError(Where(str(path)), f"cannot read facts file: {exc}") from None
     name = str(path)
     if path.suffix not in (".jsonl", ".json", ".yaml", ".yml"):
         raise FactError(Where(name), "unknown facts format: expected .json, .jsonl, .yaml or .yml")
+    try:
+        text = read_text(path, limits.MAX_FACTS_BYTES, "facts file")
+    except SourceError as exc:
+        raise FactError(exc.where, exc.message) from None
     if not text.strip():
         return []
     if path.suffix == ".jsonl":  # every bad line is reported, not only the first
@@ -204,6 +226,8 @@ class FactTypes:
                 given = _string(given)[0]
             except ValueError as exc:
                 raise FactError(_where(where), f"{kind}.id: {exc}") from None
+            if given.startswith("~"):  # the engine's own facts (session start, batch ends, counts)
+                raise FactError(_where(where), f"{kind}.id: {given!r}: ids starting with ~ are the engine's own")
         out["id"] = given if given else f"{kind}:{_digest([enc.get(n) for n in self._order[kind]])}"
         enc["fid"] = "#" + out["id"]
         return out, enc

@@ -21,6 +21,9 @@ MAX_ALIAS_EXPANSION = 10
 # Text longer than this in one field is refused: no form, register or alert holds a megabyte of
 # text in one cell, and the C core copies every string into each session.
 MAX_TEXT = 1_000_000
+# Files read whole: a facts file (JSONL of a site-month is ~30 MB), and a pack's or config's YAML.
+MAX_FACTS_BYTES = 2**31
+MAX_YAML_BYTES = 2**26
 # durable_rules reads integers with atoll(): beyond 64 bits they would silently saturate.
 MAX_INT = 2**63 - 1
 # Dates and times a fact may carry. Rules add days and hours to them (a due date, "the next

@@ -5,7 +5,9 @@ path of each value (("rules", 2, "when", 0, "fact"), ...) to its position in the
 """
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ class Where:
     def __str__(self) -> str:
         if not self.line:
             return self.file
-        return f"{self.file}:{self.line}:{self.column}"
+        return f"{self.file}:{self.line}:{self.column}" if self.column else f"{self.file}:{self.line}"
 
 
 class SourceError(Exception):
@@ -212,10 +214,29 @@ def _check_nodes(root: yaml.Node, file: str) -> None:
         raise SourceError(at(node), f"nested {deep[id(root)]} levels deep; at most {limits.MAX_DEPTH}")
 
 
-def load(path: Path | str) -> Document:
-    path = Path(path)
+def read_text(path: Path | str, limit: int = limits.MAX_YAML_BYTES, what: str = "file") -> str:
+    """A file's text (UTF-8, a byte-order mark allowed), read no further than `limit` bytes: a
+    device or a runaway export is refused, not read until memory runs out."""
+    too_big = SourceError(Where(str(path)), f"{what} larger than {limit:,} bytes; split it")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(Where(str(path)), f"cannot read file: {exc}") from None
-    return parse(text, str(path))
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode):
+                raise SourceError(Where(str(path)), f"cannot read {what}: a device, not a file")
+            if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+                raise too_big
+            data = handle.read(limit + 1)  # a pipe has no size to ask
+    except OSError as exc:
+        raise SourceError(Where(str(path)), f"cannot read {what}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise too_big
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SourceError(Where(str(path), line), f"cannot read {what}: not UTF-8 text (byte {exc.start}: "
+                                                  f"{data[exc.start:exc.start + 1]!r}); save it as UTF-8") from None
+
+
+def load(path: Path | str) -> Document:
+    return parse(read_text(path), str(path))

@@ -7,6 +7,7 @@ fails the test instead of ending the run.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -392,3 +393,64 @@ def test_a_vendor_report_with_an_excel_exponent_speed_end_to_end(tmp_path):
     code, findings, err = evaluate("--facts", str(facts))
     assert code == 0, err
     assert findings == [("fatigue.camera-wl1-action1", "CK-10183")]
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path, monkeypatch, capsys):
+    # `patuh eval | head`: no traceback when standard output is closed under us.
+    class Closed:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+        def fileno(self):
+            return os.open(os.devnull, os.O_WRONLY)
+
+    facts = jsonl(tmp_path / "f.jsonl", [FORM])
+    from patuh.cli import main
+
+    monkeypatch.setattr("sys.stdout", Closed())
+    assert main(["eval", "--pack", "fatigue", "--facts", str(facts)]) == 141
+    assert capsys.readouterr().err == ""
+
+
+def test_json_refuses_a_key_given_twice(tmp_path):
+    facts = tmp_path / "f.jsonl"
+    facts.write_text('{"type": "readiness_form", "employee": "CK-0412", "employee": "CK-0519", "date": "2026-03-02", '
+                     '"shift": "I", "sleep_hours": 3}\n')
+    code, lines, out = refused("eval", "--pack", "fatigue", "--facts", str(facts))
+    assert (code, out) == (2, "")
+    assert lines == [f"error: {facts}:1:1: invalid JSON: key 'employee' given twice in one object (one value "
+                     "would be lost)"]
+
+
+def test_a_json_export_with_a_byte_order_mark_reads(tmp_path):
+    facts = tmp_path / "f.json"
+    facts.write_bytes(b"\xef\xbb\xbf" + json.dumps([FORM]).encode())
+    code, findings, err = evaluate("--facts", str(facts))
+    assert (code, findings) == (0, [("fatigue.sleep-under-4h", "CK-0412")]), err
+
+
+def test_a_device_named_as_facts_is_refused_not_read(tmp_path):
+    link = tmp_path / "zero.jsonl"
+    link.symlink_to("/dev/zero")
+    code, lines, out = refused("eval", "--pack", "fatigue", "--facts", str(link))
+    assert (code, out, lines) == (2, "", [f"error: {link}: cannot read facts file: a device, not a file"])
+
+
+def test_the_api_names_a_pack_argument_that_is_neither_a_name_nor_a_folder():
+    from patuh import Engine
+    from patuh.yamlsource import SourceError
+
+    with pytest.raises(SourceError, match="123: expected a pack name or a pack folder"):
+        Engine([123])
+
+
+@pytest.mark.parametrize("given", ["~session", "~end:1"])
+def test_an_id_cannot_pose_as_one_of_the_engines_own_facts(tmp_path, given):
+    # A fact whose id matched the session's start marker was taken as already asserted: dropped.
+    facts = jsonl(tmp_path / "f.jsonl", [dict(FORM, id=given)])
+    code, lines, out = refused("eval", "--pack", "fatigue", "--facts", str(facts))
+    assert (code, out) == (2, "")
+    assert lines == [f"error: {facts}:1:1: readiness_form.id: {given!r}: ids starting with ~ are the engine's own"]
