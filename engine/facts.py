@@ -101,6 +101,8 @@ def _json(text: str, where: Where) -> Any:
 
 def _read(path: Path, results: bool = False) -> list[tuple[Where, Any]]:
     name = str(path)
+    if path.is_dir() or not (path.exists() or path.is_symlink()):
+        raise FactError(Where(name), f"cannot read facts file: {'a folder' if path.is_dir() else 'no such file'}")
     if path.suffix not in (".jsonl", ".json", ".yaml", ".yml"):
         raise FactError(Where(name), "unknown facts format: expected .json, .jsonl, .yaml or .yml")
     try:

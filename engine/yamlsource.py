@@ -234,8 +234,9 @@ def read_text(path: Path | str, limit: int = limits.MAX_YAML_BYTES, what: str = 
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise SourceError(Where(str(path), line), f"cannot read {what}: not UTF-8 text (byte {exc.start}: "
-                                                  f"{data[exc.start:exc.start + 1]!r}); save it as UTF-8") from None
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SourceError(Where(str(path), line, column), f"cannot read {what}: not valid utf-8 (byte "
+                                                          f"0x{data[exc.start]:02x}); save it as UTF-8") from None
 
 
 def load(path: Path | str) -> Document:
