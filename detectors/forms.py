@@ -138,7 +138,7 @@ def read_rows(path: str | Path, problems: list[str]) -> tuple[list[Row], list[st
                         f".yaml or .yml")
         return [], []
     from patuh.facts import read_records
-    from patuh.yamlsource import SourceError
+    from patuh.problems import SourceError
 
     try:
         records = read_records(path)
@@ -301,7 +301,7 @@ def to_facts(rows: list[Row], header: list[str], kind: str, types, columns: Colu
     reported a problem for to `failed`, and returns SKIP to leave the row out on purpose.
     A record that already carries a `source` naming its detector (patuh's camera detector's
     output) keeps it; the others get {detector, file, row}."""
-    from patuh.facts import FactError
+    from patuh.problems import FactError
     from patuh.models import canonical
 
     out = []
@@ -470,7 +470,7 @@ def run(args) -> int:
 
 
 def _types(args):
-    from patuh.yamlsource import SourceError
+    from patuh.problems import SourceError
 
     try:
         return fact_types(args.config)

@@ -199,7 +199,7 @@ def read_telemetry(paths: Iterable[str | Path], types, *, config=None, limit_kmh
                    alerts: bool = True) -> tuple[list[dict], float | None, str | None]:
     """speed_sample records (file and row order), then the overspeed alerts; the limit used and
     its source. DetectError with every problem when any."""
-    from patuh.facts import FactError
+    from patuh.problems import FactError
     from patuh.models import canonical
 
     problems: list[str] = []

@@ -17,11 +17,13 @@ from . import plugins as plugin_hooks
 from .compiler import CompiledPack, compile_pack
 from .config import Config, load_config, settle_parameters
 from .consequences import Consequences
-from .facts import FactError, FactsInvalid, FactTypes
+from .facts import FactTypes
+from .problems import FactError, FactsInvalid
 from .models import (DerivedFact, Derivation, Fact, Finding, PackUse, Result, Trace, canonical)
-from .pack import Pack, PackInvalid, Problem, load_pack
+from .pack import Pack, load_pack
 from .runtime import Session
-from .yamlsource import SourceError, Where, load
+from .documents import load
+from .problems import PackInvalid, Problem, SourceError, Where
 
 # Facts per durable_rules session. Measured (benchmarks/README.md): 1,000-2,000 is fastest for
 # raw durable_rules and no slower for patuh than 5,000; larger states cost memory and joins.

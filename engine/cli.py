@@ -13,12 +13,11 @@ from . import output
 from . import plugins as plugin_hooks
 from .api import Engine, installed_declarations, installed_packs
 from .explain import explain, select
-from .facts import FactsInvalid, read_files, read_records
+from .facts import read_files
 from .models import Result
-from .pack import PackInvalid, load_pack
+from .pack import load_pack
 from .packtest import run_pack
-from .runtime import EngineError
-from .yamlsource import SourceError, Where
+from .problems import EngineError, FactsInvalid, PackInvalid, SourceError, Where
 
 BAD_INPUT = 2
 

@@ -19,7 +19,8 @@ from typing import Any, Iterable
 from .facts import encode_value
 from .lint import levels, parsed_rules, partitions
 from .models import ParameterUse
-from .pack import Pack, PackInvalid
+from .pack import Pack
+from .problems import PackInvalid
 from .rules import CLOCK, CLOCK_KEY, SECONDS, CountRef, Param, Pattern, Ref, Rule, Test, clock_seconds
 
 AGG = "~agg"  # type of the aggregate facts the windows module asserts

@@ -19,14 +19,11 @@ from . import limits
 from .facts import DEFAULT_TIMEZONE
 from .models import ParameterUse
 from .pack import Pack
-from .yamlsource import Document, SourceError, Where, load
+from .documents import Document, load
+from .problems import ConfigError, SourceError, Where
 
 KEYS = ("timezone", "parameters")
 IN_CODE = "<config given in code>"
-
-
-class ConfigError(SourceError):
-    pass
 
 
 @dataclass

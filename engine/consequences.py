@@ -13,7 +13,7 @@ from .facts import FactTypes
 from .lint import TEMPLATE_REF
 from .models import Action, Citation, Derivation, Finding, PackRef, Sanction, Subject
 from .rules import SECONDS, Param, Ref, Rule, parse_value
-from .yamlsource import SourceError
+from .problems import SourceError
 
 
 @dataclass

@@ -14,27 +14,11 @@ from zoneinfo import ZoneInfo
 from .models import RESERVED, Fact, canonical
 from .rules import CLOCK_KEY
 from . import limits
-from .yamlsource import SourceError, Where, parse, read_text
+from .documents import parse, read_text
+from .problems import FactError, FactsInvalid, SourceError, Where
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 DEFAULT_TIMEZONE = "Asia/Jakarta"  # WIB; a site config names its own (WITA, WIT)
-
-
-class FactError(SourceError):
-    """A fact that does not fit its declared type, with the file and record it came from."""
-
-
-class FactsInvalid(FactError):
-    """Every bad record of an input, each a FactError: all are reported, not only the first. It
-    is a FactError itself (at the first problem), so a host app catching that sees these too."""
-
-    def __init__(self, problems: list[FactError], records: list | None = None):
-        super().__init__(problems[0].where, problems[0].message)
-        self.problems = problems
-        self.records = records or []  # what could be read, for checking alongside
-
-    def __str__(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
 
 
 def read_files(paths: Iterable[Path | str], results: bool = False) -> list[tuple[Where, dict]]:

@@ -9,7 +9,8 @@ import re
 from typing import Any
 
 from . import limits
-from .pack import Located, Pack, Problem
+from .pack import Located, Pack
+from .problems import Problem
 from .rules import CLOCK, CountRef, Param, Pattern, Ref, Rule, Test, clock_seconds, parse_rule, parse_value
 
 TEMPLATE_REF = re.compile(r"\{(\$?[a-z_][a-z0-9_]*)(?:\.([a-z_][a-z0-9_]*))?\}")

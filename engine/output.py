@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from .yamlsource import SourceError, Where
+from .problems import SourceError, Where
 
 KERNEL_TREES = ("/proc", "/sys")  # their files are kernel settings: output there would change the system
 

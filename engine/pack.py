@@ -16,20 +16,11 @@ from typing import Any
 
 import cerberus
 
-from .yamlsource import Document, SourceError, Where, load, parse
+from .documents import Document, load, parse
+from .problems import PackInvalid, Problem, SourceError, Where
 
 OPTIONAL_FILES = ("clauses.yaml", "parameters.yaml", "facts.yaml", "raci.yaml", "sanctions.yaml")
 FOLDERS = ("rules", "tests")
-
-
-class Problem(SourceError):
-    """One thing wrong with a pack, at a place in one of its files."""
-
-
-class PackInvalid(Exception):
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems, key=lambda p: (p.where.file, p.where.line, p.where.column, p.message))
-        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 @dataclass

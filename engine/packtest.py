@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .api import Engine
 from .pack import Located, Pack
-from .yamlsource import SourceError
+from .problems import SourceError
 
 
 @dataclass

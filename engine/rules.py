@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .pack import Located, Problem
+from .pack import Located
+from .problems import Problem
 
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400}

@@ -21,7 +21,7 @@ from . import limits
 from .compiler import END, SESSION, START, CompiledPack, Part
 from .rules import Rule
 from .windows import Groups
-from .yamlsource import SourceError
+from .problems import EngineError, SourceError
 
 _handles: dict[str, int] = {}  # ruleset name -> handle; content-addressed, so safe to share
 _lock = threading.Lock()
@@ -32,10 +32,6 @@ _sids = itertools.count(1)
 
 # main-rule match -> derived facts (already encoded) to assert into the same session
 OnMatch = Callable[[Rule, dict], list[dict]]
-
-
-class EngineError(Exception):
-    """durable_rules refused or lost something: never swallowed."""
 
 
 class DerivationRunaway(SourceError):

@@ -5,7 +5,7 @@ store or a dashboard that tails the file.
 
 A sink has a `name` and `write(result, target)`; it may also have `check(target)`, which
 `patuh eval` calls before evaluating, so that a target it cannot write to fails at once (raise
-a patuh.yamlsource.SourceError: exit 2, one error line) and nothing is written.
+a patuh.problems.SourceError: exit 2, one error line) and nothing is written.
 """
 from __future__ import annotations
 

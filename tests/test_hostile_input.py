@@ -441,7 +441,7 @@ def test_a_device_named_as_facts_is_refused_not_read(tmp_path):
 
 def test_the_api_names_a_pack_argument_that_is_neither_a_name_nor_a_folder():
     from patuh import Engine
-    from patuh.yamlsource import SourceError
+    from patuh.problems import SourceError
 
     with pytest.raises(SourceError, match="123: expected a pack name or a pack folder"):
         Engine([123])

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from patuh.pack import PackInvalid, load_pack
+from patuh.pack import load_pack
+from patuh.problems import PackInvalid
 
 REPO = Path(__file__).resolve().parents[1]
 FATIGUE = REPO / "rulesets" / "fatigue"

@@ -20,10 +20,12 @@ from hypothesis import strategies as st
 
 from conftest import cli, run_isolated
 from patuh import Engine
-from patuh.config import ConfigError, load_config, settle_parameters
-from patuh.facts import FactError, FactsInvalid, read_records
+from patuh.config import load_config, settle_parameters
+from patuh.facts import read_records
+from patuh.problems import ConfigError, FactError, FactsInvalid
 from patuh.limits import FIRST_DATE, LAST_DATE, MAX_INT
-from patuh.yamlsource import SourceError, parse
+from patuh.documents import parse
+from patuh.problems import SourceError
 
 ENGINE = Engine(["fatigue"])
 TYPES = ENGINE.types

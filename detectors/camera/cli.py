@@ -107,8 +107,7 @@ def _start(args, video, timezone: str) -> dt.datetime:
 
 def _run(args) -> int:
     from patuh.config import load_config
-    from patuh.pack import PackInvalid
-    from patuh.yamlsource import SourceError
+    from patuh.problems import PackInvalid, SourceError
 
     from .params import load_params
     from .pipeline import detect_alerts

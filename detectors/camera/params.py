@@ -98,7 +98,8 @@ def settled_parameters(config: str | Path | dict | None = None, at: dt.date | No
 
 
 def _overrides(folder: Path) -> dict | None:
-    from patuh.yamlsource import SourceError, load
+    from patuh.documents import load
+    from patuh.problems import SourceError
 
     try:
         return (load(folder / "pack.yaml").data or {}).get("overrides")

@@ -15,27 +15,7 @@ from typing import Any
 import yaml
 
 from . import limits
-
-@dataclass(frozen=True)
-class Where:
-    file: str
-    line: int = 0  # 1-based; 0 when unknown
-    column: int = 0
-
-    def __str__(self) -> str:
-        if not self.line:
-            return self.file
-        return f"{self.file}:{self.line}:{self.column}" if self.column else f"{self.file}:{self.line}"
-
-
-class SourceError(Exception):
-    """A problem in an input file, with the place it was found."""
-
-    def __init__(self, where: Where, message: str):
-        super().__init__(f"{where}: {message}")
-        self.where = where
-        self.message = message
-
+from .problems import SourceError, Where
 
 @dataclass
 class Document:
