@@ -100,14 +100,10 @@ def column_key(name: Any) -> str:
 
 def fact_types(config: str | Path | dict | None = None):
     """patuh's own checker over the fact types the installed packs and plugins declare, reading
-    times without a zone in the site config's time zone."""
-    from patuh import plugins as hooks
-    from patuh.api import installed_declarations, installed_packs
-    from patuh.config import load_config
-    from patuh.facts import FactTypes
+    times without a zone in the site config's time zone (see patuh.fact_types)."""
+    from patuh import fact_types as installed_types
 
-    pm = hooks.manager()
-    return FactTypes(installed_declarations(pm, installed_packs(pm))[0], load_config(config).timezone)
+    return installed_types(config)
 
 
 # -- rows ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ afterwards, so two engines (or two calls) never see each other's facts.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -19,7 +20,7 @@ from .config import Config, load_config, settle_parameters
 from .consequences import Consequences
 from .facts import FactTypes
 from .problems import FactError, FactsInvalid
-from .models import (DerivedFact, Derivation, Fact, Finding, PackUse, Result, Trace, canonical)
+from .models import DerivedFact, Derivation, Fact, Finding, PackUse, ParameterUse, Result, Trace, canonical
 from .pack import Pack, load_pack
 from .runtime import Session
 from .documents import load
@@ -80,6 +81,40 @@ def installed_declarations(pm, installed: dict[str, list[Path]], extra: Iterable
     `extra` pack folders declare: what a pack is checked against when it uses them."""
     folders = [f for fs in installed.values() for f in fs] + list(extra)
     return known_fact_types(pm, folders), known_parameters(folders)
+
+
+def fact_types(config: str | Path | dict | None = None) -> FactTypes:
+    """The fact types the installed packs and plugins declare, checking records as `patuh eval`
+    does; times without a zone are read in the site config's zone. What a detector checks its
+    records with (part of the small API detectors use: this, `parameters` and `patuh.rows`)."""
+    pm = plugin_hooks.manager()
+    return FactTypes(installed_declarations(pm, installed_packs(pm))[0], load_config(config).timezone)
+
+
+def parameters(pack: str, at: dt.date | None = None,
+               config: str | Path | dict | None = None) -> tuple[str, dict[str, ParameterUse]]:
+    """The parameters of the installed `pack` in force on `at` (its newest revision when None):
+    the revision's label and its parameters by name, after other packs' overrides and the site
+    `config`, as an evaluation would settle them. LookupError when the pack is not installed."""
+    pm = plugin_hooks.manager()
+    installed = installed_packs(pm)
+    if pack not in installed:
+        raise LookupError(f"the {pack} pack is not installed; installed: {', '.join(sorted(installed)) or 'none'}")
+    known, names = installed_declarations(pm, installed)
+    revisions = sorted((load_pack(f, known, names) for f in installed[pack]), key=lambda p: p.effective)
+    chosen = ([p for p in revisions if at is None or p.effective <= at] or revisions[:1])[-1]
+    overriding = [load_pack(f, known, names) for name, folders in sorted(installed.items()) if name != pack
+                  for f in folders if pack in (_overrides(f) or {})]
+    settled = settle_parameters([chosen] + overriding, load_config(config), installed=installed)
+    return chosen.label, settled[chosen.label]
+
+
+def _overrides(folder: Path) -> dict | None:
+    try:
+        data = load(folder / "pack.yaml").data
+    except SourceError:
+        return None
+    return data.get("overrides") if isinstance(data, dict) else None
 
 
 class Engine:

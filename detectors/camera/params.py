@@ -75,33 +75,7 @@ def load_params(config: str | Path | dict | None = None, at: dt.date | None = No
 
 
 def settled_parameters(config: str | Path | dict | None = None, at: dt.date | None = None) -> tuple[str, dict]:
-    """The fatigue pack revision in force on `at` (its label) and its parameters by name
-    (patuh.models.ParameterUse), after other packs' overrides and the site `config`. Other
-    detectors (telemetry's overspeed limit) read their pack parameters through this too."""
-    from patuh import plugins as hooks
-    from patuh.api import installed_declarations, installed_packs
-    from patuh.config import load_config, settle_parameters
-    from patuh.pack import load_pack
+    """The fatigue pack's parameters in force on `at`, settled (see patuh.parameters)."""
+    from patuh import parameters
 
-    pm = hooks.manager()
-    installed = installed_packs(pm)
-    if PACK not in installed:
-        raise LookupError(f"the {PACK} pack is not installed; installed: {', '.join(sorted(installed)) or 'none'}")
-    known, names = installed_declarations(pm, installed)
-    revisions = sorted((load_pack(f, known, names) for f in installed[PACK]), key=lambda p: p.effective)
-    in_force = [p for p in revisions if at is None or p.effective <= at] or revisions[:1]
-    pack = in_force[-1]
-    overriding = [load_pack(f, known, names) for name, fs in sorted(installed.items()) if name != PACK
-                  for f in fs if PACK in (_overrides(f) or {})]
-    settled = settle_parameters([pack] + overriding, load_config(config), installed=installed)[pack.label]
-    return pack.label, settled
-
-
-def _overrides(folder: Path) -> dict | None:
-    from patuh.documents import load
-    from patuh.problems import SourceError
-
-    try:
-        return (load(folder / "pack.yaml").data or {}).get("overrides")
-    except (SourceError, AttributeError):
-        return None
+    return parameters(PACK, at, config)
