@@ -2,13 +2,15 @@
 
     patuh detect alerts alarm-report-2026-03-02.csv --config site.yaml > alerts.jsonl
 
-A fatigue camera's web platform exports its alarms as CSV (or JSONL), one alarm a row, with
+A fatigue camera's web platform exports its alarms as CSV, XLSX or JSONL, one alarm a row, with
 columns such as Time, Driver ID, Driver Name, Hull No, Alert Type, Speed, SN, Snapshot URL.
-Files are read as the forms detector reads them (patuh.detectors.forms: `,` or `;` CSV with a
-header, JSON, JSONL, YAML; day-first or ISO dates; times without a zone in the site config's
-zone), columns through ALERT_COLUMNS (below), alert names through VENDOR_ALERTS (below), and
-each record is checked against the declared `camera_alert` type. patuh's own camera detector
-output (`patuh detect camera`) passes through unchanged, keeping its `source` (video, frames).
+Files are read as the forms detector reads them (patuh.rows: `,` or `;` CSV with a header,
+XLSX, JSON, JSONL, YAML), columns through the aliases of the camera_alert fields in the fatigue
+pack's facts.yaml (Driver ID -> employee, Hull No -> unit, Alert Type -> alert, ...), alert
+names through VENDOR_ALERTS (below), and each record is checked by patuh's fact checker (ISO or
+day-first times, without a zone in the site config's; a speed of 21,5 or "32 km/h").
+patuh's own camera detector output (`patuh detect camera`) passes through unchanged, keeping its
+`source` (video, frames).
 
 A vendor alert name that is not in VENDOR_ALERTS is an error naming the row: an alarm is never
 dropped or guessed. `--skip-alert NAME` leaves a vendor alarm type out on purpose (e.g. "Seatbelt",
@@ -21,9 +23,10 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from patuh.plugins import hookimpl
+from patuh.rows import Row, column_key, read as read_rows
 
 from . import forms
-from .forms import DetectError, column_key
+from .forms import DetectError
 
 DETECTOR = "alerts"
 KIND = "camera_alert"
@@ -67,24 +70,6 @@ SHOWN = ("Fatigue Level 1", "Fatigue Level 2", "Distraction", "Yawning", "Face M
          "Look Around", "Smoking", "Phone Calling", "Overspeed")
 assert all(column_key(name) in VENDOR_ALERTS for name in SHOWN)
 
-# Vendor column headers (folded) -> camera_alert fields. A header that is itself a declared field
-# (time, employee, unit, alert, speed_kmh, camera_sn, evidence, clip, video, ...) means that field.
-ALERT_COLUMNS: dict[str, str] = {
-    "alarm_time": "time", "alert_time": "time", "event_time": "time", "waktu": "time", "date_time": "time",
-    "datetime": "time", "timestamp": "time", "start_time": "time", "gps_time": "time",
-    "driver_id": "employee", "driver": "employee", "driver_no": "employee", "employee_id": "employee",
-    "nik": "employee", "operator_id": "employee",
-    "hull_no": "unit", "hull_number": "unit", "hull": "unit", "no_lambung": "unit", "nomor_lambung": "unit",
-    "vehicle": "unit", "vehicle_no": "unit", "vehicle_name": "unit", "unit_no": "unit",
-    "alert_type": "alert", "alarm_type": "alert", "event_type": "alert", "alarm": "alert", "event": "alert",
-    "alert_name": "alert", "alarm_name": "alert",
-    "speed": "speed_kmh", "speed_km_h": "speed_kmh", "speed_kph": "speed_kmh", "kecepatan": "speed_kmh",
-    "sn": "camera_sn", "device_sn": "camera_sn", "serial_no": "camera_sn", "serial_number": "camera_sn",
-    "snapshot_url": "evidence", "snapshot": "evidence", "photo": "evidence", "photo_url": "evidence",
-    "image": "evidence", "image_url": "evidence", "picture": "evidence", "foto": "evidence",
-    "video_url": "clip", "clip_url": "clip", "video_clip": "clip",
-    "duration": "duration_s", "duration_sec": "duration_s", "alarm_duration": "duration_s",
-}
 # Vendor columns the camera_alert type has no field for and that are left out without asking:
 # the driver's name (the employee id identifies), the map position, the fleet grouping.
 VENDOR_EXTRA = ("driver_name", "nama", "name", "location", "address", "lat", "lng", "lon", "latitude",
@@ -98,19 +83,19 @@ def alert_name(vendor: Any) -> str | None:
     return VENDOR_ALERTS.get(column_key(vendor))
 
 
-def read_alerts(paths: Iterable[str | Path], types, *, mapping: dict[str, str] | None = None,
-                ignore: Iterable[str] = (), skip: Iterable[str] = ()) -> tuple[list[dict], int]:
+def read_alerts(paths: Iterable[str | Path], types, *, mapping: dict[str, str] | None = None, ignore: Iterable[str] = (),
+                skip: Iterable[str] = (), sheet: str | None = None) -> tuple[list[dict], int]:
     """camera_alert records from every file, and how many rows `skip` left out; DetectError with
     every problem of every file when any."""
-    problems: list[str] = []
+    problems: list = []
     declaration = types.declarations.get(KIND)
     if declaration is None:
         raise DetectError([f"no installed pack declares {KIND}; install the fatigue pack"])
     skipping = {column_key(s) for s in skip}
-    columns = forms.Columns(KIND, declaration, ALERT_COLUMNS, mapping, [*VENDOR_EXTRA, *ignore])
+    columns = forms.Columns(declaration["fields"], mapping, [*VENDOR_EXTRA, *ignore])
     skipped = 0
 
-    def convert(row: forms.Row, record: dict, problems: list[str], failed: set[str]):
+    def convert(row: Row, record: dict, problems: list, failed: set[str]):
         nonlocal skipped
         if "alert" in record:
             vendor = record["alert"]
@@ -119,15 +104,15 @@ def read_alerts(paths: Iterable[str | Path], types, *, mapping: dict[str, str] |
                 return forms.SKIP
             found = alert_name(vendor)
             if found is None:
-                column = next((c for c in row.data if columns.field_of(c) == "alert"), None)
-                problems.append(f"{row.where(column)}: {KIND}.alert: unknown vendor alert {vendor!r}; known: "
+                where = row.where(columns.column_of(row, "alert"))
+                problems.append(f"{where}: {KIND}.alert: unknown vendor alert {vendor!r}; known: "
                                 f"{', '.join(SHOWN)} and their variants (VENDOR_ALERTS in {__name__}); or "
                                 f"--skip-alert '{vendor}' to leave such rows out on purpose")
                 failed.add("alert")
             else:
                 record["alert"] = found
                 if found != vendor:
-                    renamed[(row.file, row.row)] = vendor
+                    renamed[(row.file, row.number)] = vendor
         speed = record.get("speed_kmh")
         if isinstance(speed, str):
             record["speed_kmh"] = SPEED_UNIT.sub("", speed)
@@ -135,7 +120,7 @@ def read_alerts(paths: Iterable[str | Path], types, *, mapping: dict[str, str] |
     out = []
     renamed: dict[tuple[str, int], str] = {}
     for path in paths:
-        rows, header = forms.read_rows(path, problems)
+        rows, header = read_rows(path, problems, sheet)
         if header and not rows:
             problems.append(f"{path}: no rows under the header")
         if rows:
@@ -158,9 +143,9 @@ class AlertsDetector:
 
     def facts(self, paths: Iterable[str | Path], *, config: str | Path | dict | None = None, types=None,
               mapping: dict[str, str] | None = None, ignore: Iterable[str] = (),
-              skip: Iterable[str] = ()) -> Iterator[dict]:
+              skip: Iterable[str] = (), sheet: str | None = None) -> Iterator[dict]:
         yield from read_alerts(list(paths), types or forms.fact_types(config), mapping=mapping, ignore=ignore,
-                               skip=skip)[0]
+                               skip=skip, sheet=sheet)[0]
 
 
 @hookimpl
@@ -169,7 +154,7 @@ def patuh_detectors():
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE", help="alert logs: .csv, .jsonl (.json, .yaml)")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="alert logs: .csv, .xlsx, .jsonl (.json, .yaml)")
     parser.add_argument("--skip-alert", action="append", default=[], metavar="NAME",
                         help="leave out rows of this vendor alert type on purpose (repeatable); counted on stderr")
     forms.add_common(parser)
@@ -180,7 +165,7 @@ def run(args) -> int:
 
     def produce():
         records, skipped = read_alerts(args.files, forms._types(args), mapping=forms.parse_mapping(args.map),
-                                       ignore=args.ignore, skip=args.skip_alert)
+                                       ignore=args.ignore, skip=args.skip_alert, sheet=args.sheet)
         if skipped:
             print(f"note: {skipped} row(s) of {', '.join(args.skip_alert)} left out (--skip-alert)", file=sys.stderr)
         return records

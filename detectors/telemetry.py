@@ -3,13 +3,14 @@
     patuh detect telemetry fms-speed-20260302.csv --roster roster.jsonl --config site.yaml > speed.jsonl
 
 Files: CSV (a header; `,` or `;`) or JSONL, one sample a row, read by the camera detector's
-telemetry reader (patuh.detectors.camera.telemetry), so `--telemetry` of `patuh detect camera`
-and this command take the same files. Columns are matched as the forms detector matches them
-(case and punctuation folded), through TELEMETRY_COLUMNS: unit (Hull No, Vehicle, ...), time
-(GPS Time, ...), speed_kmh (Speed, ...), and optionally employee (Driver ID, NIK). A sample
-carries only those: the other columns of a fleet system's export (position, heading, odometer)
-are not read. Times: ISO, or day-first 02/03/2026 14:05:10; without a zone, the site config's.
-Speeds: 45, 45.5 or 45,5.
+telemetry reader (patuh.detectors.camera.telemetry, through patuh.rows), so `--telemetry` of
+`patuh detect camera` and this command take the same files. Columns are matched as the forms
+detector matches them, to speed_sample's fields and the aliases the fatigue pack's facts.yaml
+declares for them: unit (Hull No, Vehicle, ...), time (GPS Time, ...), speed_kmh (Speed, ...),
+and optionally employee (camera_alert's: Driver ID, NIK). A sample carries only those: the other
+columns of a fleet system's export (position, heading, odometer) are not read. Values are read
+by patuh's fact checker: times ISO or day-first 02/03/2026 14:05:10, without a zone in the site
+config's; speeds 45, 45.5 or 45,5.
 
 Overspeed: the camera's "Speeding Warning" sounds "ketika unit bergerak di atas batas kecepatan"
 (6.4.3.3), and 8.1.4 names the limit "Overspeed 50 km/h": the fatigue pack's parameter
@@ -27,94 +28,20 @@ dispatcher's alert report to name (6.3.2.3), and are not judged for lacking them
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Iterable, Iterator
 
+from patuh.models import canonical
 from patuh.plugins import hookimpl
+from patuh.problems import FactError
 
 from . import forms
-from .forms import DetectError, column_key
+from .camera.telemetry import Sample, read_samples
+from .forms import DetectError
 
 DETECTOR = "telemetry"
 LIMIT_PARAMETER = "overspeed_limit_kmh"
 GAP_S = 60.0
-
-TELEMETRY_COLUMNS: dict[str, str] = {
-    "unit": "unit", "hull_no": "unit", "hull_number": "unit", "hull": "unit", "no_lambung": "unit",
-    "nomor_lambung": "unit", "vehicle": "unit", "vehicle_no": "unit", "vehicle_name": "unit", "unit_no": "unit",
-    "time": "time", "gps_time": "time", "timestamp": "time", "datetime": "time", "date_time": "time",
-    "waktu": "time", "event_time": "time",
-    "speed_kmh": "speed_kmh", "speed": "speed_kmh", "speed_km_h": "speed_kmh", "speed_kph": "speed_kmh",
-    "gps_speed": "speed_kmh", "kecepatan": "speed_kmh",
-    "employee": "employee", "driver_id": "employee", "driver": "employee", "nik": "employee",
-    "operator_id": "employee", "employee_id": "employee",
-}
-
-
-@dataclass
-class Sample:
-    file: str
-    row: int
-    unit: str
-    time: dt.datetime
-    speed: float
-    employee: str | None
-
-
-def read_samples(paths: Iterable[str | Path], zone: dt.tzinfo, problems: list[str]) -> list[Sample]:
-    from .camera.telemetry import TelemetryError, parse_sample, read_rows
-
-    out = []
-    for path in paths:
-        name = str(path)
-        if Path(path).suffix.lower() not in (".csv", ".jsonl"):
-            problems.append(f"{name}: unknown format {Path(path).suffix or '(no suffix)'!r}; expected .csv or .jsonl")
-            continue
-        try:
-            rows = read_rows(path, problems)
-        except TelemetryError as exc:
-            problems.append(str(exc).replace("cannot read telemetry: ", "cannot read: "))
-            continue
-        if not rows:
-            problems.append(f"{name}: no samples")
-        for line, raw in rows:
-            where = f"{name}:{line}"
-            if not isinstance(raw, dict):
-                problems.append(f"{where}: expected a record with unit, time and speed_kmh")
-                continue
-            row: dict[str, Any] = {}
-            for key, value in raw.items():
-                field = TELEMETRY_COLUMNS.get(column_key(key)) if key is not None else None
-                if field and value not in (None, ""):
-                    row[field] = value
-            if None in raw:
-                problems.append(f"{where}: more cells than the header names")
-                continue
-            missing = [f for f in ("unit", "time", "speed_kmh") if f not in row]
-            for field in missing:
-                problems.append(f"{where}: speed_sample.{field}: missing (an empty cell, or no column for it among "
-                                f"{', '.join(str(k) for k in raw)})")
-            if missing:
-                continue
-            bad = False
-            for field, kind in (("time", "datetime"), ("speed_kmh", "number")):
-                if field in row:
-                    try:
-                        row[field] = forms.coerce(row[field], kind)
-                    except ValueError as exc:
-                        problems.append(f"{where}: speed_sample.{field}: {exc}, found {row[field]!r}")
-                        bad = True
-            if bad:
-                continue
-            try:
-                unit, time, speed = parse_sample(row, where, zone)
-            except TelemetryError as exc:
-                problems.append(str(exc))
-                continue
-            employee = row.get("employee")
-            out.append(Sample(name, line, unit, time, speed, str(employee) if employee is not None else None))
-    return out
 
 
 def speed_limit(config, at: dt.date | None, given: float | None) -> tuple[float, str]:
@@ -199,10 +126,7 @@ def read_telemetry(paths: Iterable[str | Path], types, *, config=None, limit_kmh
                    alerts: bool = True) -> tuple[list[dict], float | None, str | None]:
     """speed_sample records (file and row order), then the overspeed alerts; the limit used and
     its source. DetectError with every problem when any."""
-    from patuh.problems import FactError
-    from patuh.models import canonical
-
-    problems: list[str] = []
+    problems: list = []
     out = []
 
     def keep(record: dict) -> None:
@@ -215,7 +139,7 @@ def read_telemetry(paths: Iterable[str | Path], types, *, config=None, limit_kmh
         fact.pop("id", None)  # the engine gives content ids
         out.append(canonical(fact))
 
-    samples = read_samples(list(paths), types.zone, problems)
+    samples = read_samples(paths, types, problems)
     for s in samples:
         keep({"type": "speed_sample", "unit": s.unit, "time": s.time.isoformat(), "speed_kmh": s.speed,
               "source": {"detector": DETECTOR, "file": s.file, "row": s.row}})

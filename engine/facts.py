@@ -44,7 +44,7 @@ def read_records(path: Path | str, results: bool = False) -> list[tuple[Where, d
     so an auditor can find the evidence. An empty file (nothing but white space) holds no facts,
     in every format: a detector that found nothing writes one. With `results`, a JSON file may
     also be an earlier result (`patuh eval --format json`): its evidence and derived facts."""
-    records = _read(Path(path), results)
+    records = read_items(Path(path), results)
     for n, (where, record) in enumerate(records, 1):
         if isinstance(record, dict) and record.get("source") is None:
             record["source"] = {"file": str(path), "row": where.line or n}
@@ -83,7 +83,9 @@ def _json(text: str, where: Where) -> Any:
         raise FactError(where, f"nested deeper than patuh reads (at most {limits.MAX_DEPTH} levels)") from None
 
 
-def _read(path: Path, results: bool = False) -> list[tuple[Where, Any]]:
+def read_items(path: Path, results: bool = False) -> list[tuple[Where, Any]]:
+    """The items of a facts file as written (read_records adds their sources), with positions;
+    what patuh.rows reads records with."""
     name = str(path)
     if path.is_dir() or not (path.exists() or path.is_symlink()):
         raise FactError(Where(name), f"cannot read facts file: {'a folder' if path.is_dir() else 'no such file'}")
@@ -175,27 +177,28 @@ class FactTypes:
             raise FactError(_where(where), f"unknown fact type {kind!r}; the installed packs declare: {known}")
         out: dict[str, Any] = {"type": kind}
         enc: dict[str, Any] = {"type": kind}
-        wrong: list[str] = []  # every problem of the record, said in one line
+        wrong: list[tuple[str | None, str]] = []  # (field, problem): every one, said in one line
         for name, value in record.items():
             if value is None or name in RESERVED:
                 continue
             found = fields.get(name)
             if found is None:
-                wrong.append(f"{kind}: unknown field {name!r}; expected: {', '.join(sorted(fields))}")
+                wrong.append((name, f"{kind}: unknown field {name!r}; expected: {', '.join(sorted(fields))}"))
                 continue
             convert, allowed, ftype = found
             try:
                 out[name], enc[name] = convert(value)
             except (ValueError, TypeError, OverflowError) as exc:
                 why = str(exc) if isinstance(exc, Unfit) else f"expected {EXPECTED[ftype]}, found {_describe(value)}"
-                wrong.append(f"{kind}.{name}: {why}")
+                wrong.append((name, f"{kind}.{name}: {why}"))
                 continue
             if allowed is not None and out[name] not in allowed:
-                wrong.append(f"{kind}.{name}: {value!r} is not one of {', '.join(sorted(map(str, allowed)))}")
-        wrong += [f"{kind}: missing required field {name!r} ({fields[name][2]})"
+                wrong.append((name, f"{kind}.{name}: expected one of {', '.join(sorted(map(str, allowed)))}, "
+                                    f"found {value!r}"))
+        wrong += [(name, f"{kind}.{name}: missing ({fields[name][2]}, required)")
                   for name in self._required[kind] if name not in out and record.get(name) is None]
         if wrong:
-            raise FactError(_where(where), "; ".join(wrong))
+            raise FactError(_where(where), "; ".join(message for _, message in wrong), wrong)
         for name in self._clocks.get(kind, ()):
             if name in out:
                 local = out[name].astimezone(self.zone)
@@ -228,7 +231,7 @@ class FactTypes:
             raise Unfit(f"expected {EXPECTED['date']}, found {_describe(value)}")
         found = self._dates.get(value)
         if found is None:
-            date = value if isinstance(value, dt.date) else dt.date.fromisoformat(value.strip())
+            date = value if isinstance(value, dt.date) else _parse_date(value)
             _in_range(date)
             found = (date, date.toordinal() - EPOCH_ORDINAL)
             if len(self._dates) < CACHE:
@@ -240,7 +243,8 @@ class FactTypes:
             raise Unfit(f"expected {EXPECTED['datetime']}, found {_describe(value)}")
         found = self._times.get(value)
         if found is None:
-            time = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value).strip())
+            time = value if isinstance(value, dt.datetime) else _parse_datetime(value) if isinstance(value, str) \
+                else dt.datetime.combine(value, dt.time())  # a date alone (Excel's, YAML's) is its midnight
             _in_range(time)
             time = time if time.tzinfo else time.replace(tzinfo=self.zone)
             seconds = time.timestamp()
@@ -261,9 +265,12 @@ class FactTypes:
 CACHE = 200_000  # distinct date/time texts remembered per engine: a site-year of timestamps
 
 
-EXPECTED = {"string": "text", "number": "a number", "integer": "a whole number", "boolean": "yes or no",
-            "list": "a list", "date": "a date (2026-03-02)",
-            "datetime": "a date and time (2026-03-02T06:00:00+08:00; without an offset, in the site's zone)"}
+# What each type reads, said in every message about a value that does not fit: the same words
+# for a facts file, a form's cell and an alarm report.
+EXPECTED = {"string": "text", "number": "a number, e.g. 6.5 or 6,5", "integer": "a whole number, e.g. 7",
+            "boolean": "yes or no (Ya/Tidak, Y/N, Yes/No, True/False, 1/0)", "list": "a list, e.g. [1, 2]",
+            "date": "a date as 2026-03-02 or 02/03/2026 (day/month/year)",
+            "datetime": "a date and time as 2026-03-02T05:30:00+08:00, 2026-03-02 05:30 or 02/03/2026 05:30"}
 
 
 class Unfit(ValueError):
@@ -275,13 +282,60 @@ class Unfit(ValueError):
 # other scripts' digits, which no form means as a number).
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+", re.ASCII)  # 6,5: the decimal comma of an Indonesian spreadsheet
+# Day first, the Indonesian order (02/03/2026 is 2 March), with an optional time. A month-first
+# export is wrong wherever the day is 12 or less: it must be converted before, not guessed at.
+_DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?", re.ASCII)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 EXACT_FLOAT = 2**53  # beyond it a float no longer holds every integer: keep it a float
 
 
 def _describe(value: Any) -> str:
-    kind = {dict: "a mapping", list: "a list", bool: "true/false", str: "text", int: "the number",
+    if type(value) is str:  # its quotes say it is text
+        return repr(value)
+    if isinstance(value, (dt.date, dt.time)):  # an Excel cell's date or time, or YAML's
+        what = "date and time" if isinstance(value, dt.datetime) else "date" if isinstance(value, dt.date) else "time"
+        return f"the {what} {value.isoformat()}"
+    kind = {dict: "a mapping", list: "a list", bool: "true/false", int: "the number",
             float: "the number"}.get(type(value))
     return f"{kind} {value!r}" if kind else f"{type(value).__name__} {value!r}"
+
+
+def _decimal(text: str) -> str | None:
+    """Plain decimal text, with a point or a decimal comma, written with a point; else None."""
+    text = text.strip()
+    if _DECIMAL_COMMA.fullmatch(text):
+        return text.replace(",", ".")
+    return text if _NUMBER.fullmatch(text) else None
+
+
+def _parse_date(text: str) -> dt.date:
+    plain = text.strip()
+    found = _DAY_FIRST.fullmatch(plain)
+    day_first = found is not None and found[4] is None
+    try:
+        if day_first:
+            return dt.date(int(found[3]), int(found[2]), int(found[1]))
+        return dt.date.fromisoformat(plain)  # 2026-03-02, and ISO's other forms Python reads (20260302)
+    except ValueError as exc:
+        if day_first:  # 31/02/2026: the form of a date, but no such day
+            raise Unfit(f"no such date ({exc}), found {text!r}") from None
+        if _ISO_DATE.fullmatch(plain):  # 2024-02-30: as a spreadsheet's ISO export writes one
+            raise Unfit(f"expected a date that exists, found {text!r} (no such date: {exc})") from None
+        raise Unfit(f"expected {EXPECTED['date']}, found {text!r}") from None
+
+
+def _parse_datetime(text: str) -> dt.datetime:
+    found = _DAY_FIRST.fullmatch(text.strip())
+    if found and found[4] is not None:
+        try:
+            return dt.datetime(*(int(found[i]) for i in (3, 2, 1, 4, 5)), int(found[6] or 0))
+        except ValueError as exc:  # 02/03/2026 25:00
+            raise Unfit(f"no such date and time ({exc}), found {text!r}") from None
+    try:
+        return dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise Unfit(f"expected {EXPECTED['datetime']}, found {text!r}") from None
 
 
 def _string(value: Any) -> tuple:
@@ -307,28 +361,27 @@ def _number(value: Any) -> tuple:
         return value, value
     if kind is float:
         number = value
-    elif kind is str and _NUMBER.fullmatch(value.strip()):
-        text = value.strip()
+    elif kind is str and (text := _decimal(value)) is not None:
         if _INTEGER.fullmatch(text):  # exactly, however many digits ("4" and 4 are one fact)
             return _number(int(text))
         number = float(text)
     else:
-        raise Unfit(f"expected a number, found {_describe(value)}")
+        raise Unfit(f"expected {EXPECTED['number']}, found {_describe(value)}")
     _checked(number)
     number = int(number) if number.is_integer() and abs(number) < EXACT_FLOAT else number  # 4 and 4.0 are one fact
     return number, number
 
 
 def _integer(value: Any) -> tuple:
-    kind = type(value)
-    if kind is str and _INTEGER.fullmatch(value.strip()):
-        number = int(value.strip())
-    elif kind is int:
+    given, kind = value, type(value)
+    if kind is str and (text := _decimal(value)) is not None:  # "7", "7.0" and "7,0" are 7, as 7.0 is
+        value, kind = (int(text), int) if _INTEGER.fullmatch(text) else (float(text), float)
+    if kind is int:
         number = value
     elif kind is float and value.is_integer() and abs(value) < EXACT_FLOAT:
         number = int(value)
     else:
-        raise Unfit(f"expected a whole number, found {_describe(value)}")
+        raise Unfit(f"expected {EXPECTED['integer']}, found {_describe(given)}")
     _checked(number)
     return number, number
 
@@ -348,17 +401,24 @@ def _boolean(value: Any) -> tuple:
             return True, True
         if text in NO:
             return False, False
-    raise Unfit(f"expected yes or no (true/false, ya/tidak, y/n, 1/0), found {_describe(value)}")
+    raise Unfit(f"expected {EXPECTED['boolean']}, found {_describe(value)}")
 
 
-# The one yes/no vocabulary of patuh: facts files, forms and the CLI read the same words.
+# The one yes/no vocabulary of patuh: facts files, forms, alarm reports and registers read the
+# same words. "T" is neither: it reads as Tidak on an Indonesian form and as True elsewhere.
 YES = frozenset({"true", "yes", "ya", "y", "1"})
 NO = frozenset({"false", "no", "tidak", "tdk", "n", "0"})
 
 
 def _list(value: Any) -> tuple:
+    if type(value) is str:  # a spreadsheet cell holds a list as JSON text: [1520, 1622]
+        try:
+            found = _DECODER.decode(value)
+        except (ValueError, RecursionError):
+            found = None
+        value = found if isinstance(found, list) else value
     if not isinstance(value, list):
-        raise Unfit(f"expected a list, found {_describe(value)}")
+        raise Unfit(f"expected {EXPECTED['list']}, found {_describe(value)}")
     problem = _plain_problem(value, limits.MAX_LIST_DEPTH, mappings=False)
     if problem:
         raise Unfit(problem)

@@ -204,6 +204,8 @@ def _check_overrides(pack: Pack, known: dict[str, set[str]]) -> list[Problem]:
 
 
 def _check_facts(pack: Pack) -> list[Problem]:
+    from .rows import column_key  # headers, field names and aliases meet in this form
+
     problems = []
     for name, loc in pack.facts.items():
         fields = loc.data["fields"]
@@ -217,6 +219,22 @@ def _check_facts(pack: Pack) -> list[Problem]:
             if reserved in fields:
                 problems.append(loc.problem(f"{reserved!r} is reserved for the engine; choose another field name",
                                             "fields", reserved))
+        # A header must mean one field: an alias shared by two fields, or naming another field,
+        # would make a register's column land in whichever a detector tried first.
+        owners: dict[str, str] = {}
+        for field_name, spec in fields.items():
+            for i, alias in enumerate(spec.get("aliases") or []):
+                key = column_key(alias)
+                if not key:
+                    why = "has no letter or digit: no header can match it"
+                elif key in fields and key != field_name:
+                    why = f"is the name of the field {key!r}; a header means one field"
+                elif owners.setdefault(key, field_name) != field_name:
+                    why = f"is also an alias of {name}.{owners[key]}; a header means one field"
+                else:
+                    continue
+                problems.append(loc.problem(f"alias {alias!r} of {name}.{field_name} {why}",
+                                            "fields", field_name, "aliases", i))
     return problems
 
 

@@ -43,7 +43,13 @@ class PackInvalid(Exception):
 
 
 class FactError(SourceError):
-    """A fact that does not fit its declared type, with the file and record it came from."""
+    """A fact that does not fit its declared type, with the file and record it came from.
+    `fields` holds each problem apart, as (field, message) pairs (field None for the record as a
+    whole), for a reader that names the column each field came from."""
+
+    def __init__(self, where: Where, message: str, fields: list[tuple[str | None, str]] | None = None):
+        super().__init__(where, message)
+        self.fields = fields if fields is not None else [(None, message)]
 
 
 class FactsInvalid(FactError):

@@ -7,13 +7,17 @@ test_cli_errors.py (a crash in durable_rules' C core must not take the test run 
 """
 from __future__ import annotations
 
+import ast
+import datetime as dt
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
 
+import patuh
 from patuh.cli import main
 from patuh.detectors import forms
 from patuh.facts import FactTypes
@@ -136,8 +140,9 @@ def test_p2h_and_inspection_forms_with_indonesian_headers(tmp_path, capsys):
         "inspector": "Agus Salim", "unit": "DT-1043", "unit_type": "DT", "result": "fit"}
 
 
-def bad(tmp_path, capsys, text: str, *more: Path, name: str = "kesiapan.csv") -> list[str]:
-    path = write(tmp_path / name, text)
+def bad(tmp_path, capsys, text: str | None, *more: Path | str, name: str = "kesiapan.csv") -> list[str]:
+    """The error lines for a file (written from `text`, or already there when None), paths shortened."""
+    path = tmp_path / name if text is None else write(tmp_path / name, text)
     code, out, err = detect(capsys, "forms", path, *more, "--type", "readiness_form")
     assert code == 2 and out == []
     return [line.replace(str(tmp_path) + "/", "") for line in err]
@@ -210,9 +215,10 @@ def test_record_of_another_type_is_refused(tmp_path, capsys):
 
 def test_generic_over_declared_types(tmp_path):
     """Any declared type reads the same way: a type the pack does not have yet (a survey form)
-    works as soon as some plugin declares it."""
+    works as soon as some plugin declares it, with the headers it declares (`aliases`)."""
     types = FactTypes({"fatigue_survey": {"subject": "employee", "fields": {
-        "employee": {"type": "string", "required": True}, "time": {"type": "datetime", "required": True},
+        "employee": {"type": "string", "required": True, "aliases": ["NIK"]},
+        "time": {"type": "datetime", "required": True},
         "fatigued": {"type": "boolean"}, "score": {"type": "integer"}}}}, "Asia/Makassar")
     path = write(tmp_path / "survey.csv", "NIK,Time,Fatigued,Score\nCK-0412,03/03/2026 02:15,Tidak,12\n")
     out = forms.read_forms([path], "fatigue_survey", types)
@@ -228,3 +234,111 @@ def test_registered_through_the_detectors_hook(tmp_path):
         list(detector.facts([write(tmp_path / "g.csv", HEADER + "CK-0412,02/03/2026,II,7,Mungkin\n")],
                             type="readiness_form"))
     assert "g.csv:2:5: readiness_form.fit" in caught.value.problems[0]
+
+
+# -- Excel registers, header aliases --------------------------------------------------------------
+
+def workbook(path: Path, *rows: list) -> Path:
+    """An .xlsx as a site keeps it: openpyxl stores dates and datetimes as Excel dates (date
+    formats), numbers as numbers, and text as text."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Kesiapan Kerja"
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+REGISTER_HEADER = ["NIK", "Nama", "Tanggal", "Shift", "Jam Tidur", "Fit untuk Bekerja", "Diisi Pada"]
+
+
+def test_xlsx_register_with_indonesian_headers(tmp_path, capsys):
+    path = workbook(tmp_path / "kesiapan-kerja.xlsx", REGISTER_HEADER,
+                    # Excel dates and numbers, as a clerk types them into the sheet
+                    ["CK-0412", "Budi Santoso", dt.date(2026, 3, 2), "II", 3.5, "Ya", dt.datetime(2026, 3, 2, 17, 20)],
+                    # text pasted from the form app: day first, a decimal comma
+                    ["CK-0519", "Andi Wijaya", "02/03/2026", "I", "6,5", "Tidak", "02/03/2026 05:35"],
+                    [],  # an empty row between the entries
+                    [10264, "Rudi Hartono", dt.date(2026, 3, 3), "I", 7, "ya", None])  # an id typed as a number
+    code, out, err = detect(capsys, "forms", path, "--type", "readiness_form", "--ignore", "Nama",
+                            "--config", SITE_CONFIG)
+    assert (code, err) == (0, [])
+    source = {"detector": "forms", "file": str(path)}
+    assert out == [
+        {"type": "readiness_form", "employee": "CK-0412", "date": "2026-03-02", "shift": "II", "sleep_hours": 3.5,
+         "fit": True, "filled_at": "2026-03-02T17:20:00+08:00", "source": {**source, "row": 2}},
+        {"type": "readiness_form", "employee": "CK-0519", "date": "2026-03-02", "shift": "I", "sleep_hours": 6.5,
+         "fit": False, "filled_at": "2026-03-02T05:35:00+08:00", "source": {**source, "row": 3}},
+        {"type": "readiness_form", "employee": "10264", "date": "2026-03-03", "shift": "I", "sleep_hours": 7,
+         "fit": True, "source": {**source, "row": 5}}]
+
+
+def test_bad_xlsx_rows_named_by_file_row_and_column(tmp_path, capsys):
+    workbook(tmp_path / "kesiapan.xlsx", REGISTER_HEADER,
+             ["CK-0412", "Budi Santoso", "31/02/2026", "II", 7, "Ya", None],
+             ["CK-0519", "Andi Wijaya", dt.date(2026, 3, 2), "I", 7, "T", None],
+             ["CK-0633", "Rudi Hartono", dt.date(2026, 3, 2), "I", "=2*3", "Ya", None])  # saved without its value
+    assert bad(tmp_path, capsys, None, "--ignore", "Nama", name="kesiapan.xlsx") == [
+        "error: kesiapan.xlsx:2:3: readiness_form.date: no such date (day is out of range for month), "
+        "found '31/02/2026'",
+        "error: kesiapan.xlsx:3:6: readiness_form.fit: expected yes or no (Ya/Tidak, Y/N, Yes/No, True/False, "
+        "1/0), found 'T'",
+        "error: kesiapan.xlsx:4:5: cell E4 holds the formula =2*3 with no value saved (the workbook was written by "
+        "a program that does not calculate); open and save it in Excel, or paste the values"]
+
+
+def test_csv_with_bom_semicolons_and_a_cell_over_two_lines(tmp_path, capsys):
+    """Excel's "CSV UTF-8" under an Indonesian locale: a byte-order mark, `;` between cells, and a
+    note typed with a line break, which is one spreadsheet row, not two."""
+    path = write(tmp_path / "kesiapan.csv",
+                 "\ufeffNIK;Tanggal;Shift;Jam Tidur;Fit untuk Bekerja;Catatan\r\n"
+                 'CK-0412;02/03/2026;II;3,5;Tidak;"kurang tidur;\r\nanak sakit"\r\n'
+                 "CK-0519;2.3.2026;I;7;Y;\r\n")
+    code, out, err = detect(capsys, "forms", path, "--type", "readiness_form", "--ignore", "Catatan")
+    assert (code, err) == (0, [])
+    assert out == [
+        {"type": "readiness_form", "employee": "CK-0412", "date": "2026-03-02", "shift": "II", "sleep_hours": 3.5,
+         "fit": False, "source": {"detector": "forms", "file": str(path), "row": 2}},
+        {"type": "readiness_form", "employee": "CK-0519", "date": "2026-03-02", "shift": "I", "sleep_hours": 7,
+         "fit": True, "source": {"detector": "forms", "file": str(path), "row": 3}}]
+
+
+def test_aliases_come_from_the_packs_facts_yaml(tmp_path, capsys):
+    """A third-party pack declares the headers its own form uses; no table in the detector."""
+    pack = tmp_path / "toolbox"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text("name: toolbox\nversion: 1.0.0\nlanguage: id\ndocument: {number: TB-01, "
+                                    "title: Toolbox Talk, issuer: Site, revision: '01', effective: 2026-01-01}\n")
+    (pack / "facts.yaml").write_text(
+        "facts:\n"
+        "  toolbox_talk:\n"
+        "    subject: employee\n"
+        "    fields:\n"
+        "      employee: {type: string, required: true, aliases: [Nomor Induk]}\n"
+        "      topic: {type: string, aliases: [Topik, Materi]}\n"
+        "      attended: {type: boolean, aliases: [Hadir]}\n")
+    assert main(["lint", str(pack)]) == 0
+    capsys.readouterr()
+    path = write(tmp_path / "toolbox.csv", "NOMOR INDUK,Materi,hadir\nCK-0412,Kerja di ketinggian,Ya\n")
+    assert forms.read_forms([path], "toolbox_talk", patuh.Engine([pack]).types) == [
+        {"type": "toolbox_talk", "employee": "CK-0412", "topic": "Kerja di ketinggian", "attended": True,
+         "source": {"detector": "forms", "file": str(path), "row": 2}}]
+
+
+def test_detectors_use_only_the_small_public_api():
+    """patuh.fact_types and patuh.parameters, patuh.rows, .models, .problems and .plugins: never the
+    engine's internals (api, config, pack, facts, documents, lint), which may change under them."""
+    allowed = {"patuh", "patuh.fact_types", "patuh.parameters", "patuh.rows", "patuh.models", "patuh.problems",
+               "patuh.plugins"}
+    used = set()
+    for path in sorted((REPO / "detectors").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                used |= {(path.name, a.name) for a in node.names if a.name.startswith("patuh")}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module.startswith("patuh"):
+                used |= ({(path.name, f"patuh.{a.name}") for a in node.names} if node.module == "patuh"
+                         else {(path.name, node.module)})
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "patuh":
+                used.add((path.name, f"patuh.{node.attr}"))
+    assert {(name, module) for name, module in used if module not in allowed} == set()

@@ -132,7 +132,8 @@ def test_yaml_base_60_is_refused_not_read_as_minutes(tmp_path, hours):
     facts.write_text(FORM_YAML.format(hours=hours))
     code, lines, out = refused("eval", "--pack", "fatigue", "--facts", str(facts))
     assert (code, out) == (2, "")
-    assert lines == [f"error: {facts}:1:3: readiness_form.sleep_hours: expected a number, found text {hours!r}"]
+    assert lines == [f"error: {facts}:1:3: readiness_form.sleep_hours: expected a number, e.g. 6.5 or 6,5, found "
+                     f"{hours!r}"]
 
 
 def test_detect_forms_keeps_yaml_text_too(tmp_path):
@@ -342,9 +343,9 @@ def test_every_bad_record_is_reported_with_every_field(tmp_path):
     code, lines, out = refused("eval", "--pack", "fatigue", "--facts", str(facts), str(broken))
     assert (code, out) == (2, "")
     assert lines == [
-        f"error: {facts}:2:1: readiness_form.sleep_hours: expected a number, found text 'lama'",
-        f"error: {facts}:4:1: readiness_form.date: expected a date (2026-03-02), found text '2026-02-30'; "
-        "readiness_form.shift: 'III' is not one of I, II",
+        f"error: {facts}:2:1: readiness_form.sleep_hours: expected a number, e.g. 6.5 or 6,5, found 'lama'",
+        f"error: {facts}:4:1: readiness_form.date: expected a date that exists, found '2026-02-30' (no such date: "
+        "day is out of range for month); readiness_form.shift: expected one of I, II, found 'III'",
         f"error: {broken}:2:2: invalid JSON: Expecting property name enclosed in double quotes",
     ]
 

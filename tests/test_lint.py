@@ -208,6 +208,17 @@ MISTAKES = [
             "      - count: inspected_unit\n        as: inspected\n        same: {group: [shift, unit_type]}\n"
             "        lt: {count: operating, times: $inspection_share_min_wt_ft}",
             says=(r"the rule partitions facts by 'date'", r"same: \{<alias>: \[date\]\}"), at="count: inspected_unit"),
+    # -- header aliases (facts.yaml): a header must mean one field ---------------------------------------------
+    Mistake("alias-shared-by-two-fields", "facts.yaml",
+            "aliases: [Fit untuk Bekerja, Fit to Work, Layak Bekerja]",
+            "aliases: [Fit untuk Bekerja, Fit to Work, Layak Bekerja, Jam Tidur]",
+            says=(r"alias 'Jam Tidur' of readiness_form\.fit is also an alias of readiness_form\.sleep_hours",),
+            at="Jam Tidur"),
+    Mistake("alias-naming-another-field", "facts.yaml",
+            "aliases: [Fit untuk Bekerja, Fit to Work, Layak Bekerja]",
+            "aliases: [Fit untuk Bekerja, Fit to Work, Layak Bekerja, Sleep Hours]",
+            says=(r"alias 'Sleep Hours' of readiness_form\.fit is the name of the field 'sleep_hours'",),
+            at="Sleep Hours"),
     # -- files lint never reads ---------------------------------------------------------------------------------
     Mistake("rules-file-with-yml-suffix", "rules/camera.yml", None,
             "rules:\n  - id: fatigue.camera-alert\n    title: Alert kamera fatigue\n    clauses: [\"6.5.3\"]\n"

@@ -71,14 +71,14 @@ def test_the_checker_accepts_or_names_the_problem_and_never_bends_a_value(record
             assert kept == (given_value if isinstance(given_value, str) else str(given_value))
         elif ftype in ("number", "integer"):
             assert not isinstance(kept, bool) and math.isfinite(kept) and abs(kept) <= MAX_INT
-            expected = float(given_value) if isinstance(given_value, str) else given_value
-            assert kept == expected  # the same number, however written
+            expected = float(given_value.replace(",", ".")) if isinstance(given_value, str) else given_value
+            assert kept == expected  # the same number, however written (6.5 or 6,5)
         elif ftype == "date":
             assert FIRST_DATE <= kept <= LAST_DATE
         elif ftype == "datetime":
             assert kept.tzinfo is not None and FIRST_DATE <= kept.date() <= LAST_DATE
         elif ftype == "list":
-            assert kept == given_value
+            assert kept == (json.loads(given_value) if isinstance(given_value, str) else given_value)  # a cell's [1, 2]
     assert TYPES.check(fact, "again")["id"] == fact["id"]  # checking a checked fact changes nothing
 
 

@@ -17,7 +17,6 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Iterable, Iterator
-from zoneinfo import ZoneInfo
 
 BAD_INPUT = 2
 
@@ -30,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                                           "(camera_sn: an alert report names it, 6.3.2.3.1)")
     parser.add_argument("--start", metavar="TIME", help="the video's start time, ISO 8601 (default: the file's "
                                                         "modification time less its length; now for a device)")
-    parser.add_argument("--telemetry", metavar="FILE", help="speed samples (JSONL or CSV: unit, time, speed_kmh)")
+    parser.add_argument("--telemetry", metavar="FILE", help="speed samples (JSONL or CSV: unit, time, speed_kmh, "
+                                                           "or the headers patuh detect telemetry reads)")
     parser.add_argument("--out", metavar="DIR", help="folder for the evidence: a snapshot (JPEG) and a clip (AVI) "
                                                      "of each alert; none without it")
     parser.add_argument("--signals", metavar="FILE", help="write a per-second signal log (CSV: second, face, ear, "
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         if made:  # the folder this run made for the evidence, left empty by a refused video
             with contextlib.suppress(OSError):
                 Path(args.out).rmdir()
-        print(f"error: {exc}", file=sys.stderr)
+        print("".join(f"error: {line}\n" for line in str(exc).splitlines()), end="", file=sys.stderr)
         return BAD_INPUT
 
 
@@ -88,8 +88,7 @@ class InputError(Exception):
     pass
 
 
-def _start(args, video, timezone: str) -> dt.datetime:
-    zone = ZoneInfo(timezone)
+def _start(args, video, zone: dt.tzinfo) -> dt.datetime:
     if args.start:
         try:
             start = dt.datetime.fromisoformat(args.start)
@@ -106,7 +105,7 @@ def _start(args, video, timezone: str) -> dt.datetime:
 
 
 def _run(args) -> int:
-    from patuh.config import load_config
+    import patuh
     from patuh.problems import PackInvalid, SourceError
 
     from .params import load_params
@@ -115,12 +114,12 @@ def _run(args) -> int:
     from .video import Video, VideoError
 
     try:
-        config = load_config(args.config)
+        types = patuh.fact_types(args.config)  # the site's time zone, and the checker telemetry is read with
         video = Video(args.video)
     except (SourceError, VideoError) as exc:
         raise InputError(str(exc)) from None
     with video:
-        start = _start(args, video, config.timezone)
+        start = _start(args, video, types.zone)
         try:
             params = load_params(args.config, at=start.date())
         except (SourceError, LookupError) as exc:
@@ -130,7 +129,7 @@ def _run(args) -> int:
         speeds = None
         if args.telemetry:
             try:
-                speeds = Speeds(read_speeds(args.telemetry, args.unit), params.moving_kmh)
+                speeds = Speeds(read_speeds(args.telemetry, args.unit, types), params.moving_kmh)
             except TelemetryError as exc:
                 raise InputError(str(exc)) from None
         if args.out:

@@ -1,86 +1,103 @@
 """Speed telemetry (`speed_sample` records: unit, time, speed_kmh) -> "is the unit moving?".
 
-Reads JSONL (one record a line) or CSV (a header with unit, time, speed_kmh; `,` or `;`). A frame takes the
-nearest sample of its unit within MAX_GAP; with none that close, whether the unit moves is
-unknown (None), as it is without telemetry.
+The samples are read as every detector reads rows (patuh.rows: CSV with `,` or `;`, JSONL, and
+the other formats), columns matched to speed_sample's fields and the aliases the fatigue pack
+declares for them (Hull No, GPS Time, Speed, ...), and each sample checked by patuh's fact
+checker, so a time without a zone is read in the site config's. A frame takes the nearest sample
+of its unit within MAX_GAP; with none that close, whether the unit moves is unknown (None), as it
+is without telemetry.
 """
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime as dt
-import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
+
+from patuh.problems import FactError
+from patuh.rows import read as read_rows
+
+from ..forms import Columns
 
 MAX_GAP = dt.timedelta(seconds=10)
+KIND = "speed_sample"
+NEEDED = ("unit", "time", "speed_kmh")
+SUFFIXES = (".csv", ".jsonl")  # what fleet systems export; patuh.rows would read the other formats too
 
 
 class TelemetryError(ValueError):
-    pass
+    """Telemetry that cannot be used: every problem, one a line."""
 
 
-def _time(text: str, where: str, zone: dt.tzinfo | None = None) -> dt.datetime:
-    try:
-        value = dt.datetime.fromisoformat(str(text))
-    except ValueError:
-        raise TelemetryError(f"{where}: time {text!r} is not an ISO date-time like 2026-03-02T06:00:00+08:00") from None
-    if value.tzinfo is None:
-        if zone is None:
-            raise TelemetryError(f"{where}: time {text!r} has no time zone; expected e.g. +08:00")
-        value = value.replace(tzinfo=zone)
-    return value
+@dataclass
+class Sample:
+    file: str
+    row: int
+    unit: str
+    time: dt.datetime
+    speed: float
+    employee: str | None  # a Driver ID column's, when the export has one
 
 
-def read_rows(path: str | Path, errors: list[str] | None = None) -> list[tuple[int, object]]:
-    """The file's records with their line numbers: CSV rows (a dict per row, the header on line
-    1) or JSONL lines. A line that is not JSON raises TelemetryError, or, when `errors` is given,
-    is added to it and left out (the caller then reports every problem and writes nothing)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TelemetryError(f"{path}: cannot read telemetry: {exc}") from None
-    if path.suffix.lower() == ".csv":
-        lines = text.splitlines()
-        header = lines[0] if lines else ""
-        reader = csv.DictReader(lines, delimiter=";" if header.count(";") > header.count(",") else ",")
-        return [(reader.line_num, r) for r in reader]
-    rows: list[tuple[int, object]] = []
-    for i, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append((i, json.loads(line)))
-            except json.JSONDecodeError as exc:
-                problem = f"{path}:{i}: not JSON ({exc.msg}); expected one record a line"
-                if errors is None:
-                    raise TelemetryError(problem) from None
-                errors.append(problem)
-    return rows
-
-
-def parse_sample(row: object, where: str, zone: dt.tzinfo | None = None) -> tuple[str, dt.datetime, float]:
-    """(unit, time, speed_kmh) of one record; TelemetryError naming `where` if it is not one.
-    A time without a zone is an error, unless `zone` says how to read it."""
-    if not isinstance(row, dict) or not {"unit", "time", "speed_kmh"} <= set(row):
-        raise TelemetryError(f"{where}: expected a record with unit, time and speed_kmh")
-    try:
-        speed = float(row["speed_kmh"])
-    except (TypeError, ValueError):
-        raise TelemetryError(f"{where}: speed_kmh {row['speed_kmh']!r} is not a number") from None
-    return str(row["unit"]), _time(row["time"], where, zone), speed
-
-
-def read_speeds(path: str | Path, unit: str) -> list[tuple[dt.datetime, float]]:
-    """The unit's samples, sorted by time. Raises TelemetryError naming the file and line."""
+def read_samples(paths: Iterable[str | Path], types, problems: list) -> list[Sample]:
+    """The checked samples of every file, in file and row order; a row that is no sample adds
+    its problems (file and row) to `problems`. Columns besides unit, time, speed_kmh and a
+    driver's id (camera_alert's employee and its aliases) are not read: a fleet system's export
+    carries position, heading and odometer too."""
+    if KIND not in types.declarations:
+        problems.append(f"no installed pack declares {KIND}; install the fatigue pack")
+        return []
+    fields = dict(types.declarations[KIND]["fields"])
+    driver = types.declarations.get("camera_alert", {}).get("fields", {}).get("employee")
+    if driver:
+        fields["employee"] = driver
+    columns = Columns(fields)
     out = []
-    for line, row in read_rows(path):
-        where = f"{path}:{line}"
-        if isinstance(row, dict) and str(row.get("unit")) != unit and {"unit", "time", "speed_kmh"} <= set(row):
+    for path in paths:
+        if Path(path).suffix.lower() not in SUFFIXES:
+            problems.append(f"{path}: unknown format {Path(path).suffix or '(no suffix)'!r}; expected .csv or .jsonl")
             continue
-        found, time, speed = parse_sample(row, where)
-        if found == unit:
-            out.append((time, speed))
-    return sorted(out)
+        known = len(problems)
+        rows, _ = read_rows(path, problems)
+        if not rows and len(problems) == known:
+            problems.append(f"{path}: no samples")
+        for row in rows:
+            where = f"{row.file}:{row.number}"  # a sample's problems are named by its row
+            if row.problems:
+                problems += row.problems
+                continue
+            record, twice = {}, []
+            for column, value in row.cells.items():
+                name = columns.field_of(column)
+                if name is None or value is None or value == "":
+                    continue
+                if name in record:
+                    twice.append(f"{row.where(column)}: {KIND}.{name}: given twice (column {column!r} and another)")
+                record[name] = value
+            missing = [f"{where}: {KIND}.{name}: missing (an empty cell, or no column for it among "
+                       f"{', '.join(map(str, row.cells))})" for name in NEEDED if name not in record]
+            problems += twice + missing
+            if twice or missing:
+                continue
+            employee = record.pop("employee", None)
+            try:
+                fact = types.check({"type": KIND, **record}, where)
+            except FactError as exc:
+                problems += [f"{where}: {message}" for _, message in exc.fields]
+                continue
+            out.append(Sample(row.file, row.number, fact["unit"], fact["time"], fact["speed_kmh"],
+                              None if employee is None else str(employee)))
+    return out
+
+
+def read_speeds(path: str | Path, unit: str, types) -> list[tuple[dt.datetime, float]]:
+    """The unit's samples, sorted by time. TelemetryError with every problem of the file."""
+    problems: list = []
+    samples = read_samples([path], types, problems)
+    if problems:
+        raise TelemetryError("\n".join(map(str, problems)))
+    return sorted((s.time, s.speed) for s in samples if s.unit == unit)
 
 
 class Speeds:

@@ -1,0 +1,247 @@
+"""Tabular input, read one way: a site's registers, a vendor's alarm report, a fleet's speed
+export, as rows of raw cells by column name, each row with its file and number and each cell
+with its column, so every problem can be named where a person would look for it.
+
+    rows, header = patuh.rows.read("kesiapan-kerja.xlsx", problems)
+
+Formats, by suffix:
+- `.csv`: the first row is the header; `,` or `;` (as Excel writes it under an Indonesian
+  locale), whichever the header holds more of; UTF-8 with or without a byte-order mark.
+- `.xlsx`: the first sheet, or the one named; the first row is the header. Excel's dates and
+  date-times come as date and datetime objects (a date-formatted cell whose time is not midnight
+  stays a datetime: its time is never cut off), numbers as numbers, TRUE/FALSE as booleans, and
+  a formula as the value Excel saved with it. A formula saved without a value (a workbook written
+  by a program that does not calculate) and a cell holding an error (#N/A, #DIV/0!) are problems.
+- `.json`, `.jsonl`, `.yaml`, `.yml`: records (mappings), read by the facts-file reader, with its
+  positions, limits and errors; their keys are the columns.
+
+A row's number is the one a spreadsheet shows (the header is row 1; a cell holding a line break
+does not shift it), the line of a JSONL record or of a YAML item, or a JSON record's place in its
+list. Text cells of CSV and XLSX come stripped of surrounding spaces, and an empty cell is "";
+a row of empty cells is skipped, as it holds nothing to lose. Any other row is returned, with its
+problems if it cannot be read as cells (more cells than the header names, a formula without
+value): never dropped. Problems of the file itself (unreadable, no header, a column named twice)
+are added to `problems`; nothing but patuh's own errors is ever raised.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import stat
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import limits
+from .documents import read_text
+from .facts import read_items
+from .problems import FactsInvalid, SourceError, Where
+
+FORMATS = (".csv", ".xlsx", ".json", ".jsonl", ".yaml", ".yml")
+
+
+def column_key(name: Any) -> str:
+    """'Jam Tidur (jam)' -> 'jam_tidur_jam': the form in which headers, field names and aliases
+    are matched (case, spaces and punctuation folded)."""
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lstrip("\ufeff").lower()).strip("_")
+
+
+@dataclass
+class Row:
+    file: str
+    number: int  # as a spreadsheet shows it (the header is row 1), a JSONL or YAML line, a JSON record's place
+    cells: dict[Any, Any]  # raw cells by column name (a record's keys)
+    columns: dict[Any, int] = field(default_factory=dict)  # column name -> column number (A = 1); none for records
+    problems: list[SourceError] = field(default_factory=list)  # why the row cannot be read as cells
+
+    def where(self, column: Any = None) -> Where:
+        return Where(self.file, self.number, self.columns.get(column, 0) if column is not None else 0)
+
+
+def read(path: str | Path, problems: list[SourceError], sheet: str | None = None) -> tuple[list[Row], list[str]]:
+    """The rows of a file and its header (empty for record formats); the file's own problems are
+    added to `problems`."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return _csv(path, problems)
+        if suffix == ".xlsx":
+            return _xlsx(path, problems, sheet)
+        if suffix in FORMATS:
+            return _records(path, problems), []
+    except SourceError as exc:
+        problems.append(exc)
+        return [], []
+    problems.append(SourceError(Where(str(path)), f"unknown format {path.suffix or '(no suffix)'!r}; expected "
+                                                  f"{', '.join(FORMATS[:-1])} or {FORMATS[-1]}"))
+    return [], []
+
+
+def _records(path: Path, problems: list[SourceError]) -> list[Row]:
+    name = str(path)
+    try:
+        items = read_items(path)
+    except FactsInvalid as exc:  # every bad JSONL line; the lines read are still checked
+        problems += exc.problems
+        items = exc.records
+    rows = []
+    for n, (where, item) in enumerate(items, 1):
+        row = Row(name, where.line or n, item if isinstance(item, dict) else {})
+        if not isinstance(item, dict):
+            row.problems.append(SourceError(row.where(), f"expected a record (a mapping of field: value), found "
+                                                         f"{type(item).__name__}"))
+        rows.append(row)
+    return rows
+
+
+def _header(name: str, cells: list, problems: list[SourceError]) -> list[str]:
+    """Column names of a header row; trailing unnamed columns are no columns at all."""
+    header = ["" if c is None else (c.isoformat() if isinstance(c, dt.date) else str(c)).strip() for c in cells]
+    while header and not header[-1]:
+        header.pop()
+    if not header:
+        problems.append(SourceError(Where(name, 1), "expected a header row naming the columns; the first row is "
+                                                    "empty"))
+    seen: dict[str, int] = {}
+    for i, h in enumerate(header, 1):
+        if not h:
+            problems.append(SourceError(Where(name, 1, i), f"column {i} has no name"))
+        elif h in seen:
+            problems.append(SourceError(Where(name, 1, i), f"column {h!r} appears twice (columns {seen[h]} and {i})"))
+        seen.setdefault(h, i)
+    return header
+
+
+def _row(name: str, number: int, header: list[str], cells: list) -> Row | None:
+    """A data row, or None when every cell is empty."""
+    cells = [c.strip() if isinstance(c, str) else "" if c is None else c for c in cells]
+    used = max((i + 1 for i, c in enumerate(cells) if c != ""), default=0)
+    if not used:
+        return None
+    row = Row(name, number, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h},
+              {h: i for i, h in enumerate(header, 1) if h})
+    if used > len(header):
+        row.problems.append(SourceError(Where(name, number, len(header) + 1),
+                                        f"row has {used} cells, the header names {len(header)} columns"))
+    return row
+
+
+def _csv(path: Path, problems: list[SourceError]) -> tuple[list[Row], list[str]]:
+    name = str(path)
+    text = read_text(path, limits.MAX_FACTS_BYTES, "file")
+    if not text.strip():
+        raise SourceError(Where(name, 1), "expected a header row naming the columns; the file is empty")
+    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";" if first.count(";") > first.count(",") else ",")
+    rows: list[Row] = []
+    header: list[str] = []
+    number = 0
+    try:
+        for number, cells in enumerate(reader, 1):
+            if number == 1:
+                header = _header(name, cells, problems)
+                if not header:
+                    break
+            elif (row := _row(name, number, header, cells)) is not None:
+                rows.append(row)
+    except csv.Error as exc:  # an unclosed quote, a cell past the csv module's size limit
+        problems.append(SourceError(Where(name, number + 1), f"cannot read as CSV: {exc}"))
+    return rows, header
+
+
+def _xlsx(path: Path, problems: list[SourceError], sheet: str | None) -> tuple[list[Row], list[str]]:
+    import openpyxl  # only when a workbook is read
+    from openpyxl.styles.numbers import is_datetime
+
+    name = str(path)
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise SourceError(Where(name), f"cannot read file: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):  # a workbook is a zip archive, read from its end: not a pipe or device
+        raise SourceError(Where(name), "cannot read file: not a regular file")
+    if not zipfile.is_zipfile(path):
+        raise SourceError(Where(name), "cannot read as an Excel workbook (.xlsx): not a zip archive; save it as "
+                                       "Excel Workbook (.xlsx)")
+    rows: list[Row] = []
+    header: list[str] = []
+    number = 0
+    try:
+        with zipfile.ZipFile(path) as archive:  # its unpacked size, before openpyxl holds any of it
+            size = sum(member.file_size for member in archive.infolist())
+        if size > limits.MAX_FACTS_BYTES:
+            raise SourceError(Where(name), f"workbook unpacks to {size:,} bytes, larger than "
+                                           f"{limits.MAX_FACTS_BYTES:,}; split it")
+        with warnings.catch_warnings():  # openpyxl warns about styles and extensions it ignores
+            warnings.simplefilter("ignore")
+            # Two readings in step: cached values, and formulas, to tell a formula saved without a
+            # value from an empty cell (openpyxl reads both as None).
+            books = []
+            try:
+                for data_only in (True, False):
+                    books.append(openpyxl.load_workbook(path, read_only=True, data_only=data_only))
+                sheets = [_sheet(book, sheet, name) for book in books]
+                for found in sheets:
+                    found.reset_dimensions()  # a wrong <dimension> would cut rows or columns off unseen
+                for number, (cells, formulas) in enumerate(zip(*(s.iter_rows() for s in sheets), strict=True), 1):
+                    values = [_cell(c, is_datetime) for c in cells]
+                    if number == 1:
+                        header = _header(name, values, problems)
+                        if not header:
+                            break
+                        continue
+                    row = _row(name, number, header, values)
+                    bad = [SourceError(Where(name, number, i), why) for i, (c, f) in enumerate(zip(cells, formulas), 1)
+                           if (why := _unread(c, f))]
+                    if bad:
+                        row = row or Row(name, number, {})
+                        row.problems += bad
+                    if row is not None:
+                        rows.append(row)
+            finally:
+                for book in books:
+                    book.close()
+    except SourceError:
+        raise
+    except Exception as exc:  # zipfile and openpyxl meet a damaged workbook with many kinds of exception
+        raise SourceError(Where(name), f"cannot read as an Excel workbook (.xlsx): {type(exc).__name__}: {exc}") \
+            from None
+    if number == 0:
+        raise SourceError(Where(name, 1), "expected a header row naming the columns; the sheet is empty")
+    return rows, header
+
+
+def _sheet(book, sheet: str | None, name: str):
+    if sheet is None and book.worksheets:
+        return book.worksheets[0]
+    if sheet is not None and sheet in book.sheetnames:
+        return book[sheet]
+    raise SourceError(Where(name), f"no sheet named {sheet!r}; the workbook has: {', '.join(book.sheetnames)}"
+                      if sheet is not None else "the workbook has no worksheet")
+
+
+def _cell(cell, is_datetime) -> Any:
+    value = getattr(cell, "value", None)
+    if getattr(cell, "data_type", None) == "e":
+        return None  # an error value is reported by _unread, not read as text
+    if isinstance(value, dt.datetime) and value.time() == dt.time() and is_datetime(cell.number_format) == "date":
+        return value.date()
+    return value
+
+
+def _unread(cell, formula) -> str | None:
+    """Why a cell's value cannot be used, or None."""
+    if getattr(cell, "data_type", None) == "e":
+        return f"cell {cell.coordinate} holds Excel's error {cell.value}; fix the cell or its formula"
+    if getattr(formula, "data_type", None) == "f" and getattr(cell, "value", None) is None \
+            and cell.data_type != "str":  # a formula whose text result is "" is saved as t="str"
+        text = getattr(formula.value, "text", formula.value)  # array formulas carry their text inside
+        return (f"cell {formula.coordinate} holds the formula {text} with no value saved (the workbook was written "
+                "by a program that does not calculate); open and save it in Excel, or paste the values")
+    return None

@@ -1,0 +1,129 @@
+"""patuh.rows, the one reader of tabular input: rows of raw cells with the file, row and column a
+person would look at, or problems that say where; never another exception, never a row dropped."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+from hypothesis import given
+from hypothesis import strategies as st
+
+from patuh import rows
+from patuh.problems import SourceError
+
+HEADER = ["NIK", "Tanggal", "Jam Tidur"]
+
+
+def xlsx(path: Path, *cells: list, sheets: dict[str, list[list]] | None = None) -> Path:
+    book = openpyxl.Workbook()
+    for row in cells:
+        book.active.append(row)
+    for name, more in (sheets or {}).items():
+        sheet = book.create_sheet(name)
+        for row in more:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def read(path: Path, sheet: str | None = None) -> tuple[list[tuple[int, dict, dict, list[str]]], list[str], list[str]]:
+    """(number, cells, columns, problems) of each row, the header and the file's problems, as text."""
+    problems: list[SourceError] = []
+    found, header = rows.read(path, problems, sheet)
+    return ([(r.number, r.cells, r.columns, [str(p) for p in r.problems]) for r in found], header,
+            [str(p) for p in problems])
+
+
+def test_csv_and_xlsx_give_the_same_rows(tmp_path):
+    csv = tmp_path / "f.csv"
+    csv.write_text("NIK,Tanggal,Jam Tidur\n CK-1 ,02/03/2026,\"6,5\"\n,,\nCK-2,03/03/2026,7\n", encoding="utf-8")
+    book = xlsx(tmp_path / "f.xlsx", HEADER, [" CK-1 ", "02/03/2026", "6,5"], [], ["CK-2", "03/03/2026", "7"])
+    columns = {"NIK": 1, "Tanggal": 2, "Jam Tidur": 3}
+    expected = ([(2, {"NIK": "CK-1", "Tanggal": "02/03/2026", "Jam Tidur": "6,5"}, columns, []),
+                 (4, {"NIK": "CK-2", "Tanggal": "03/03/2026", "Jam Tidur": "7"}, columns, [])], HEADER, [])
+    assert read(csv) == read(book) == expected
+
+
+def test_xlsx_values_as_excel_keeps_them(tmp_path):
+    path = xlsx(tmp_path / "f.xlsx", ["Tanggal", "Waktu", "Jam Tidur", "Fit", "Hasil"],
+                [dt.date(2026, 3, 2), dt.datetime(2026, 3, 2, 5, 30), 6.5, True, "=1+1"],
+                [dt.datetime(2026, 3, 2, 12, 0), None, 7, False, "=1+2"])
+    book = openpyxl.load_workbook(path)  # the second row's date shown as a date, though it holds 12:00
+    book.active["A3"].number_format = "dd/mm/yyyy"
+    book.save(path)
+    _saved_values(path, {"E2": "2"})  # as Excel saves a formula: with its value; E3 is left without one
+    found, header, problems = read(path)
+    assert problems == []
+    assert [(n, cells, bad) for n, cells, _, bad in found] == [
+        (2, {"Tanggal": dt.date(2026, 3, 2), "Waktu": dt.datetime(2026, 3, 2, 5, 30), "Jam Tidur": 6.5, "Fit": True,
+             "Hasil": 2}, []),
+        (3, {"Tanggal": dt.datetime(2026, 3, 2, 12, 0), "Waktu": "", "Jam Tidur": 7, "Fit": False, "Hasil": ""},
+         [f"{path}:3:5: cell E3 holds the formula =1+2 with no value saved (the workbook was written by a program "
+          "that does not calculate); open and save it in Excel, or paste the values"])]
+
+
+def _saved_values(path: Path, values: dict[str, str]) -> None:
+    """Write the value Excel would have saved beside each formula cell (openpyxl saves none)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    for cell, value in values.items():
+        sheet = re.sub(rf'(<c r="{cell}"[^>]*>\s*<f>[^<]*</f>)\s*<v\s*/>', rf"\g<1><v>{value}</v>", sheet)
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def test_xlsx_sheets_errors_and_extra_cells(tmp_path):
+    path = xlsx(tmp_path / "f.xlsx", HEADER, ["CK-1", "#N/A", 7, "lebih"],
+                sheets={"Shift II": [["NIK"], ["CK-9"]]})
+    found, header, problems = read(path)
+    assert (header, problems) == (HEADER, [])
+    assert found[0][3] == [f"{path}:2:4: row has 4 cells, the header names 3 columns",
+                           f"{path}:2:2: cell B2 holds Excel's error #N/A; fix the cell or its formula"]
+    assert read(path, "Shift II")[0] == [(2, {"NIK": "CK-9"}, {"NIK": 1}, [])]
+    assert read(path, "Shift III") == ([], [], [f"{path}: no sheet named 'Shift III'; the workbook has: Sheet, "
+                                                f"Shift II"])
+
+
+def test_a_header_naming_a_column_twice_or_not_at_all(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("NIK;;NIK;Jam Tidur;;\nCK-1;x;CK-2;7;;\n", encoding="utf-8")
+    found, header, problems = read(path)
+    assert header == ["NIK", "", "NIK", "Jam Tidur"]  # trailing unnamed columns are no columns
+    assert problems == [f"{path}:1:2: column 2 has no name", f"{path}:1:3: column 'NIK' appears twice (columns 1 "
+                                                              "and 3)"]
+
+
+def test_records_and_files_that_are_not_tables(tmp_path):
+    jsonl = tmp_path / "f.jsonl"
+    jsonl.write_text('{"NIK": "CK-1"}\n{oops\n["CK-2"]\n', encoding="utf-8")
+    found, header, problems = read(jsonl)
+    assert (header, problems) == ([], [f"{jsonl}:2:2: invalid JSON: Expecting property name enclosed in double "
+                                       "quotes"])
+    assert found == [(1, {"NIK": "CK-1"}, {}, []),
+                     (3, {}, {}, [f"{jsonl}:3: expected a record (a mapping of field: value), found list"])]
+    for name, content, said in [
+            ("f.ods", b"", "unknown format '.ods'; expected .csv, .xlsx, .json, .jsonl, .yaml or .yml"),
+            ("f.xlsx", b"NIK,Tanggal\n", "cannot read as an Excel workbook (.xlsx): not a zip archive; save it as "
+                                         "Excel Workbook (.xlsx)"),
+            ("f.csv", b"", "expected a header row naming the columns; the file is empty"),
+            ("f.csv", b"NIK\n\xff\n", "cannot read file: not valid utf-8 (byte 0xff); save it as UTF-8")]:
+        (tmp_path / name).write_bytes(content)
+        assert read(tmp_path / name)[2][0].endswith(said)
+    assert read(tmp_path / "missing.xlsx")[2] == [f"{tmp_path}/missing.xlsx: cannot read file: No such file or "
+                                                  "directory"]
+
+
+@given(st.binary(max_size=300), st.sampled_from([".csv", ".xlsx"]))
+def test_any_bytes_read_or_refused_with_the_file_named(tmp_path_factory, data, suffix):
+    path = tmp_path_factory.mktemp("rows") / f"f{suffix}"
+    path.write_bytes(data)
+    problems: list = []
+    found, _ = rows.read(path, problems)
+    assert all(isinstance(p, SourceError) and p.where.file == str(path) for p in problems)
+    assert all(r.file == str(path) and r.number > 1 for r in found)
