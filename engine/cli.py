@@ -11,11 +11,10 @@ from pathlib import Path
 
 from . import output
 from . import plugins as plugin_hooks
-from .api import Engine, installed_declarations, installed_packs
+from .api import Engine, check_folders, lint
 from .explain import explain, select
 from .facts import read_files
 from .models import Result
-from .pack import load_pack
 from .packtest import run_pack
 from .problems import EngineError, FactsInvalid, PackInvalid, SourceError, Where
 
@@ -172,22 +171,18 @@ def cmd_packs(args) -> int:
     rows = [("PACK", "VERSION", "DOCUMENT", "REV", "EFFECTIVE", "RULES", "TITLE")]
     for pack in sorted(engine.packs, key=lambda p: (p.name, p.version)):
         doc = pack.document
-        rows.append((pack.name, pack.version, doc["number"], doc["revision"], str(doc["effective"]),
-                     str(len(pack.rules)), doc["title"]))
+        rows.append((pack.name, pack.version, doc.number, doc.revision, str(doc.effective), str(len(pack.rules)),
+                     doc.title))
     print(_table(rows))
     return 0
 
 
 def cmd_lint(args) -> int:
-    pm = plugin_hooks.manager()
-    known, parameters = installed_declarations(pm, installed_packs(pm), [Path(p) for p in args.paths])
     failed = 0
-    for path in args.paths:
-        try:
-            pack = load_pack(path, known, parameters)
-        except PackInvalid as exc:
+    for path, pack, problems in lint(args.paths):
+        if problems or pack is None:
             failed += 1
-            for problem in exc.problems:
+            for problem in sorted(problems, key=lambda p: (p.where.file, p.where.line, p.where.column, p.message)):
                 print(f"error: {problem}", file=sys.stderr)
             continue
         print(f"ok {path}: {pack.label}, {len(pack.rules)} rules, {len(pack.clauses)} clauses, "
@@ -199,16 +194,16 @@ def cmd_test(args) -> int:
     base = Engine(args.packs or None)
     passed = failed = 0
     for pack in base.packs:
-        targets = [pack.path] + [p for name in (pack.meta.get("overrides") or {})
-                                 for p in base.installed.get(name, [])]
+        targets = [pack.path] + [p for name in {o.pack for o in pack.overrides} for p in base.installed.get(name, [])]
         engine = Engine(targets)
-        for case in run_pack(engine, next(p for p in engine.packs if p.path == pack.path)):
+        tested = check_folders([pack.path], engine.context, tests=True)[0]
+        for case in run_pack(engine, tested):
             if case.ok:
                 passed += 1
                 print(f"PASS {case.name}")
             else:
                 failed += 1
-                print(f"FAIL {case.name} ({case.case.where()})\n     {case.detail}")
+                print(f"FAIL {case.name} ({case.case.at.where()})\n     {case.detail}")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -10,44 +10,42 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .api import Engine
-from .pack import Located, Pack
+from .pack import Pack, TestCase
 from .problems import SourceError
 
 
 @dataclass
 class CaseResult:
     pack: Pack
-    case: Located
+    case: TestCase
     ok: bool
     detail: str = ""
 
     @property
     def name(self) -> str:
-        return f"{self.pack.name}: {self.case.data['name']}"
+        return f"{self.pack.name}: {self.case.name}"
 
 
 def _key(pack: str, rule: str, subject: str | None, sanctions) -> tuple:
     return (pack, rule, subject, tuple(sorted(sanctions)) if sanctions is not None else None)
 
 
-def run_case(engine: Engine, pack: Pack, case: Located) -> CaseResult:
-    data = case.data
+def run_case(engine: Engine, pack: Pack, case: TestCase) -> CaseResult:
     try:
-        if data.get("parameters") or data.get("timezone"):  # the same packs, in this case's site
-            config = {"parameters": {pack.name: data.get("parameters") or {}}}
-            if data.get("timezone"):
-                config["timezone"] = data["timezone"]
+        if case.parameters or case.timezone:  # the same packs, in this case's site
+            config: dict = {"parameters": {pack.name: case.parameters}}
+            if case.timezone:
+                config["timezone"] = case.timezone
             engine = Engine([p.path for p in engine.packs], config=config,
                             plugins=list(engine.plugins.get_plugins()), entry_points=False)
-        facts = [(case.where("facts", i), f) for i, f in enumerate(data["facts"])]
-        history = [(case.where("history", i), f) for i, f in enumerate(data.get("history") or [])]
+        facts = [(case.at.where("facts", i), f) for i, f in enumerate(case.facts)]
+        history = [(case.at.where("history", i), f) for i, f in enumerate(case.history)]
         result = engine.evaluate(facts, history=history)
     except SourceError as exc:
         return CaseResult(pack, case, False, str(exc))
     expected: Counter = Counter()
-    for item in data["expect"]:
-        expected[_key(item.get("pack", pack.name), item["rule"], item.get("subject"),
-                      item.get("sanctions"))] += item.get("count", 1)
+    for item in case.expect:
+        expected[_key(item.pack or pack.name, item.rule, item.subject, item.sanctions)] += item.count
     checked = {pack.name} | {k[0] for k in expected}  # a case answers for the packs it names
     got: Counter = Counter()
     for finding in result.findings:
