@@ -290,6 +290,10 @@ def _parameters(pack: Pack) -> list[Problem]:
             if clause is not None and clause not in pack.clauses:
                 problems.append(at.problem(f"parameter {name!r} cites clause {clause!r}, which clauses.yaml lacks",
                                            "clause"))
+        if param.values and param.values[0].since > pack.effective:
+            problems.append(param.values[0].at.problem(
+                f"parameter {name!r} has no value before {param.values[0].since}, but the pack takes effect on "
+                f"{pack.effective}: give the value in force then"))
         kinds = {_kind(d.value) for d in param.values}
         if len(kinds) > 1:
             problems.append(param.at.problem(f"parameter {name!r} changes kind over time ({', '.join(sorted(kinds))}); "

@@ -90,13 +90,25 @@ def _form_keys(forms: list[dict]) -> list[str]:
                    for k in form["schema"]})
 
 
+# The reference forms packs were written in before there was one way (pack.py): what to write now.
+_OLD_FORMS = {
+    "same": "; a join is a where-test now: where: {employee: $alias.employee}",
+    "from": "; a due time is at: $alias.time + N h now", "hours": "; a due time is at: $alias.time + N h now",
+    "minutes": "; a due time is at: $alias.time + N min now", "days": "; a due time is at: $alias.date + N d now",
+}
+
+
 def _error_text(error, schema: dict) -> str:
     path = ".".join(str(p) for p in error.document_path) or "document"
     name = error.document_path[-1] if error.document_path else "document"
     code = error.code
+    if isinstance(error.value, dict) and ("field" in error.value or "count" in error.value):
+        return (f"{path}: {error.value!r}: a reference is written $alias.field (or $alias.n for a count), "
+                "shifted as $alias.time + 2 h or scaled as $alias.n * $share")
     if code == cerberus.errors.UNKNOWN_FIELD.code:
         allowed = _allowed_keys(schema, tuple(error.document_path[:-1]))
-        return f"unknown field {name!r} at {path}" + (f"; expected one of {', '.join(allowed)}" if allowed else "")
+        return (f"unknown field {name!r} at {path}" + (f"; expected one of {', '.join(allowed)}" if allowed else "")
+                + _OLD_FORMS.get(str(name), ""))
     if code == cerberus.errors.REQUIRED_FIELD.code:
         return f"missing required field {name!r} at {path}"
     if code == cerberus.errors.BAD_TYPE.code:
