@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from . import plugins as plugin_hooks
 from .check import Known, build, check_pack
 from .compiler import CompiledPack, compile_plan
 from .config import Config, load_config, settle_parameters
 from .facts import FactTypes
-from .load import PackFiles, load_folder, load_folders
+from .load import load_folder, load_folders
 from .models import Derivation, Fact, Finding, PackUse, ParameterUse, Result, Trace
 from .pack import Pack
 from .plan import plan as plan_pack

@@ -15,10 +15,41 @@ from typing import Any
 from . import limits
 from .documents import Document
 from .load import PackFiles
-from .pack import (CLOCK, COMPARISONS, ActionSpec, AnyOf, At, BadReference, Clause, Condition, CountRef, DatedValue,
-                   Derive, Due, Expectation, FactType, FieldRef, FieldSpec, FindingSpec, Override, Pack, Param,
-                   Parameter, Process, Raci, Rule, Rung, SanctionUse, SourceDocument, Subject, Test, TestCase, Text,
-                   parse_reference, parse_text, value_of)
+from .pack import (
+    CLOCK,
+    COMPARISONS,
+    ActionSpec,
+    AnyOf,
+    At,
+    BadReference,
+    Clause,
+    Condition,
+    CountRef,
+    DatedValue,
+    Derive,
+    Due,
+    Expectation,
+    FactType,
+    FieldRef,
+    FieldSpec,
+    FindingSpec,
+    Override,
+    Pack,
+    Param,
+    Parameter,
+    Process,
+    Raci,
+    Rule,
+    Rung,
+    SanctionUse,
+    SourceDocument,
+    Subject,
+    Test,
+    TestCase,
+    Text,
+    parse_text,
+    value_of,
+)
 from .problems import Problem
 from .schema import check_document
 

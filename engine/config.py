@@ -10,17 +10,18 @@ config wins over packs; every override, and where it came from, shows in the tra
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import limits
+from .documents import Document, load
 from .facts import DEFAULT_TIMEZONE
 from .models import ParameterUse
 from .pack import Pack, Parameter
-from .documents import Document, load
-from .problems import ConfigError, SourceError, Where
+from .problems import ConfigError, Where
 
 KEYS = ("timezone", "parameters")
 IN_CODE = "<config given in code>"

@@ -7,13 +7,14 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from .models import RESERVED, Fact, canonical
 from . import limits
 from .documents import parse, read_text
+from .models import RESERVED, Fact, canonical
 from .problems import FactError, FactsInvalid, SourceError, Where
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()

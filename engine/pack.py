@@ -51,7 +51,7 @@ class At:
     def problem(self, message: str, *sub: Any) -> Problem:
         return Problem(self.where(*sub), message)
 
-    def __getitem__(self, sub: Any) -> "At":
+    def __getitem__(self, sub: Any) -> At:
         return At(self.doc, self.path + (sub,))
 
 
@@ -282,7 +282,7 @@ class Test(Piece):
 class AnyOf(Piece):
     """One of several groups of tests holds."""
 
-    alternatives: list[list[Union[Test, "AnyOf"]]]
+    alternatives: list[list[Test | AnyOf]]
 
 
 class Condition(Piece):
@@ -293,7 +293,7 @@ class Condition(Piece):
     type: str
     alias: str
     index: int
-    tests: list[Union[Test, AnyOf]] = Field(default_factory=list)
+    tests: list[Test | AnyOf] = Field(default_factory=list)
     compare: list[Test] = Field(default_factory=list)  # a count's tests on "n"
 
     @property

@@ -11,8 +11,19 @@ from typing import Any
 
 from .compiler import CompiledPack, agg_alias, fact_id
 from .facts import FactTypes
-from .models import Action, Citation, Derivation, DerivedFact, Finding, PackRef, Result, Sanction, Subject, Trace, \
-    canonical
+from .models import (
+    Action,
+    Citation,
+    Derivation,
+    DerivedFact,
+    Finding,
+    PackRef,
+    Result,
+    Sanction,
+    Subject,
+    Trace,
+    canonical,
+)
 from .pack import SECONDS, ActionSpec, CountRef, FieldRef, Param, Rule, Text
 from .plan import flat
 from .problems import SourceError

@@ -13,7 +13,7 @@ import itertools
 import json
 import re
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 import durable_rules_engine as core
 

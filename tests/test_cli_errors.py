@@ -17,9 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from patuh.cli import main
 from patuh import load_pack
+from patuh.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 FATIGUE = REPO / "rulesets" / "fatigue"

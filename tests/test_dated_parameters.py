@@ -9,9 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pytest
-
 import patuh
+import pytest
 from patuh.problems import PackInvalid
 
 PACK = {

@@ -10,11 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-import yaml
-
 import patuh
 import patuh.problems
+import pytest
+import yaml
 from patuh.api import UnknownPack
 from patuh.explain import explain
 

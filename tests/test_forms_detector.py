@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from patuh.cli import main
 from patuh.detectors import forms
 from patuh.facts import FactTypes

@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import cli, run_isolated
 
 REPO = Path(__file__).resolve().parents[1]

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from patuh import load_pack
 from patuh.problems import PackInvalid
 

@@ -15,17 +15,15 @@ import json
 import math
 import random
 
+from conftest import cli, run_isolated
 from hypothesis import assume, given
 from hypothesis import strategies as st
-
-from conftest import cli, run_isolated
 from patuh import Engine
 from patuh.config import load_config, settle_parameters
-from patuh.facts import read_records
-from patuh.problems import ConfigError, FactError, FactsInvalid
-from patuh.limits import FIRST_DATE, LAST_DATE, MAX_INT
 from patuh.documents import parse
-from patuh.problems import SourceError
+from patuh.facts import read_records
+from patuh.limits import FIRST_DATE, LAST_DATE, MAX_INT
+from patuh.problems import ConfigError, FactError, FactsInvalid, SourceError
 
 ENGINE = Engine(["fatigue"])
 TYPES = ENGINE.types

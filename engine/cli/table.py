@@ -53,7 +53,7 @@ def _when(time: Any) -> str:
     if time is None:
         return ""
     if isinstance(time, dt.datetime):
-        return time.astimezone(dt.timezone.utc).isoformat() if time.tzinfo else time.isoformat()
+        return time.astimezone(dt.UTC).isoformat() if time.tzinfo else time.isoformat()
     return str(time.isoformat())
 
 
