@@ -42,9 +42,10 @@ def _reset_peak() -> bool:
 
 def site_month(folder: str) -> dict:
     """Read, evaluate and write out (JSON, as `--format json`) a site-month, end to end."""
-    from benchmarks import sitemonth
     import patuh
     from patuh.facts import read_records
+
+    from benchmarks import sitemonth
 
     paths = [Path(folder, name) for name in sitemonth.FILES.values()]
     engine = patuh.Engine(["fatigue"], config=sitemonth.CONFIG)
@@ -77,8 +78,9 @@ def main(argv: list[str]) -> dict:
     if argv[0] == "site-month":
         return site_month(argv[1])
     impl, n = argv[0], int(argv[1])
-    from benchmarks import generate, raw
     import patuh
+
+    from benchmarks import generate, raw
 
     limit = int(argv[2]) if len(argv) > 2 else patuh.api.MAX_SESSION_FACTS
     records = generate.facts(n)

@@ -49,7 +49,7 @@ GOAL = 0.5  # the engine keeps at least half of raw durable_rules' throughput
 def _site_month(terminalreporter, r: dict) -> None:
     write = terminalreporter.write_line
     terminalreporter.section("site-month, end to end (fatigue pack)")
-    write(f"{r['facts']:,} facts ({r['operators']} operators, 30 days; {r['judged_facts']:,} judged by the pack, "
+    write(f"{r['facts']:,} facts ({r['operators']} operators, {r['days']} days; {r['judged_facts']:,} judged by the pack, "
           f"the rest of types no rule reads), {r['sessions']} sessions, {r['findings']:,} findings, "
           f"{r['derived']:,} derived facts, JSON result {r['json_mb']:,.0f} MB")
     write(f"{r['seconds']:.1f} s (median of {r['rounds']}; target {r['target_s']} s) = {r['facts_per_s']:,.0f} facts/s: "

@@ -34,9 +34,8 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 import patuh
+import pytest
 from patuh import api
 
 from . import generate, raw
@@ -141,6 +140,8 @@ def measure(benchmark, n: int, limit: int) -> dict:
 
 @pytest.mark.parametrize("n", [10_000, 100_000, pytest.param(1_000_000, marks=pytest.mark.slow)], ids=_label)
 def test_throughput(benchmark, n):
+    if benchmark.disabled and n > 10_000:
+        pytest.skip("only the smallest size in make test (benchmarks disabled): run make bench")
     measure(benchmark, n, DEFAULT)
 
 

@@ -139,6 +139,13 @@ class AlertsDetector:
     """Through the patuh_detectors hook: `facts(paths)` yields checked camera_alert records."""
 
     name = DETECTOR
+    help = "a vendor camera's alert log (CSV, JSONL) in, camera_alert facts out"
+
+    def add_arguments(self, parser) -> None:
+        add_arguments(parser)
+
+    def run(self, args) -> int:
+        return run(args)
     fact_types = (KIND,)
 
     def facts(self, paths: Iterable[str | Path], *, config: str | Path | dict | None = None, types=None,

@@ -204,6 +204,13 @@ class FormsDetector:
     records, or raises DetectError (every problem) before yielding any."""
 
     name = DETECTOR
+    help = "form exports (CSV, JSON, JSONL, YAML) in, checked facts of one declared --type out"
+
+    def add_arguments(self, parser) -> None:
+        add_arguments(parser)
+
+    def run(self, args) -> int:
+        return run(args)
     fact_types = ()  # any declared type: --type chooses
 
     def facts(self, paths: Iterable[str | Path], *, type: str, config: str | Path | dict | None = None,

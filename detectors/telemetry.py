@@ -158,6 +158,13 @@ class TelemetryDetector:
     speed_sample records and overspeed camera_alert records."""
 
     name = DETECTOR
+    help = "speed telemetry (CSV, JSONL) in, speed_sample facts and overspeed camera_alert facts out"
+
+    def add_arguments(self, parser) -> None:
+        add_arguments(parser)
+
+    def run(self, args) -> int:
+        return run(args)
     fact_types = ("speed_sample", "camera_alert")
 
     def facts(self, paths: Iterable[str | Path], *, config: str | Path | dict | None = None, types=None,

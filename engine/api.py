@@ -4,27 +4,32 @@
     result = engine.evaluate(facts, history=last_week)
     for finding in result.findings: ...
 
-An engine holds only what it was built from; each evaluation has its own sessions, deleted
-afterwards, so two engines (or two calls) never see each other's facts.
+An engine is built once: its packs are loaded, checked, planned and compiled (load → check →
+plan → compiler); each evaluation then runs its facts in sessions of its own (runtime), deleted
+afterwards, so two engines (or two calls) never see each other's facts. `fact_types` and
+`parameters` are what detectors use to check records and read thresholds.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from . import plugins as plugin_hooks
-from .compiler import CompiledPack, compile_pack
+from .check import Known, build, check_pack
+from .compiler import CompiledPack, compile_plan
 from .config import Config, load_config, settle_parameters
-from .consequences import Consequences
 from .facts import FactTypes
-from .problems import FactError, FactsInvalid
-from .models import DerivedFact, Derivation, Fact, Finding, PackUse, ParameterUse, Result, Trace, canonical
-from .pack import Pack, load_pack
+from .load import load_folder, load_folders
+from .models import Derivation, Fact, Finding, PackUse, ParameterUse, Result, Trace
+from .pack import Pack
+from .plan import plan as plan_pack
+from .problems import FactError, FactsInvalid, PackInvalid, Problem, SourceError, Where
+from .result import Consequences, build_result
 from .runtime import Session
-from .documents import load
-from .problems import PackInvalid, Problem, SourceError, Where
 
 # Facts per durable_rules session. Measured (benchmarks/README.md): 1,000-2,000 is fastest for
 # raw durable_rules and no slower for patuh than 5,000; larger states cost memory and joins.
@@ -35,60 +40,117 @@ class UnknownPack(SourceError):
     pass
 
 
-def installed_packs(pm) -> dict[str, list[Path]]:
-    """Installed pack folders by pack name (a name may have several revisions installed)."""
-    out: dict[str, list[Path]] = defaultdict(list)
-    for folder in plugin_hooks.pack_folders(pm):
+@dataclass
+class Installed:
+    """The installed packs (built-in and plugins'), each folder loaded once and built if it can
+    be: what a pack is checked against and what names resolve to."""
+
+    folders: dict[str, list[Path]]  # pack name -> folders (several revisions may be installed)
+    built: dict[Path, Pack]  # the folders whose files hold a pack (a broken one is said when linted)
+    plugin_types: dict[str, dict]
+
+    def known(self, extra: Iterable[Pack] = ()) -> Known:
+        types = dict(self.plugin_types)
+        parameters: dict[str, set[str]] = defaultdict(set)
+        for pack in list(self.built.values()) + list(extra):
+            types.update({name: t.declaration for name, t in pack.facts.items()})
+            parameters[pack.name].update(pack.parameters)
+        for name in self.folders:
+            parameters[name]  # noqa: B018 - an installed pack whose files are broken still has a name
+        return Known(types, dict(parameters))
+
+
+def installed(pm: Any) -> Installed:
+    folders = plugin_hooks.pack_folders(pm)
+    loaded, _ = load_folders(folders, tests=False)
+    by_name: dict[str, list[Path]] = defaultdict(list)
+    built: dict[Path, Pack] = {}
+    for files in loaded:
+        pack, problems = build(files)
+        if pack is not None and not problems:
+            built[files.folder] = pack
+        by_name[files.name() or files.folder.name].append(files.folder)
+    for folder in folders:  # a folder whose files cannot be read is known by its folder's name
+        if not any(folder in fs for fs in by_name.values()):
+            by_name[folder.name].append(folder)
+    return Installed(dict(by_name), built, plugin_hooks.fact_declarations(pm))
+
+
+def check_folders(folders: Sequence[Path | str], context: Installed, tests: bool = True) -> list[Pack]:
+    """Load, build and check pack folders against the installed set: the packs, or every
+    problem of every folder together (PackInvalid). An installed folder named as installed is
+    not read again (its tests are, when asked for)."""
+    problems: list[Problem] = []
+    packs = []
+    for folder in folders:
+        reuse = context.built.get(Path(folder)) if not tests else None
+        if reuse is not None:
+            packs.append(reuse)
+            continue
         try:
-            name = load(folder / "pack.yaml").data["name"]
-        except (SourceError, TypeError, KeyError):
-            name = folder.name  # a broken pack is reported when it is loaded
-        out[name].append(folder)
-    return dict(out)
+            files = load_folder(folder, tests=tests)
+        except PackInvalid as exc:
+            problems += exc.problems
+            continue
+        pack, found = build(files)
+        problems += found
+        if pack is not None and not found:
+            packs.append(pack)
+    known = context.known(packs)
+    for pack in packs:
+        problems += check_pack(pack, known)
+    if problems:
+        raise PackInvalid(problems)
+    return packs
 
 
-def known_fact_types(pm, folders: Iterable[Path]) -> dict[str, dict]:
-    """Fact types declared by installed packs and plugins, for checking packs that use them."""
-    out = plugin_hooks.fact_declarations(pm)
+def lint(folders: Sequence[Path | str], fact_types: dict[str, dict] | None = None
+         ) -> list[tuple[Path, Pack | None, list[Problem]]]:
+    """Every stage but running, for each pack folder: loaded, checked against the installed set
+    and the other folders, planned and compiled (durable_rules' limits). Per folder: the pack
+    (None when it could not be built) and its problems. With `fact_types`, those are all a pack
+    is checked against besides the folders (no installed pack; overrides are not checked)."""
+    context = installed(plugin_hooks.manager()) if fact_types is None else Installed({}, {}, fact_types)
+    out: list[tuple[Path, Pack | None, list[Problem]]] = []
     for folder in folders:
         try:
-            data = load(folder / "facts.yaml").data if (folder / "facts.yaml").is_file() else None
-        except SourceError:
-            continue  # reported when that pack itself is linted
-        if isinstance(data, dict) and isinstance(data.get("facts"), dict):
-            out.update({k: v for k, v in data["facts"].items() if isinstance(v, dict) and "fields" in v})
+            pack, problems = build(load_folder(folder))
+        except PackInvalid as exc:
+            pack, problems = None, exc.problems
+        out.append((Path(folder), pack, problems))
+    known = context.known([pack for _, pack, _ in out if pack is not None])
+    if fact_types is not None:
+        known.parameters = None
+    for folder, pack, problems in out:
+        if pack is None or problems:
+            continue
+        problems += check_pack(pack, known)
+        if problems:
+            continue
+        try:
+            settled = settle_parameters([pack], Config(), installed=context.folders)[pack.label]
+            planned = plan_pack(pack, settled, known.fact_types)
+            for period in planned.periods:
+                compile_plan(planned, period, known.fact_types)
+        except PackInvalid as exc:
+            problems += exc.problems
     return out
 
 
-def known_parameters(folders: Iterable[Path]) -> dict[str, set[str]]:
-    """Parameter names of installed packs, by pack name, for checking overrides."""
-    out: dict[str, set[str]] = defaultdict(set)
-    for folder in folders:
-        try:
-            name = load(folder / "pack.yaml").data["name"]
-            data = load(folder / "parameters.yaml").data if (folder / "parameters.yaml").is_file() else {}
-        except (SourceError, TypeError, KeyError):
-            continue  # reported when that pack itself is linted
-        if isinstance(data, dict) and isinstance(data.get("parameters"), dict):
-            out[name].update(data["parameters"])
-        else:
-            out[name]
-    return dict(out)
-
-
-def installed_declarations(pm, installed: dict[str, list[Path]], extra: Iterable[Path] = ()) -> tuple[dict, dict]:
-    """The fact types and the parameters (by pack) that the installed packs, plugins and the
-    `extra` pack folders declare: what a pack is checked against when it uses them."""
-    folders = [f for fs in installed.values() for f in fs] + list(extra)
-    return known_fact_types(pm, folders), known_parameters(folders)
+def load_pack(folder: Path | str, fact_types: dict[str, dict] | None = None) -> Pack:
+    """One pack folder, tests included, through every stage `patuh lint` runs: the pack, or
+    PackInvalid with every problem. `fact_types`: as for `lint`."""
+    [(_, pack, problems)] = lint([folder], fact_types)
+    if problems or pack is None:
+        raise PackInvalid(problems)
+    return pack
 
 
 def fact_types(config: str | Path | dict | None = None) -> FactTypes:
     """The fact types the installed packs and plugins declare, checking records as `patuh eval`
     does; times without a zone are read in the site config's zone. What a detector checks its
     records with (part of the small API detectors use: this, `parameters` and `patuh.rows`)."""
-    pm = plugin_hooks.manager()
-    return FactTypes(installed_declarations(pm, installed_packs(pm))[0], load_config(config).timezone)
+    return FactTypes(installed(plugin_hooks.manager()).known().fact_types, load_config(config).timezone)
 
 
 def parameters(pack: str, at: dt.date | None = None,
@@ -96,25 +158,16 @@ def parameters(pack: str, at: dt.date | None = None,
     """The parameters of the installed `pack` in force on `at` (its newest revision when None):
     the revision's label and its parameters by name, after other packs' overrides and the site
     `config`, as an evaluation would settle them. LookupError when the pack is not installed."""
-    pm = plugin_hooks.manager()
-    installed = installed_packs(pm)
-    if pack not in installed:
-        raise LookupError(f"the {pack} pack is not installed; installed: {', '.join(sorted(installed)) or 'none'}")
-    known, names = installed_declarations(pm, installed)
-    revisions = sorted((load_pack(f, known, names) for f in installed[pack]), key=lambda p: p.effective)
+    context = installed(plugin_hooks.manager())
+    if pack not in context.folders:
+        raise LookupError(f"the {pack} pack is not installed; installed: {', '.join(sorted(context.folders)) or 'none'}")
+    revisions = sorted(check_folders(context.folders[pack], context, tests=False), key=lambda p: p.effective)
     chosen = ([p for p in revisions if at is None or p.effective <= at] or revisions[:1])[-1]
-    overriding = [load_pack(f, known, names) for name, folders in sorted(installed.items()) if name != pack
-                  for f in folders if pack in (_overrides(f) or {})]
-    settled = settle_parameters([chosen] + overriding, load_config(config), installed=installed)
-    return chosen.label, settled[chosen.label]
-
-
-def _overrides(folder: Path) -> dict | None:
-    try:
-        data = load(folder / "pack.yaml").data
-    except SourceError:
-        return None
-    return data.get("overrides") if isinstance(data, dict) else None
+    overriding = [p for p in context.built.values() if p.name != pack and any(o.pack == pack for o in p.overrides)]
+    settled = settle_parameters([chosen] + overriding, load_config(config), installed=context.folders)[chosen.label]
+    day = at or dt.date.max
+    return chosen.label, {name: [u for u in uses if u.since is None or u.since <= day][-1] if any(
+        u.since is None or u.since <= day for u in uses) else uses[0] for name, uses in settled.items()}
 
 
 class Engine:
@@ -122,23 +175,22 @@ class Engine:
                  plugins: Sequence[object] = (), entry_points: bool = True,
                  max_session_facts: int = MAX_SESSION_FACTS):
         self.plugins = plugin_hooks.manager(*plugins, entry_points=entry_points)
-        self.installed = installed_packs(self.plugins)
+        self.context = installed(self.plugins)
+        self.installed = self.context.folders
         self.config: Config = load_config(config)
         self.max_session_facts = max_session_facts
-        paths = self._resolve(packs)
-        known, parameters = installed_declarations(self.plugins, self.installed, paths)
-        self.packs: list[Pack] = [load_pack(p, known, parameters) for p in paths]
+        self.packs: list[Pack] = check_folders(self._resolve(packs), self.context, tests=False)
         self._check_unique()
         self._check_revisions()
-        declarations = dict(known)
-        for pack in self.packs:
-            declarations.update({k: loc.data for k, loc in pack.facts.items()})
+        declarations = self.context.known(self.packs).fact_types
         self.types = FactTypes(declarations, self.config.timezone)
-        params = settle_parameters(self.packs, self.config, installed=self.installed)
-        self.compiled: list[CompiledPack] = [compile_pack(p, params[p.label], declarations) for p in self.packs]
-        self.types.read_clocks({c for compiled in self.compiled for c in compiled.clocks})
+        settled = settle_parameters(self.packs, self.config, installed=self.installed)
+        plans = [plan_pack(p, settled[p.label], declarations) for p in self.packs]
+        self.compiled: list[CompiledPack] = [compile_plan(plan, period, declarations)
+                                             for plan in plans for period in plan.periods]
+        self.types.read_clocks({c for plan in plans for c in plan.clocks})
 
-    def _resolve(self, packs: Sequence[str | Path] | None) -> list[Path]:
+    def _resolve(self, packs: Sequence[str | Path] | str | Path | None) -> list[Path]:
         if packs is None:
             return sorted(f for fs in self.installed.values() for f in fs)
         out = []
@@ -176,9 +228,9 @@ class Engine:
         for pack in self.packs:
             other = seen.setdefault((pack.name, pack.effective), pack)
             if other is not pack:
-                raise PackInvalid([Problem(pack.meta_doc.where(("document", "effective")),
-                                           f"{pack.label} and {other.label} both take effect on {pack.effective}: "
-                                           "one date must pick one revision")])
+                raise PackInvalid([pack.at.problem(f"{pack.label} and {other.label} both take effect on "
+                                                   f"{pack.effective}: one date must pick one revision",
+                                                   "document", "effective")])
 
     # -- evaluation -------------------------------------------------------------------------------
     def check_facts(self, records: Iterable[Any], where: str = "fact") -> dict[str, tuple[dict, dict]]:
@@ -263,47 +315,31 @@ class Engine:
             overridden = {n: u for n, u in compiled.params.items() if u.source != f"pack {compiled.pack.label}"}
             if overridden:
                 trace.overrides[compiled.pack.label] = overridden
-        return self._result(findings, derivations, known, historical, trace)
+        return build_result(findings, derivations, known, historical, trace)
 
     def _route(self, facts: list[dict]) -> tuple[dict[int, list[dict]], int]:
-        """Each fact goes to the revision of each pack in force on the fact's date."""
-        by_pack: dict[str, list[CompiledPack]] = defaultdict(list)  # the revisions of each pack
+        """Each fact goes, for each pack, to the revision in force on the fact's date, and within
+        it to the period of its parameters that date falls in."""
+        by_pack: dict[str, dict[str, list[CompiledPack]]] = defaultdict(dict)  # name -> label -> periods
         for compiled in self.compiled:
-            by_pack[compiled.pack.name].append(compiled)
+            by_pack[compiled.pack.name].setdefault(compiled.pack.label, []).append(compiled)
         routed: dict[int, list[dict]] = defaultdict(list)
         judged, missed = set(), set()  # facts some revision read; facts a pack had none in force for
         for revisions in by_pack.values():
-            revisions.sort(key=lambda c: c.pack.effective)
+            ordered = sorted(revisions.values(), key=lambda periods: periods[0].pack.effective)
             for fact in facts:
                 date = self.types.event_date(fact)
-                in_force = [c for c in revisions if date is None or c.pack.effective <= date]
-                if in_force:
-                    routed[id(in_force[-1])].append(fact)
-                    if fact["type"] in in_force[-1].types:
-                        judged.add(fact["id"])
-                elif any(fact["type"] in c.types for c in revisions):
-                    missed.add(fact["id"])
+                in_force = [periods for periods in ordered if date is None or periods[0].pack.effective <= date]
+                if not in_force:
+                    if any(fact["type"] in c.types for cs in ordered for c in cs):
+                        missed.add(fact["id"])
+                    continue
+                periods = in_force[-1]
+                chosen = [c for c in periods if date is None or c.period.since is None or c.period.since <= date][-1]
+                routed[id(chosen)].append(fact)
+                if fact["type"] in chosen.types:
+                    judged.add(fact["id"])
         return routed, len(missed - judged)
-
-    def _result(self, findings: dict[str, Finding], derivations: dict[str, Derivation], known: dict[str, dict],
-                historical: set[str], trace: Trace) -> Result:
-        ordered = sorted(findings.values(), key=lambda f: (str(f.time), f.subject.kind, f.subject.id, f.rule, f.id))
-        # Built without re-validation: the facts were checked when derived.
-        derived = [DerivedFact.model_construct(**{k: v for k, v in known[i].items() if k != "source"}, derived_from=d)
-                   for i, d in sorted(derivations.items()) if i not in historical]
-        evidence: dict[str, dict] = {}
-        stack = [i for f in ordered for i in f.facts]
-        while stack:
-            fact_id = stack.pop()
-            if fact_id in evidence or fact_id not in known:
-                continue
-            evidence[fact_id] = canonical(known[fact_id])
-            if fact_id in derivations:
-                stack += derivations[fact_id].facts
-        return Result(findings=ordered, derived=derived, trace=trace,
-                      facts=dict(sorted(evidence.items())), derivations={i: derivations[i] for i in sorted(evidence)
-                                                                          if i in derivations})
-
 
 def _content(fact: dict) -> dict:
     return {k: v for k, v in fact.items() if k != "source"}
@@ -332,5 +368,6 @@ def partition(facts: list[dict], key: str | None, limit: int) -> list[list[dict]
 
 def _pack_use(compiled: CompiledPack, judged: int) -> PackUse:
     pack = compiled.pack
-    return PackUse(name=pack.name, version=pack.version, hash=pack.hash, document=pack.document["number"],
-                   revision=pack.document["revision"], effective=pack.effective, facts=judged)
+    return PackUse(name=pack.name, version=pack.version, hash=pack.hash, document=pack.document.number,
+                   revision=pack.document.revision, effective=pack.effective, since=compiled.period.since,
+                   facts=judged)

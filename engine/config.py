@@ -10,17 +10,18 @@ config wins over packs; every override, and where it came from, shows in the tra
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import limits
+from .documents import Document, load
 from .facts import DEFAULT_TIMEZONE
 from .models import ParameterUse
-from .pack import Pack
-from .documents import Document, load
-from .problems import ConfigError, SourceError, Where
+from .pack import Pack, Parameter
+from .problems import ConfigError, Where
 
 KEYS = ("timezone", "parameters")
 IN_CODE = "<config given in code>"
@@ -35,6 +36,10 @@ class Config:
     @property
     def label(self) -> str:
         return f"config {self.doc.file}" if self.doc and self.doc.file != IN_CODE else "config"
+
+    def where(self, *path: str) -> Where:
+        """Where the config says something about `path` (a pack, a parameter), for messages."""
+        return self.doc.where(("parameters",) + path + ("__key__",)) if self.doc else Where(self.label)
 
 
 def load_config(source: Path | str | dict | None) -> Config:
@@ -60,54 +65,58 @@ def load_config(source: Path | str | dict | None) -> Config:
     return Config(str(zone), params, doc)
 
 
-def settle_parameters(packs: list[Pack], config: Config, installed: Iterable[str] = ()) -> dict[str, dict[str, ParameterUse]]:
-    """Each pack's parameter values after overrides, by pack label ("fatigue 0.1.0"):
-    its defaults < other packs' overrides < the config. An override names a pack by name, so it
-    applies to every installed revision of that pack that has the parameter."""
-    settled = {
-        p.label: {n: ParameterUse(value=loc.data["value"], unit=loc.data.get("unit"), clause=loc.data.get("clause"),
-                                  document=p.document["number"] if loc.data.get("clause") else None,
-                                  source=f"pack {p.label}") for n, loc in p.parameters.items()}
-        for p in packs
-    }
+def settle_parameters(packs: list[Pack], config: Config,
+                      installed: Iterable[str] = ()) -> dict[str, dict[str, list[ParameterUse]]]:
+    """Each pack's parameters after overrides, by pack label ("fatigue 0.1.0"): its defaults <
+    other packs' overrides < the config. A parameter is a list of the values it takes, oldest
+    first: one, or one per date for a value given by date (`since` says from when). An override
+    names a pack by name, so it applies to every installed revision that has the parameter, and
+    it replaces a dated value with one for all dates."""
+    settled = {p.label: {n: _uses(p, param) for n, param in p.parameters.items()} for p in packs}
     installed = set(installed)
     names = sorted({p.name for p in packs})
     # An override of an installed pack this engine has not loaded is skipped (a site config may
     # cover more packs than one run uses); one of a pack that is not installed is an error.
-    layers: list[tuple[str, dict, Document | None, tuple, Pack | None]] = [
-        (f"pack {p.label}", p.meta.get("overrides") or {}, p.meta_doc, ("overrides",), p) for p in packs
-    ] + [(config.label, config.parameters, config.doc, ("parameters",), None)]
-    for source, overrides, doc, root, by_pack in layers:
-        for pack_name, values in overrides.items():
-            where = doc.where(root + (pack_name, "__key__")) if doc else Where(source)
+    layers: list[tuple[str, list[tuple[str, str, Any, str | None, Where]], Pack | None]] = [
+        (f"pack {p.label}", [(o.pack, o.parameter, o.value, o.clause, o.at.where("__key__")) for o in p.overrides], p)
+        for p in packs]
+    given = config.parameters
+    layers.append((config.label, [(pack, name, value, None, config.where(pack, name))
+                                  for pack, values in given.items() for name, value in values.items()], None))
+    for source, overrides, by_pack in layers:
+        for pack_name, name, value, clause, where in overrides:
             targets = [p for p in packs if p.name == pack_name]
             if not targets and pack_name in installed:
                 continue  # an installed pack this engine has not loaded: nothing to override
             if not targets:
-                raise ConfigError(where, f"{source} overrides pack {pack_name!r}, which is not loaded; loaded: "
-                                         f"{', '.join(names)}")
-            for name, value in values.items():
-                where = doc.where(root + (pack_name, name, "__key__")) if doc else Where(source)
-                clause = None
-                if isinstance(value, dict) and by_pack:  # {value, clause}: the overriding pack's clause
-                    value, clause = value["value"], value["clause"]
-                current = [settled[p.label][name] for p in targets if name in settled[p.label]]
-                if not current:
-                    known = sorted({n for p in targets for n in settled[p.label]})
-                    raise ConfigError(where, f"pack {pack_name} has no parameter {name!r}; its parameters: "
-                                             f"{', '.join(known)}")
-                problem = limits.value_problem(value)
-                if problem:
-                    raise ConfigError(where, f"{pack_name}.{name}: {problem}")
-                if _kind(value) != _kind(current[0].value):
-                    raise ConfigError(where, f"{pack_name}.{name}: expected {_kind(current[0].value)} like "
-                                             f"{current[0].value!r}, found {value!r}")
-                for p in targets:
-                    if name in settled[p.label]:
-                        settled[p.label][name] = settled[p.label][name].model_copy(update={
-                            "value": value, "source": source, "clause": clause,
-                            "document": by_pack.document["number"] if clause and by_pack else None})
+                raise ConfigError(config.where(pack_name) if by_pack is None else where,
+                                  f"{source} overrides pack {pack_name!r}, which is not loaded; loaded: {', '.join(names)}")
+            current = [settled[p.label][name][-1] for p in targets if name in settled[p.label]]
+            if not current:
+                known = sorted({n for p in targets for n in settled[p.label]})
+                raise ConfigError(where, f"pack {pack_name} has no parameter {name!r}; its parameters: "
+                                         f"{', '.join(known)}")
+            problem = limits.value_problem(value)
+            if problem:
+                raise ConfigError(where, f"{pack_name}.{name}: {problem}")
+            if _kind(value) != _kind(current[0].value):
+                raise ConfigError(where, f"{pack_name}.{name}: expected {_kind(current[0].value)} like "
+                                         f"{current[0].value!r}, found {value!r}")
+            for p in targets:
+                if name in settled[p.label]:
+                    settled[p.label][name] = [settled[p.label][name][-1].model_copy(update={
+                        "value": value, "source": source, "clause": clause, "since": None,
+                        "document": by_pack.document.number if clause and by_pack else None})]
     return settled
+
+
+def _uses(pack: Pack, param: Parameter) -> list[ParameterUse]:
+    source = f"pack {pack.label}"
+    if not param.values:
+        return [ParameterUse(value=param.value, unit=param.unit, clause=param.clause, source=source,
+                             document=pack.document.number if param.clause else None)]
+    return [ParameterUse(value=d.value, unit=param.unit, clause=d.clause, source=source, since=d.since,
+                         document=pack.document.number if d.clause else None) for d in param.values]
 
 
 def _kind(value: Any) -> str:
@@ -116,4 +125,3 @@ def _kind(value: Any) -> str:
     if isinstance(value, (int, float)):
         return "a number"
     return "a list" if isinstance(value, list) else "text"
-

@@ -17,6 +17,7 @@ import yaml
 from . import limits
 from .problems import SourceError, Where
 
+
 @dataclass
 class Document:
     """A parsed YAML document and the position of every value in it."""

@@ -30,7 +30,8 @@ def explain(result: Result, finding: Finding) -> str:
         for name, use in finding.parameters.items():
             unit = f" {use.unit}" if use.unit else ""
             clause = f", clause {use.clause}" if use.clause else ", company choice"
-            lines.append(f"    {name} = {use.value}{unit}  ({use.source}{clause})")
+            since = f", in force since {use.since}" if use.since else ""
+            lines.append(f"    {name} = {use.value}{unit}  ({use.source}{clause}{since})")
     lines += ["", "Evidence:"]
     for fact_id in finding.facts:
         lines += _evidence(result, fact_id, depth=1, seen=set())

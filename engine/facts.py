@@ -7,17 +7,20 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from .models import RESERVED, Fact, canonical
-from .rules import CLOCK_KEY
 from . import limits
 from .documents import parse, read_text
+from .models import RESERVED, Fact, canonical
 from .problems import FactError, FactsInvalid, SourceError, Where
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+# The engine key holding a datetime field's local clock time in seconds after midnight
+# ("time@clock"), for `.clock` tests; added only to the fields a loaded rule reads that way.
+CLOCK_KEY = "@clock"
 DEFAULT_TIMEZONE = "Asia/Jakarta"  # WIB; a site config names its own (WITA, WIT)
 
 

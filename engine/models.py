@@ -97,6 +97,7 @@ class ParameterUse(BaseModel):
     document: str | None = None  # the document of the clause: the pack's own, or an overriding pack's
     clause: str | None = None  # None: a company choice, or a site config's override
     source: str  # "pack fatigue 0.1.0", "pack acme-fatigue 1.0.0" or "config site.yaml"
+    since: dt.date | None = Field(default=None, exclude_if=lambda v: v is None)  # a value given by date: from when
 
 
 class Finding(BaseModel):
@@ -140,6 +141,8 @@ class PackUse(BaseModel):
     document: str
     revision: str
     effective: dt.date
+    # when a parameter is given by date: the date from which this period's values hold
+    since: dt.date | None = Field(default=None, exclude_if=lambda v: v is None)
     facts: int  # how many facts this revision judged (of the types its rules read)
 
 

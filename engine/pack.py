@@ -1,252 +1,423 @@
-"""Loading a pack folder and checking it against the schema in schemas/pack.yaml.
+"""The typed model of a pack: what `check` builds from a pack's YAML once its schema holds, and
+what `plan`, `compiler` and `result` read. Every piece knows where it was written (`at`), so a
+problem found later still points at the file, line and column.
 
-A pack folder holds pack.yaml and, optionally, clauses.yaml, parameters.yaml, facts.yaml,
-raci.yaml, sanctions.yaml, rules/*.yaml and tests/*.yaml. Loading never half-succeeds: it
-returns a whole Pack or raises PackInvalid listing every problem with file:line:column.
+A reference is written one way everywhere (conditions, derived fields, due times, messages,
+subjects):
+
+    $name            a parameter of the pack
+    $alias.field     a field of a fact the rule matched (`as:` names it; else its type does)
+    $alias.n         how many facts a count condition matched
+
+and may be shifted or scaled by a number or a parameter, with a unit for times and dates:
+
+    $first.time + $repeat_window_h h      $first.date + 1 d      $operating.n * $inspection_share_min
+
+In a text (a finding's message, an action, a subject's id) a reference stands in braces:
+"{$form.employee} slept {$form.sleep_hours} h". A text value that starts with $ but is no
+reference is written with $$.
 """
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
+import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Union
 
-import cerberus
+from pydantic import BaseModel, ConfigDict, Field
 
-from .documents import Document, load, parse
-from .problems import PackInvalid, Problem, SourceError, Where
+from .documents import Document
+from .problems import Problem, Where
 
-OPTIONAL_FILES = ("clauses.yaml", "parameters.yaml", "facts.yaml", "raci.yaml", "sanctions.yaml")
-FOLDERS = ("rules", "tests")
+SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
+UNITS = tuple(SECONDS)
+COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
+# `time.clock: {between: ["13:00", "18:00"]}` tests a datetime field's local clock time (in the
+# site's time zone): the procedure's sampling windows are hours of the day, whatever the date.
+CLOCK = ".clock"
 
 
-@dataclass
-class Located:
-    """A piece of a pack and the document it came from, so later checks can point at it."""
+@dataclass(frozen=True)
+class At:
+    """Where a piece of a pack was written: its document and the path inside it."""
 
-    data: Any
     doc: Document
-    path: tuple  # where `data` sits inside doc
+    path: tuple
 
-    def where(self, *sub) -> Where:
+    def where(self, *sub: Any) -> Where:
         return self.doc.where(self.path + sub)
 
-    def problem(self, message: str, *sub) -> Problem:
+    def problem(self, message: str, *sub: Any) -> Problem:
         return Problem(self.where(*sub), message)
 
+    def __getitem__(self, sub: Any) -> At:
+        return At(self.doc, self.path + (sub,))
 
-@dataclass
-class Pack:
+
+# -- references -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Param:
+    """$name: a parameter's value, as settled for the evaluation."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return f"${self.name}"
+
+
+@dataclass(frozen=True)
+class Shift:
+    """What is added to (or multiplies) a reference: a number or a parameter, in a unit."""
+
+    op: Literal["+", "-", "*"]
+    amount: float | int | Param
+    unit: str | None = None
+
+    def __str__(self) -> str:
+        return f" {self.op} {self.amount}" + (f" {self.unit}" if self.unit else "")
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    """$alias.field: a field of a fact the rule matched, optionally shifted."""
+
+    alias: str
+    field: str
+    shift: Shift | None = None
+
+    def __str__(self) -> str:
+        return f"${self.alias}.{self.field}" + (str(self.shift) if self.shift else "")
+
+
+@dataclass(frozen=True)
+class CountRef:
+    """$alias.n: how many facts a count condition matched, optionally scaled."""
+
+    alias: str
+    shift: Shift | None = None
+
+    def __str__(self) -> str:
+        return f"${self.alias}.n" + (str(self.shift) if self.shift else "")
+
+
+Ref = Union[Param, FieldRef, CountRef]
+_NAME = r"[a-z_][a-z0-9_]*"
+_AMOUNT = rf"\${_NAME}|[0-9]+(?:\.[0-9]+)?"
+_EXPRESSION = re.compile(rf"\$({_NAME})(?:\.({_NAME}))?(?:\s*([-+*])\s*({_AMOUNT})(?:\s*({'|'.join(UNITS)}))?)?")
+_IN_TEXT = re.compile(r"\{(\$[^{}]*)\}")
+
+
+class BadReference(ValueError):
+    pass
+
+
+def parse_reference(text: str, counts: frozenset[str] = frozenset()) -> Ref:
+    """A reference as written ("$first.time + $window_h h"); BadReference says what is wrong.
+    `counts` are the aliases of the rule's count conditions, whose `.n` is their result."""
+    found = _EXPRESSION.fullmatch(text.strip())
+    if not found:
+        raise BadReference(f"{text!r} is not a reference: expected $parameter, $alias.field or $alias.n, "
+                           "optionally + or - an amount and a unit (s, min, h, d), or * an amount")
+    head, field, op, amount, unit = found.groups()
+    shift = None
+    if op:
+        number: float | int | Param = Param(amount[1:]) if amount.startswith("$") else (
+            float(amount) if "." in amount else int(amount))
+        if op == "*" and unit:
+            raise BadReference(f"{text!r}: a product takes no unit")
+        shift = Shift(op, number, unit)  # type: ignore[arg-type]
+    if field is None:
+        if shift:
+            raise BadReference(f"{text!r}: a parameter is used as it is; shift a fact's field or a count instead")
+        return Param(head)
+    if head in counts:
+        if field != "n":
+            raise BadReference(f"{text!r}: a count has only .n")
+        if shift and shift.op != "*" and shift.unit:
+            raise BadReference(f"{text!r}: a count takes no unit")
+        return CountRef(head, shift)
+    return FieldRef(head, field, shift)
+
+
+def value_of(raw: Any, counts: frozenset[str] = frozenset()) -> Any:
+    """A value as written in a pack: a reference when it starts with $ ($$ for a literal $)."""
+    if isinstance(raw, str) and raw.startswith("$"):
+        return raw[1:] if raw.startswith("$$") else parse_reference(raw, counts)
+    return raw
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text with references in braces: literal pieces and references, in order."""
+
+    raw: str
+    parts: tuple[str | Ref, ...]
+
+    @property
+    def refs(self) -> list[Ref]:
+        return [p for p in self.parts if not isinstance(p, str)]
+
+
+def parse_text(raw: str, counts: frozenset[str] = frozenset()) -> Text:
+    parts: list[str | Ref] = []
+    end = 0
+    for found in _IN_TEXT.finditer(raw):
+        parts += [raw[end:found.start()], parse_reference(found.group(1), counts)]
+        end = found.end()
+    parts.append(raw[end:])
+    return Text(raw, tuple(p for p in parts if p != ""))
+
+
+# -- the model --------------------------------------------------------------------------------------
+
+class Piece(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    at: At = Field(exclude=True, repr=False)
+
+
+class SourceDocument(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    number: str
+    title: str
+    issuer: str
+    revision: str
+    effective: dt.date
+    supersedes: dict[str, Any] | None = None
+
+
+class Clause(Piece):
+    number: str
+    title: str | None = None
+    text: str
+
+
+class DatedValue(Piece):
+    """A parameter's value from a date on, with the clause that sets it."""
+
+    since: dt.date
+    value: Any
+    clause: str | None = None
+    note: str | None = None
+
+
+class Parameter(Piece):
+    name: str
+    value: Any  # the value in force today (the latest of `values`, when given by date)
+    values: list[DatedValue] = Field(default_factory=list)  # by date, oldest first; empty: one value
+    unit: str | None = None
+    clause: str | None = None
+    company_choice: bool = False
+    note: str | None = None
+    confidence: str | None = None
+
+    def at_date(self, day: dt.date | None) -> DatedValue | None:
+        """The dated value in force on `day` (None: not dated, or before its first date)."""
+        chosen = None
+        for dated in self.values:
+            if day is None or dated.since <= day:
+                chosen = dated
+        return chosen
+
+
+class FieldSpec(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    name: str
+    type: Literal["string", "number", "integer", "boolean", "date", "datetime", "list"]
+    required: bool = False
+    values: list[Any] | None = None
+    description: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+
+
+class FactType(Piece):
+    name: str
+    description: str | None = None
+    subject: str | None = None
+    derived: bool = False
+    fields: dict[str, FieldSpec]
+    declaration: dict[str, Any] = Field(exclude=True, repr=False)  # as written, for the fact checker
+
+
+class Process(Piece):
+    key: str
+    clause: str
+    process: str
+    R: list[str] = Field(default_factory=list)
+    A: list[str] = Field(default_factory=list)
+    C: list[str] = Field(default_factory=list)
+    I: list[str] = Field(default_factory=list)  # noqa: E741 - the RACI letter
+
+
+class Raci(Piece):
+    roles: dict[str, str]
+    processes: dict[str, Process]
+
+
+class Rung(Piece):
+    id: str
+    label: str
+    clause: str
+    note: str | None = None
+
+
+class Test(Piece):
+    """One test of a condition on a field: `field op value`. For `in`, `not_in` and `between`
+    the value is a list; for `exists` true or false."""
+
+    field: str
+    op: Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "between", "exists"]
+    value: Any
+
+    def field_at(self) -> Where:
+        """Where the field's name was written (the key of a where-test)."""
+        path = self.at.path
+        if self.field in path:
+            cut = len(path) - path[::-1].index(self.field)
+            return self.at.doc.where(path[:cut] + ("__key__",))
+        return self.at.where()
+
+
+class AnyOf(Piece):
+    """One of several groups of tests holds."""
+
+    alternatives: list[list[Test | AnyOf]]
+
+
+class Condition(Piece):
+    """One condition of a rule: a fact of a type (`fact`), how many facts match (`count`, with
+    tests on n), or that none does (`absent`). `alias` names it for references."""
+
+    kind: Literal["fact", "count", "absent"]
+    type: str
+    alias: str
+    index: int
+    tests: list[Test | AnyOf] = Field(default_factory=list)
+    compare: list[Test] = Field(default_factory=list)  # a count's tests on "n"
+
+    @property
+    def counted(self) -> bool:
+        return self.kind != "fact"
+
+
+class Subject(Piece):
+    kind: str
+    id: Text
+
+
+class Due(Piece):
+    at_time: FieldRef | None = None  # written `at:`
+    text: str | None = None
+
+
+class ActionSpec(Piece):
+    what: Text
+    raci: str | None = None
+    responsible: list[str] = Field(default_factory=list)
+    accountable: list[str] = Field(default_factory=list)
+    due: Due | None = None
+
+
+class FindingSpec(Piece):
+    severity: Literal["critical", "major", "minor", "observation"]
+    message: Text
+
+
+class SanctionUse(Piece):
+    rung: str
+    note: str | None = None
+
+
+class Derive(Piece):
+    type: str
+    fields: dict[str, Any]  # field -> literal or reference
+
+
+class Rule(Piece):
+    id: str
+    title: str
+    clauses: list[str]
+    interpretation: str | None = None
+    company_choice: str | None = None
+    subject: Subject | None = None
+    once_per: list[str] = Field(default_factory=list)
+    partition_by: str | None = None
+    when: list[Condition]
+    finding: FindingSpec | None = None
+    actions: list[ActionSpec] = Field(default_factory=list)
+    sanctions: list[SanctionUse] = Field(default_factory=list)
+    derive: list[Derive] = Field(default_factory=list)
+
+    @property
+    def facts(self) -> list[Condition]:
+        return [c for c in self.when if c.kind == "fact"]
+
+    @property
+    def counts(self) -> list[Condition]:
+        return [c for c in self.when if c.counted]
+
+    @property
+    def derives(self) -> set[str]:
+        return {d.type for d in self.derive}
+
+
+class Expectation(Piece):
+    rule: str
+    pack: str | None = None
+    subject: str | None = None
+    sanctions: list[str] | None = None
+    count: int = 1
+
+
+class TestCase(Piece):
+    name: str
+    description: str | None = None
+    facts: list[Any]
+    history: list[Any] = Field(default_factory=list)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    timezone: str | None = None
+    expect: list[Expectation]
+
+
+class Override(Piece):
+    """Another pack's parameter this pack sets, optionally citing its own clause for it."""
+
+    pack: str
+    parameter: str
+    value: Any
+    clause: str | None = None
+
+
+class Pack(Piece):
     path: Path
-    meta: dict
-    clauses: dict[str, Located] = field(default_factory=dict)
-    parameters: dict[str, Located] = field(default_factory=dict)
-    facts: dict[str, Located] = field(default_factory=dict)
-    raci: Located | None = None
-    sanctions: dict[str, Located] = field(default_factory=dict)
-    rules: list[Located] = field(default_factory=list)
-    tests: list[Located] = field(default_factory=list)
+    name: str
+    version: str
+    language: str
+    description: str | None = None
+    partition_by: str | None = None
+    document: SourceDocument
+    overrides: list[Override] = Field(default_factory=list)
+    clauses: dict[str, Clause] = Field(default_factory=dict)
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    facts: dict[str, FactType] = Field(default_factory=dict)
+    raci: Raci | None = None
+    sanctions: dict[str, Rung] = Field(default_factory=dict)
+    rules: list[Rule] = Field(default_factory=list)
+    tests: list[TestCase] = Field(default_factory=list)
     hash: str = ""
-    meta_doc: Document | None = None
-
-    @property
-    def name(self) -> str:
-        return self.meta["name"]
-
-    @property
-    def version(self) -> str:
-        return self.meta["version"]
-
-    @property
-    def document(self) -> dict:
-        return self.meta["document"]
 
     @property
     def effective(self) -> dt.date:
-        return self.meta["document"]["effective"]
+        return self.document.effective
 
     @property
     def label(self) -> str:
         return f"{self.name} {self.version}"
 
-
-@cache
-def schemas() -> dict:
-    text = resources.files("patuh.schemas").joinpath("pack.yaml").read_text(encoding="utf-8")
-    return parse(text, "schemas/pack.yaml").data["files"]
+    def partition_key(self, rule: Rule) -> str | None:
+        """The fact field a rule's facts are grouped into sessions by: its own, else the pack's."""
+        return rule.partition_by or self.partition_by
 
 
-def _schema_problems(doc: Document, schema: dict) -> list[Problem]:
-    if doc.data is None:
-        return [Problem(Where(doc.file, 1, 1), f"empty file: expected a mapping with {_keys(schema)}")]
-    if not isinstance(doc.data, dict):
-        return [Problem(doc.where(()), f"expected a mapping with {_keys(schema)}, found {_kind(doc.data)}")]
-    validator = cerberus.Validator(schema)
-    if validator.validate(doc.data):
-        return []
-    return [Problem(_error_where(doc, e), _error_text(e, schema)) for e in _leaf_errors(validator._errors)]
-
-
-def _keys(schema: dict) -> str:
-    required = [k for k, v in schema.items() if v.get("required")]
-    return ", ".join(required or schema)
-
-
-def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "text", int: "a number", float: "a number",
-            bool: "true/false"}.get(type(value), type(value).__name__)
-
-
-def _leaf_errors(errors):
-    for error in errors:
-        if error.is_group_error and error.child_errors and not error.is_logic_error:
-            yield from _leaf_errors(error.child_errors)
-        else:
-            yield error
-
-
-def _error_where(doc: Document, error) -> Where:
-    path = tuple(error.document_path)
-    if error.code == cerberus.errors.UNKNOWN_FIELD.code:
-        return doc.where(path + ("__key__",))
-    unknown = _unknown_keys(error)
-    if unknown:
-        return doc.where(path + (unknown[0], "__key__"))
-    return doc.where(path)
-
-
-def _allowed_keys(schema: dict, path: tuple) -> list[str]:
-    """The keys the schema accepts for the mapping at `path` (to name them in a message)."""
-    rules: dict = {"type": "dict", "schema": schema}
-    for step in path:
-        if rules.get("type") == "list" or isinstance(step, int):
-            rules = rules.get("schema", {})
-        elif isinstance(rules.get("schema"), dict) and step in rules["schema"]:
-            rules = rules["schema"][step]
-        else:
-            rules = rules.get("valuesrules", {})
-    return sorted(rules["schema"]) if isinstance(rules.get("schema"), dict) else []
-
-
-def _unknown_keys(error) -> list[str]:
-    """For a mapping that fits none of an anyof's forms: its keys that no form knows."""
-    if not (error.is_logic_error and isinstance(error.value, dict) and isinstance(error.constraint, list)):
-        return []
-    return [k for k in error.value if k not in _form_keys(error.constraint)]
-
-
-def _form_keys(forms: list[dict]) -> list[str]:
-    """The keys the mapping forms of an anyof accept (a list form's item schema is not one)."""
-    return sorted({k for form in forms if form.get("type") == "dict" and isinstance(form.get("schema"), dict)
-                   for k in form["schema"]})
-
-
-def _error_text(error, schema: dict) -> str:
-    path = ".".join(str(p) for p in error.document_path) or "document"
-    name = error.document_path[-1] if error.document_path else "document"
-    code = error.code
-    if code == cerberus.errors.UNKNOWN_FIELD.code:
-        allowed = _allowed_keys(schema, tuple(error.document_path[:-1]))
-        return f"unknown field {name!r} at {path}" + (f"; expected one of {', '.join(allowed)}" if allowed else "")
-    if code == cerberus.errors.REQUIRED_FIELD.code:
-        return f"missing required field {name!r} at {path}"
-    if code == cerberus.errors.BAD_TYPE.code:
-        hint = ""
-        if "string" in str(error.constraint) and isinstance(error.value, (int, float)):
-            hint = "; write it in quotes" + (' as MAJOR.MINOR.PATCH (semver), e.g. "1.0.0"' if name == "version" else "")
-        return f"{path}: expected {_types(error.constraint)}, found {_kind(error.value)} {error.value!r}{hint}"
-    if code == cerberus.errors.UNALLOWED_VALUE.code:
-        return f"{path}: {error.value!r} is not allowed; expected one of {', '.join(map(str, error.constraint))}"
-    if code == cerberus.errors.REGEX_MISMATCH.code:
-        return f"{path}: {error.value!r} does not have the expected form ({error.constraint})"
-    if code == cerberus.errors.EXCLUDES_FIELD.code:
-        return f"{path}: cannot be given together with {error.constraint}"
-    unknown = _unknown_keys(error)
-    if unknown:
-        return f"{path}: unknown {unknown[0]!r}; expected one of {', '.join(_form_keys(error.constraint))}"
-    if error.is_logic_error:
-        return f"{path}: {error.value!r} matches none of the accepted forms"
-    if code == cerberus.errors.MIN_LENGTH.code:
-        return f"{path}: needs at least {error.constraint} item(s)"
-    if code == cerberus.errors.MAX_LENGTH.code:
-        return f"{path}: takes at most {error.constraint} item(s)"
-    if code == cerberus.errors.EMPTY_NOT_ALLOWED.code:
-        return f"{path}: must not be empty"
-    return f"{path}: {error.rule} {error.constraint!r} not met by {error.value!r}"
-
-
-def _types(constraint) -> str:
-    names = constraint if isinstance(constraint, list) else [constraint]
-    return " or ".join({"dict": "a mapping", "list": "a list", "string": "text"}.get(n, f"a {n}") for n in names)
-
-
-def _content_hash(files: list[Path], root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(files, key=lambda p: p.relative_to(root).as_posix()):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:12]
-
-
-def load_pack(path: Path | str, known_fact_types: dict | None = None,
-              known_parameters: dict[str, set[str]] | None = None) -> Pack:
-    """Load and check one pack folder. Raises PackInvalid with every problem found."""
-    from .lint import check_pack  # lint needs Pack; import here keeps the module order one-way
-
-    root = Path(path)
-    if not (root / "pack.yaml").is_file():
-        raise PackInvalid([Problem(Where(str(root)), "not a pack: expected a folder with pack.yaml")])
-    files = [root / "pack.yaml"] + [root / n for n in OPTIONAL_FILES if (root / n).is_file()]
-    for folder in FOLDERS:
-        if (root / folder).is_dir():
-            files += sorted(p for p in (root / folder).iterdir() if p.suffix in (".yaml", ".yml"))
-
-    problems: list[Problem] = []
-    docs: dict[Path, Document] = {}
-    for file in files:
-        try:
-            doc = load(file)
-        except SourceError as exc:
-            problems.append(Problem(exc.where, exc.message))
-            continue
-        kind = file.parent.name if file.parent.name in FOLDERS and file.parent != root else file.name
-        found = _schema_problems(doc, schemas()[kind])
-        problems += found
-        if not found:
-            docs[file] = doc
-    if problems:
-        raise PackInvalid(problems)
-
-    meta_doc = docs[root / "pack.yaml"]
-    pack = Pack(path=root, meta=meta_doc.data, meta_doc=meta_doc, hash=_content_hash(files, root))
-    for file, doc in docs.items():
-        name = file.name if file.parent == root else file.parent.name
-        if name == "clauses.yaml":
-            for i, item in enumerate(doc.data["clauses"]):
-                loc = Located(item, doc, ("clauses", i))
-                if item["number"] in pack.clauses:
-                    problems.append(loc.problem(f"clause {item['number']} is listed twice", "number"))
-                pack.clauses[item["number"]] = loc
-        elif name == "parameters.yaml":
-            pack.parameters = {k: Located(v, doc, ("parameters", k)) for k, v in doc.data["parameters"].items()}
-        elif name == "facts.yaml":
-            pack.facts = {k: Located(v, doc, ("facts", k)) for k, v in doc.data["facts"].items()}
-        elif name == "raci.yaml":
-            pack.raci = Located(doc.data, doc, ())
-        elif name == "sanctions.yaml":
-            for i, item in enumerate(doc.data["sanctions"]):
-                loc = Located(item, doc, ("sanctions", i))
-                if item["id"] in pack.sanctions:
-                    problems.append(loc.problem(f"sanction {item['id']} is listed twice "
-                                                f"(first at {pack.sanctions[item['id']].where('id')})", "id"))
-                pack.sanctions.setdefault(item["id"], loc)
-        elif name == "rules":
-            pack.rules += [Located(r, doc, ("rules", i)) for i, r in enumerate(doc.data["rules"])]
-        elif name == "tests":
-            pack.tests += [Located(t, doc, ("tests", i)) for i, t in enumerate(doc.data["tests"])]
-    problems += check_pack(pack, known_fact_types or {}, known_parameters)
-    if problems:
-        raise PackInvalid(problems)
-    return pack
+AnyOf.model_rebuild()

@@ -1,53 +1,58 @@
-"""`patuh test`: run the test cases that live inside packs (tests/*.yaml).
+"""Pack tests: the test cases that live inside packs (tests/*.yaml), run by `patuh test` and, as
+pytest items, by pytest (patuh.pytest_plugin); and their coverage of the pack.
 
 A case gives facts (and optionally history, parameter overrides and the site's time zone) and
 the complete list of findings it expects: rule, and optionally subject, sanctions and how many.
 Any finding not listed fails the case, so a test also guards against false positives.
+
+Coverage: a rule is exercised when it matched in some case (a finding, or a fact derived); a
+clause is covered when an exercised rule cites it. What no case exercises is listed.
 """
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from .api import Engine
-from .pack import Located, Pack
+from .api import Engine, check_folders
+from .pack import Pack, TestCase
 from .problems import SourceError
 
 
 @dataclass
 class CaseResult:
     pack: Pack
-    case: Located
+    case: TestCase
     ok: bool
     detail: str = ""
+    matched: set[str] = field(default_factory=set)  # the pack's rules that matched in the case
 
     @property
     def name(self) -> str:
-        return f"{self.pack.name}: {self.case.data['name']}"
+        return f"{self.pack.name}: {self.case.name}"
 
 
 def _key(pack: str, rule: str, subject: str | None, sanctions) -> tuple:
     return (pack, rule, subject, tuple(sorted(sanctions)) if sanctions is not None else None)
 
 
-def run_case(engine: Engine, pack: Pack, case: Located) -> CaseResult:
-    data = case.data
+def run_case(engine: Engine, pack: Pack, case: TestCase) -> CaseResult:
     try:
-        if data.get("parameters") or data.get("timezone"):  # the same packs, in this case's site
-            config = {"parameters": {pack.name: data.get("parameters") or {}}}
-            if data.get("timezone"):
-                config["timezone"] = data["timezone"]
+        if case.parameters or case.timezone:  # the same packs, in this case's site
+            config: dict = {"parameters": {pack.name: case.parameters}}
+            if case.timezone:
+                config["timezone"] = case.timezone
             engine = Engine([p.path for p in engine.packs], config=config,
                             plugins=list(engine.plugins.get_plugins()), entry_points=False)
-        facts = [(case.where("facts", i), f) for i, f in enumerate(data["facts"])]
-        history = [(case.where("history", i), f) for i, f in enumerate(data.get("history") or [])]
+        facts = [(case.at.where("facts", i), f) for i, f in enumerate(case.facts)]
+        history = [(case.at.where("history", i), f) for i, f in enumerate(case.history)]
         result = engine.evaluate(facts, history=history)
     except SourceError as exc:
         return CaseResult(pack, case, False, str(exc))
+    matched = set(result.trace.matches)
     expected: Counter = Counter()
-    for item in data["expect"]:
-        expected[_key(item.get("pack", pack.name), item["rule"], item.get("subject"),
-                      item.get("sanctions"))] += item.get("count", 1)
+    for item in case.expect:
+        expected[_key(item.pack or pack.name, item.rule, item.subject, item.sanctions)] += item.count
     checked = {pack.name} | {k[0] for k in expected}  # a case answers for the packs it names
     got: Counter = Counter()
     for finding in result.findings:
@@ -60,7 +65,7 @@ def run_case(engine: Engine, pack: Pack, case: Located) -> CaseResult:
         matches.sort(key=lambda k: (k[2] is None, k[3] is None))  # an exact expectation before a looser one
         got[matches[0] if matches else _key(finding.pack.name, finding.rule, finding.subject.id, rungs)] += 1
     if got == expected:
-        return CaseResult(pack, case, True)
+        return CaseResult(pack, case, True, matched=matched)
     missing = expected - got
     extra = got - expected
     parts = []
@@ -68,7 +73,7 @@ def run_case(engine: Engine, pack: Pack, case: Located) -> CaseResult:
         parts.append("expected but not found: " + "; ".join(_show(k, n) for k, n in sorted(missing.items(), key=str)))
     if extra:
         parts.append("found but not expected: " + "; ".join(_show(k, n) for k, n in sorted(extra.items(), key=str)))
-    return CaseResult(pack, case, False, " | ".join(parts))
+    return CaseResult(pack, case, False, " | ".join(parts), matched)
 
 
 def _show(key: tuple, n: int) -> str:
@@ -79,3 +84,50 @@ def _show(key: tuple, n: int) -> str:
 
 def run_pack(engine: Engine, pack: Pack) -> list[CaseResult]:
     return [run_case(engine, pack, case) for case in pack.tests]
+
+
+def engine_for(pack: Pack, installed: dict[str, list[Path]]) -> Engine:
+    """The engine a pack's tests run on: the pack, and the `installed` packs it overrides (a case
+    may expect their findings as its override changes them)."""
+    return Engine([pack.path] + [p for name in sorted({o.pack for o in pack.overrides})
+                                 for p in installed.get(name, [])])
+
+
+def with_tests(engine: Engine, pack: Pack) -> Pack:
+    """The pack again, with its tests (an engine loads packs without them)."""
+    return check_folders([pack.path], engine.context, tests=True)[0]
+
+
+@dataclass
+class Coverage:
+    pack: Pack
+    rules: list[str]  # every rule id
+    exercised: set[str]
+    clauses: list[str]  # every clause of clauses.yaml
+    cited: set[str]  # clauses an exercised rule cites
+
+    @property
+    def rule_share(self) -> float:
+        return 100.0 * len(self.exercised & set(self.rules)) / len(self.rules) if self.rules else 100.0
+
+    @property
+    def clause_share(self) -> float:
+        return 100.0 * len(self.cited & set(self.clauses)) / len(self.clauses) if self.clauses else 100.0
+
+    def report(self) -> str:
+        lines = [f"coverage {self.pack.label}: rules {len(self.exercised & set(self.rules))}/{len(self.rules)} "
+                 f"({self.rule_share:.1f} %), clauses {len(self.cited & set(self.clauses))}/{len(self.clauses)} "
+                 f"({self.clause_share:.1f} %)"]
+        missing = [r for r in self.rules if r not in self.exercised]
+        if missing:
+            lines.append("  rules no test case exercises: " + ", ".join(missing))
+        uncited = [c for c in self.clauses if c not in self.cited]
+        if uncited:
+            lines.append("  clauses no exercised rule cites: " + ", ".join(uncited))
+        return "\n".join(lines)
+
+
+def coverage(pack: Pack, results: list[CaseResult]) -> Coverage:
+    exercised = set().union(*(r.matched for r in results)) if results else set()
+    cited = {n for rule in pack.rules if rule.id in exercised for n in rule.clauses}
+    return Coverage(pack, [r.id for r in pack.rules], exercised, list(pack.clauses), cited)

@@ -13,14 +13,14 @@ import itertools
 import json
 import re
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 import durable_rules_engine as core
 
 from . import limits
 from .compiler import END, SESSION, START, CompiledPack, Part
-from .rules import Rule
-from .windows import Groups
+from .counts import Groups
+from .pack import Rule
 from .problems import EngineError, SourceError
 
 _handles: dict[str, int] = {}  # ruleset name -> handle; content-addressed, so safe to share
@@ -157,7 +157,7 @@ class Session:
     def _runaway(self, rounds: int) -> None:
         rules = sorted(self.deriving)
         first = self.compiled.rules[rules[0]]
-        raise DerivationRunaway(first.loc.where("then", "derive"), (
+        raise DerivationRunaway(first.at.where("then", "derive"), (
             f"{'rules' if len(rules) > 1 else 'rule'} {', '.join(rules)} {'keep' if len(rules) > 1 else 'keeps'} "
             f"deriving new facts: {self.derived:,} "
             f"facts in {rounds} rounds from {self.given:,} given (at most {limits.MAX_ROUNDS} rounds, "
@@ -183,7 +183,7 @@ class Session:
             return
         role = self.compiled.roles[name]
         if role.kind == "collect":
-            self.groups.collect(role.rule, role.pattern, frame)
+            self.groups.collect(role.rule, role.condition, frame)
         elif role.kind == "anchor":
             self.groups.anchor(role.rule, frame)
         else:

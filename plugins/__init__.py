@@ -1,19 +1,55 @@
 """Plugin hooks (pluggy): how packs, fact types, detectors and result sinks get into patuh.
 
-A plugin is any module registered under the `patuh` entry point group. patuh's own packs come
-in the same way (`patuh.rulesets`), so there is one way in. Each hook returns a list; pluggy
-gathers the lists of every plugin.
+A plugin is any module registered under the `patuh` entry point group. patuh's own packs,
+detectors and sinks come in the same way (`patuh.rulesets`, `patuh.detectors.*`, `patuh.sinks`),
+so there is one way in. Each hook returns a list; pluggy gathers the lists of every plugin. A
+plugin that cannot be loaded, or that implements a hook patuh does not have (a misspelt name),
+is a PluginError when the plugin manager is made, not a silent skip.
 """
 from __future__ import annotations
 
+import argparse
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import pluggy
 
 PROJECT = "patuh"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+class PluginError(Exception):
+    """A plugin that cannot be used, and why (its name, its module)."""
+
+
+@runtime_checkable
+class Detector(Protocol):
+    """Turns a source into fact records: `patuh detect NAME` and Python callers alike."""
+
+    name: str
+    help: str  # one line for `patuh detect --help`
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """The options of `patuh detect NAME` (its own; importing nothing heavy)."""
+
+    def run(self, args: argparse.Namespace) -> int:
+        """`patuh detect NAME`: records as JSON lines on standard output; the exit code."""
+
+    def facts(self, *args: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """The records, for a Python caller."""
+
+
+@runtime_checkable
+class Sink(Protocol):
+    """Where a result goes besides the output (`patuh eval --sink NAME:TARGET`). It may also have
+    `check(target)`, called before evaluating, raising patuh.problems.SourceError when the target
+    cannot be written (exit 2, nothing written)."""
+
+    name: str
+
+    def write(self, result: Any, target: str) -> None: ...
 
 
 class Specs:
@@ -26,12 +62,12 @@ class Specs:
         """Fact type declarations, each a mapping in facts.yaml form: {type: {subject, fields}}."""
 
     @hookspec
-    def patuh_detectors(self) -> list[Any]:
-        """Detectors: objects with a `name` and a `facts(...)` method yielding fact records."""
+    def patuh_detectors(self) -> list[Detector]:
+        """Detectors (see Detector)."""
 
     @hookspec
-    def patuh_sinks(self) -> list[Any]:
-        """Result sinks: objects with a `name` and a `write(result, target)` method."""
+    def patuh_sinks(self) -> list[Sink]:
+        """Result sinks (see Sink)."""
 
 
 def manager(*extra: object, entry_points: bool = True) -> pluggy.PluginManager:
@@ -39,10 +75,19 @@ def manager(*extra: object, entry_points: bool = True) -> pluggy.PluginManager:
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(Specs)
     if entry_points:
-        pm.load_setuptools_entrypoints(PROJECT)
+        try:
+            pm.load_setuptools_entrypoints(PROJECT)
+        except Exception as exc:  # noqa: BLE001 - any error of a plugin's import: say which plugin
+            raise PluginError(f"a plugin of the {PROJECT!r} entry point group cannot be loaded: "
+                              f"{type(exc).__name__}: {exc}") from None
     for plugin in extra:
         if not pm.is_registered(plugin):
             pm.register(plugin)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:  # e.g. patuh_pack for patuh_packs
+        known = ", ".join(sorted(name for name in dir(Specs) if name.startswith("patuh_")))
+        raise PluginError(f"plugin {exc.plugin_name}: {exc}; patuh's hooks: {known}") from None
     return pm
 
 
@@ -58,6 +103,26 @@ def fact_declarations(pm: pluggy.PluginManager) -> dict[str, dict]:
     return out
 
 
+def _named(pm: pluggy.PluginManager, hook: str, kind: type) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for found in getattr(pm.hook, hook)():
+        for item in found:
+            if not isinstance(item, kind):
+                raise PluginError(f"{hook} gave {item!r}, which is not a {kind.__name__} (see patuh.plugins)")
+            out[item.name] = item
+    return out
+
+
+def detectors(pm: pluggy.PluginManager) -> dict[str, Detector]:
+    """The detectors of every plugin, by name."""
+    return _named(pm, "patuh_detectors", Detector)
+
+
+def sinks(pm: pluggy.PluginManager) -> dict[str, Sink]:
+    """The result sinks of every plugin, by name."""
+    return _named(pm, "patuh_sinks", Sink)
+
+
 def named(pm: pluggy.PluginManager, hook: str) -> dict[str, Any]:
     """Detectors or sinks by name."""
-    return {item.name: item for found in getattr(pm.hook, hook)() for item in found}
+    return detectors(pm) if hook == "patuh_detectors" else sinks(pm)

@@ -11,7 +11,8 @@ import io
 import os
 import pickle
 import signal
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings

@@ -4,12 +4,10 @@ vendor alert name is an error naming the row, exit 2, nothing on stdout."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
-from test_forms_detector import SITE_CONFIG, detect, evaluate, write
 
 from patuh.detectors import alerts
 from patuh.plugins import manager, named
+from test_forms_detector import SITE_CONFIG, detect, evaluate, write
 
 # An alarm report for Site Kideco's pit on 2 March 2026 (WITA, no zone in the export), with the
 # vendor's own columns: a row number, the driver's name and the GPS position, which the

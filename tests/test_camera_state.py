@@ -207,7 +207,6 @@ def test_a_hand_resting_at_the_mouth_or_flickering_is_one_touch(params):
 
 def test_hand_places_from_landmarks():
     import numpy as np
-
     from patuh.detectors.camera.signals import hand_places
 
     face = np.zeros((478, 3), np.float32)

@@ -17,9 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
+from patuh import load_pack
 from patuh.cli import main
-from patuh.pack import load_pack
 
 REPO = Path(__file__).resolve().parents[1]
 FATIGUE = REPO / "rulesets" / "fatigue"
@@ -324,9 +323,9 @@ def test_eval_json_findings_shape(good_run):
         assert finding["pack"] == {"name": "fatigue", "version": pack.version, "hash": pack.hash}
         assert finding["clauses"]
         for citation in finding["clauses"]:
-            assert citation["document"] == pack.document["number"]
+            assert citation["document"] == pack.document.number
             assert citation["number"] in pack.clauses
-            assert citation["text"] == pack.clauses[citation["number"]].data["text"]
+            assert citation["text"] == pack.clauses[citation["number"]].text
         assert finding["severity"] in ("critical", "major", "minor", "observation")
         assert set(finding["subject"]) >= {"kind", "id"}
         assert finding["facts"] and all(fact_id in result["facts"] for fact_id in finding["facts"])
@@ -364,9 +363,9 @@ def test_explain_quotes_the_clause_and_the_evidence(good_run, tmp_path):
     proc = run_cli("explain", finding["id"], "--facts", str(facts), "--pack", "fatigue", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
-    text = pack.clauses["6.1.1.1.2"].data["text"].strip()
+    text = pack.clauses["6.1.1.1.2"].text.strip()
     assert f'"{text}"' in proc.stdout
-    assert pack.document["number"] in proc.stdout and pack.document["number"].startswith("CK-PR-SHE-25")
+    assert pack.document.number in proc.stdout and pack.document.number.startswith("CK-PR-SHE-25")
     for fact_id in finding["facts"]:
         assert fact_id in proc.stdout
 

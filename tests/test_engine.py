@@ -10,11 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import patuh
+import patuh.problems
 import pytest
 import yaml
-
-import patuh
-import patuh.pack
 from patuh.api import UnknownPack
 from patuh.explain import explain
 
@@ -283,7 +282,7 @@ def test_a_misspelt_override_target_is_an_error_not_a_silent_skip(tmp_path):
     text = (copy / "pack.yaml").read_text().replace("  fatigue:\n", "  fatigeu:\n")
     (copy / "pack.yaml").write_text(text)
     line = text.splitlines().index("  fatigeu:") + 1
-    with pytest.raises(patuh.pack.PackInvalid) as caught:
+    with pytest.raises(patuh.problems.PackInvalid) as caught:
         patuh.Engine(["fatigue", copy])
     problem = caught.value.problems[0]
     assert (problem.where.line, problem.where.column) == (line, 3)

@@ -19,9 +19,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 import patuh
+import pytest
 from patuh.detectors import alerts, forms, telemetry
 from patuh.facts import read_records
 

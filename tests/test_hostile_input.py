@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import cli, run_isolated
 
 REPO = Path(__file__).resolve().parents[1]
@@ -196,7 +195,7 @@ rules:
     then:
       derive:
         - type: check
-          fields: {employee: {field: a.employee}, date: {field: a.date, plus: %s, unit: d}}
+          fields: {employee: $a.employee, date: "$a.date + %s d"}
 """
 
 
@@ -210,27 +209,38 @@ rules:
         as: first
       - fact: check
         as: again
-        same: {first: [employee]}
         where:
-          date: {gt: {field: first.date}, le: {field: first.date, plus: "two", unit: d}}
+          employee: $first.employee
+          date: {gt: $first.date, le: $first.date + two d}
     then:
-      finding: {severity: minor, message: "{again.employee} checked again"}
+      finding: {severity: minor, message: "{$again.employee} checked again"}
 """
 
 
-def test_lint_refuses_plus_that_is_not_a_number(tmp_path):
-    # It passed lint and failed at run time.
+def test_lint_refuses_an_amount_that_is_not_a_number(tmp_path):
+    # `plus: "two"` passed lint and failed at run time; a shift by a parameter holding text must not.
+    pack = small_pack(tmp_path, AGAIN.replace("+ two d", "+ $window d"),
+                      parameters="  window: {value: two, clause: '1'}\n")
+    code, lines, _ = refused("lint", str(pack))
+    assert code == 2
+    assert lines == [f"error: {pack}/rules/r.yaml:12:39: $first.date + $window d: + $window: expected a number, "
+                     "found 'two'"]
+
+
+def test_lint_refuses_an_amount_written_as_a_word(tmp_path):
     pack = small_pack(tmp_path, AGAIN)
     code, lines, _ = refused("lint", str(pack))
     assert code == 2
-    assert lines == [f"error: {pack}/rules/r.yaml:12:47: plus 'two': expected a number, found 'two'"]
+    assert lines == [f"error: {pack}/rules/r.yaml:12:39: '$first.date + two d' is not a reference: expected "
+                     "$parameter, $alias.field or $alias.n, optionally + or - an amount and a unit (s, min, h, d), "
+                     "or * an amount"]
 
 
-def test_lint_refuses_plus_that_is_not_a_number_in_a_derived_field(tmp_path):
-    pack = small_pack(tmp_path, NEXT_DAY % '"two"')
+def test_lint_refuses_an_amount_that_is_not_a_number_in_a_derived_field(tmp_path):
+    pack = small_pack(tmp_path, NEXT_DAY % "$window", parameters="  window: {value: two, clause: '1'}\n")
     code, lines, _ = refused("lint", str(pack))
     assert code == 2
-    assert f"error: {pack}/rules/r.yaml:11:57: plus 'two': expected a number, found 'two'" in lines
+    assert f"error: {pack}/rules/r.yaml:11:49: $a.date + $window d: + $window: expected a number, found 'two'" in lines
 
 
 def test_lint_refuses_a_parameter_that_is_not_finite(tmp_path):
@@ -247,16 +257,16 @@ def test_lint_finds_a_derivation_cycle_that_makes_new_values(tmp_path):
     pack = small_pack(tmp_path, NEXT_DAY % "$step")
     code, lines, _ = refused("lint", str(pack))
     assert code == 2
-    assert lines == [f"error: {pack}/rules/r.yaml:11:57: derives check.date as a computed value from a check fact, "
+    assert lines == [f"error: {pack}/rules/r.yaml:11:49: derives check.date as a computed value from a check fact, "
                      "and check facts lead back to check facts through the rules: every round would make a new "
                      "fact, without end; break the cycle (derive another type, or copy the value unchanged)"]
 
 
 def test_the_engine_stops_a_runaway_derivation_naming_its_rules(tmp_path, monkeypatch):
     # Should a cycle get past lint, the run stops at a bound with an error, not at the calendar's end.
-    import patuh.lint
+    import patuh.check
 
-    monkeypatch.setattr(patuh.lint, "_derivation_cycles", lambda rules: [])
+    monkeypatch.setattr(patuh.check, "_derivation_cycles", lambda rules: [])
     pack = small_pack(tmp_path, NEXT_DAY % "$step")
     facts = jsonl(tmp_path / "c.jsonl", [{"type": "check", "employee": "CK-1", "date": "2026-03-02"}])
     code, lines, out = refused("eval", "--pack", str(pack), "--facts", str(facts))

@@ -1,4 +1,4 @@
-"""`patuh lint` and `patuh.pack.load_pack` on packs with one realistic mistake each.
+"""`patuh lint` and `patuh.load_pack` on packs with one realistic mistake each.
 
 Each case copies rulesets/fatigue into a temporary folder, makes one mistake a compliance
 engineer could make while editing it, and checks that both the Python API (PackInvalid and its
@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from patuh.pack import load_pack
+from patuh import load_pack
 from patuh.problems import PackInvalid
 
 REPO = Path(__file__).resolve().parents[1]
@@ -81,21 +80,21 @@ def make_pack(folder: Path, mistake: Mistake) -> tuple[Path, Path, int, int]:
 MISTAKES = [
     # -- consequences a fact could break at run time ------------------------------------------------
     Mistake("due-from-a-text-field", "rules/preshift.yaml",
-            "due: {from: shift.start, hours: 0", "due: {from: shift.unit, hours: 0",
-            says=(r"'shift\.unit' is a string", r"date or datetime"), at="shift.unit, hours"),
+            "due: {at: $shift.start, text", "due: {at: $shift.unit, text",
+            says=(r"\$shift\.unit is a string", r"date or datetime"), at="$shift.unit, text"),
     Mistake("required-derived-field-from-optional", "rules/preshift.yaml",
-            "shift: {field: form.shift}", "shift: {field: form.unit}",
-            says=(r"derived sleep_unfit\.shift is required", r"form\.unit is optional"), at="{field: form.unit}"),
+            "shift: $form.shift", "shift: $form.unit",
+            says=(r"derived sleep_unfit\.shift is required", r"form\.unit is optional"), at="$form.unit"),
     Mistake("derived-field-of-another-type", "rules/preshift.yaml",
-            "sleep_hours: {field: form.sleep_hours}", "sleep_hours: {field: form.fit}",
-            says=(r"sleep_unfit\.sleep_hours is a number", r"form\.fit is a boolean"), at="{field: form.fit}"),
+            "sleep_hours: $form.sleep_hours", "sleep_hours: $form.fit",
+            says=(r"sleep_unfit\.sleep_hours is a number", r"form\.fit is a boolean"), at="$form.fit"),
     # -- misspelt field names ----------------------------------------------------------------------
     Mistake("misspelt-clauses", "rules/preshift.yaml",
             '    clauses: ["6.2.1.1", "6.4.2.2.1"]', '    clause: ["6.4.2.2.1"]',
             says=(r"unknown field 'clause'", r"\bclauses\b"), at="clause:"),
     Mistake("misspelt-severity", "rules/preshift.yaml",
-            '        severity: minor\n        message: "{form.employee} slept',
-            '        severty: minor\n        message: "{form.employee} slept',
+            '        severity: minor\n        message: "{$form.employee} slept',
+            '        severty: minor\n        message: "{$form.employee} slept',
             says=(r"'severty'", r"\bseverity\b"), at="severty"),
     Mistake("unknown-pack-key", "pack.yaml",
             "partition_by: employee", "partition_by: employee\nmaintainer: OSHE Site",
@@ -118,9 +117,9 @@ MISTAKES = [
     Mistake("field-the-type-lacks", "rules/preshift.yaml",
             "          fit: false\n    then:", "          fit_to_work: false\n    then:",
             says=(r"'fit_to_work'", r"\bfit\b"), at="fit_to_work"),
-    Mistake("field-the-type-lacks-in-same", "rules/preshift.yaml",
-            "same: {shift: [employee, date, shift]}\n        where:",
-            "same: {shift: [employee, date, shfit]}\n        where:",
+    Mistake("field-the-type-lacks-in-a-join", "rules/preshift.yaml",
+            "          shift: $shift.shift\n          filled_at:",
+            "          shfit: $shift.shift\n          filled_at:",
             says=(r"'shfit'", r"\bshift\b"), at="shfit"),
     Mistake("unknown-raci-process", "rules/preshift.yaml",
             '        - what: Pembinaan oleh pengawas\n          raci: "5.1/5"',
@@ -203,11 +202,11 @@ MISTAKES = [
             "time.clock: {between: [\"22:00\", $inspection_shift_ii_to]}",
             says=(r"from 22:00 to 06:00", r"cross\s+midnight", r"any:"), at='["22:00"'),
     Mistake("rule-partition-join-missing", "rules/inspection.yaml",
-            "      - count: inspected_unit\n        as: inspected\n        same: {group: [date, shift, unit_type]}\n"
-            "        lt: {count: operating, times: $inspection_share_min_wt_ft}",
-            "      - count: inspected_unit\n        as: inspected\n        same: {group: [shift, unit_type]}\n"
-            "        lt: {count: operating, times: $inspection_share_min_wt_ft}",
-            says=(r"the rule partitions facts by 'date'", r"same: \{<alias>: \[date\]\}"), at="count: inspected_unit"),
+            "      - count: inspected_unit\n        as: inspected\n        where: {date: $group.date, shift: $group.shift, "
+            "unit_type: $group.unit_type}\n        lt: $operating.n * $inspection_share_min_wt_ft",
+            "      - count: inspected_unit\n        as: inspected\n        where: {shift: $group.shift, "
+            "unit_type: $group.unit_type}\n        lt: $operating.n * $inspection_share_min_wt_ft",
+            says=(r"the rule partitions facts by 'date'", r"date: \$<alias>\.date"), at="count: inspected_unit"),
     # -- header aliases (facts.yaml): a header must mean one field ---------------------------------------------
     Mistake("alias-shared-by-two-fields", "facts.yaml",
             "aliases: [Fit untuk Bekerja, Fit to Work, Layak Bekerja]",

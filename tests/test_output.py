@@ -20,7 +20,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from patuh import output
 from patuh.cli import main
 from patuh.output import OutputError, append, csv_text, safe_cell, write_atomic

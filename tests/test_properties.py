@@ -15,17 +15,15 @@ import json
 import math
 import random
 
+from conftest import cli, run_isolated
 from hypothesis import assume, given
 from hypothesis import strategies as st
-
-from conftest import cli, run_isolated
 from patuh import Engine
 from patuh.config import load_config, settle_parameters
-from patuh.facts import read_records
-from patuh.problems import ConfigError, FactError, FactsInvalid
-from patuh.limits import FIRST_DATE, LAST_DATE, MAX_INT
 from patuh.documents import parse
-from patuh.problems import SourceError
+from patuh.facts import read_records
+from patuh.limits import FIRST_DATE, LAST_DATE, MAX_INT
+from patuh.problems import ConfigError, FactError, FactsInvalid, SourceError
 
 ENGINE = Engine(["fatigue"])
 TYPES = ENGINE.types
@@ -151,7 +149,7 @@ def test_parameter_overrides_are_refused_unless_finite_numbers(overrides):
         assert "fatigue." in exc.message
         return
     for name, value in overrides.items():
-        settled = params[ENGINE.packs[0].label][name].value
+        settled = params[ENGINE.packs[0].label][name][-1].value
         assert isinstance(settled, (int, float)) and not isinstance(settled, bool) and math.isfinite(settled)
 
 

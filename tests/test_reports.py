@@ -4,7 +4,6 @@ import csv
 import io
 import subprocess
 import sys
-from pathlib import Path
 
 import patuh
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_forms_detector import ROSTER_CSV, SITE_CONFIG, detect, evaluate, write
-
 from patuh.detectors import telemetry
 from patuh.plugins import manager, named
+from test_forms_detector import ROSTER_CSV, SITE_CONFIG, detect, evaluate, write
 
 # The FMS export (semicolon CSV, WITA without a zone, a decimal comma, columns patuh does not read).
 # DT-1043 (Budi, night shift from the roster) climbs past the limit: exactly 50 is not over it,

@@ -10,6 +10,7 @@ This module imports nothing heavy: OpenCV and MediaPipe load when `facts` is fir
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -18,6 +19,22 @@ from patuh.plugins import hookimpl
 
 class CameraDetector:
     name = "camera"
+    help = "the fatigue camera: video in, camera_alert facts out (needs the camera extra)"
+
+    def add_arguments(self, parser) -> None:
+        from .cli import add_arguments  # argparse only: no OpenCV or MediaPipe until run
+
+        add_arguments(parser)
+
+    def run(self, args) -> int:
+        try:
+            from .cli import run
+            from .video import Video  # noqa: F401 - OpenCV, which the camera extra brings
+        except ImportError as exc:
+            print(f"error: the camera detector needs the camera extra (pip install 'patuh[camera]'): {exc}",
+                  file=sys.stderr)
+            return 2
+        return run(args)
     fact_types = ("camera_alert",)
 
     def facts(self, frames: Iterable[Any], *, fps: float, employee: str, unit: str, start: dt.datetime,

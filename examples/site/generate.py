@@ -596,7 +596,7 @@ def build_preshift(site: Site, rng: random.Random) -> None:
             minutes = changes.get("filled_at", -before)
             filled = start + dt.timedelta(minutes=minutes)
             if changes.get("utc"):
-                filled = filled.astimezone(dt.timezone.utc)
+                filled = filled.astimezone(dt.UTC)
             form = {"type": "readiness_form", "employee": w.employee, "date": day.isoformat(),
                     "shift": changes.get("shift", shift), "sleep_hours": changes.get("sleep_hours", sleep),
                     "fit": changes.get("fit", True), "filled_at": iso(filled)}

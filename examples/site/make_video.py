@@ -31,7 +31,6 @@ OPEN_S, CLOSED_S, AFTER_S = 4.0, 5.5, 2.5
 
 def frames():
     import cv2
-
     from patuh.detectors.camera.sample import astronaut_face, eyes_closed
 
     face = astronaut_face()

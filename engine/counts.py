@@ -1,4 +1,4 @@
-"""Counts over groups of facts, on event time, for `count` and `absent` conditions.
+"""Counts over groups of facts, for the `count` and `absent` conditions patuh computes.
 
 durable_rules matches patterns but cannot count. Its collector rules report each counted fact
 with the binding of the rule's fact patterns (a roster shift, say); this module groups those
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .compiler import AGG, fact_id
-from .rules import Pattern, Rule
+from .pack import Condition, Rule
 
 
 class Groups:
@@ -24,13 +24,13 @@ class Groups:
     def _anchor(rule: Rule, frame: dict) -> tuple:
         return tuple(fact_id(frame[p.alias]) for p in rule.facts)
 
-    def collect(self, rule: Rule, count: Pattern, frame: dict) -> None:
+    def collect(self, rule: Rule, count: Condition, frame: dict) -> None:
         self.members[(rule.id, count.index, self._anchor(rule, frame))].add(fact_id(frame["counted"]))
 
     def anchor(self, rule: Rule, frame: dict) -> None:
         self.anchors[rule.id].add(self._anchor(rule, frame))
 
-    def aggregates(self, rules: list[Rule], counts: dict[str, list[Pattern]]) -> list[dict]:
+    def aggregates(self, rules: list[Rule], counts: dict[str, list[Condition]]) -> list[dict]:
         """One aggregate fact per count condition and anchor binding, zero-member groups included."""
         out = []
         for rule in sorted(rules, key=lambda r: r.id):

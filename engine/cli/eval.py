@@ -1,0 +1,101 @@
+"""`patuh eval --facts FILE...`: judge facts with packs; the findings as a table, JSON or JSONL."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .. import output
+from .. import plugins as plugin_hooks
+from ..api import Engine
+from ..facts import read_files
+from ..models import Result
+from ..problems import FactsInvalid, SourceError, Where
+from .table import findings_table, write
+
+
+def add_evaluation(parser: argparse.ArgumentParser) -> None:
+    """What every command that evaluates takes: facts, packs, a site config, history."""
+    parser.add_argument("--facts", action="extend", nargs="+", required=True, metavar="FILE",
+                        help="facts as .json, .jsonl or .yaml (repeatable)")
+    parser.add_argument("--pack", action="append", metavar="NAME|PATH", help="pack to use (repeatable; default: all)")
+    parser.add_argument("--config", metavar="FILE", help="site config: timezone and parameter overrides")
+    parser.add_argument("--history", action="extend", nargs="+", default=[], metavar="FILE",
+                        help="earlier facts files, or earlier results (eval --format json: their evidence and "
+                             "derived facts), that 'again' and 'next day' see (repeatable)")
+
+
+def add(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("eval", help="evaluate facts against packs and print the findings",
+                                 description="Evaluate facts against packs and print the findings.")
+    add_evaluation(parser)
+    parser.add_argument("--format", choices=("table", "json", "jsonl"), default="table")
+    parser.add_argument("--by", choices=("subject",),
+                        help="table: group the findings under a heading per subject (employee, ...), in time order "
+                             "within each")
+    parser.add_argument("--out", metavar="FILE", help="write here (atomically) instead of standard output")
+    parser.add_argument("--sink", action="append", default=[], metavar="NAME:TARGET",
+                        help="also send the result to a sink, e.g. jsonl:findings.jsonl (repeatable)")
+    parser.set_defaults(run=run)
+
+
+def evaluate(args: argparse.Namespace, engine: Engine | None = None) -> Result:
+    """The evaluation of the facts and history files the arguments name. Every problem of every
+    file is said at once, in file order: what could be read is checked too."""
+    engine = engine or Engine(args.pack, config=args.config)
+    read: dict[str, list] = {}
+    problems = []
+    for name, paths in (("fact", args.facts), ("history fact", args.history)):
+        try:
+            read[name] = read_files(paths, results=name != "fact")
+        except FactsInvalid as exc:
+            read[name], problems = exc.records, problems + exc.problems
+    if problems:
+        for name, records in read.items():
+            try:
+                engine.check_facts(records, name)
+            except FactsInvalid as exc:
+                problems += exc.problems
+        order = {path: i for i, path in enumerate(args.facts + args.history)}
+        raise FactsInvalid(sorted(problems, key=lambda p: (order.get(p.where.file.split(" record ")[0], -1),
+                                                           p.where.line)))
+    return engine.evaluate(read["fact"], history=read["history fact"],
+                           progress=_progress if sys.stderr.isatty() else None)
+
+
+def _progress(done: int, total: int) -> None:
+    sys.stderr.write(f"\revaluated {done:,} of {total:,} facts" + ("\n" if done == total else ""))
+    sys.stderr.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.by and args.format != "table":
+        raise SourceError(Where("--by"), f"--by groups the table; --format {args.format} has no grouping "
+                                         "(each finding carries its subject)")
+    if args.out:
+        output.check_file(args.out)  # a bad --out fails before the evaluation, not after it
+    engine = Engine(args.pack, config=args.config)
+    sinks = plugin_hooks.sinks(engine.plugins)
+    chosen = []
+    for spec in args.sink:
+        name, _, target = spec.partition(":")
+        if name not in sinks or not target:
+            raise SourceError(Where(f"--sink {spec}"), f"expected NAME:TARGET with NAME one of "
+                                                       f"{', '.join(sorted(sinks)) or 'none'}")
+        check = getattr(sinks[name], "check", None)
+        if check is not None:  # optional: a sink that can, checks its target before the evaluation
+            check(target)
+        chosen.append((sinks[name], target))
+    result = evaluate(args, engine)
+    if args.format == "json":
+        text = result.to_json()
+    elif args.format == "jsonl":
+        text = "".join(json.dumps(f.model_dump(mode="json"), sort_keys=True, ensure_ascii=False) + "\n"
+                       for f in result.findings)
+    else:
+        text = findings_table(result, by=args.by)
+    write(text, args.out)
+    for sink, target in chosen:
+        with output.os_errors(target):  # a plugin sink's failing write is an error line too, not a traceback
+            sink.write(result, target)
+    return 0

@@ -1,0 +1,172 @@
+"""Plan: how a checked pack is evaluated, decided before anything is compiled.
+
+- Periods: a parameter given by date takes one value in each period; the pack is compiled once
+  per period (parameters are baked into durable_rules' definitions) and each fact is judged by
+  the period its date falls in, as by the revision in force.
+- Parts: the rules sharing a partition key run together, in sessions that each hold whole groups
+  of facts with the same key; a part runs after the parts whose derived facts it reads.
+- Levels: within a part, a count waits until every rule deriving what it counts has run.
+- Negations: an absence durable_rules can decide itself (its `none`), where that is sound; the
+  other counts and absences patuh computes (counts.py).
+A plan that cannot exist (counts over what a rule itself derives; parts feeding each other) is
+said at the rules, as check's problems are.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .models import ParameterUse
+from .pack import CLOCK, AnyOf, Condition, FieldRef, Pack, Rule, Test
+from .problems import PackInvalid
+
+
+@dataclass
+class Period:
+    """The parameters in force from `since` (None: from the pack's effective date) on."""
+
+    since: dt.date | None
+    params: dict[str, ParameterUse]
+
+
+@dataclass
+class PartPlan:
+    key: str | None  # the fact field its sessions group facts by
+    rules: list[Rule]
+
+
+@dataclass
+class Plan:
+    pack: Pack
+    periods: list[Period]
+    parts: list[PartPlan]
+    levels: dict[str, int]  # rule id -> stage of its counts
+    negated: dict[str, list[Condition]]  # rule id -> absences durable_rules decides
+    counted: dict[str, list[Condition]]  # rule id -> counts and absences patuh computes
+    clocks: set[tuple[str, str]] = field(default_factory=set)  # (type, datetime field) read as .clock
+
+
+def plan(pack: Pack, settled: dict[str, list[ParameterUse]], declarations: dict[str, dict]) -> Plan:
+    """The plan of a checked pack with its settled parameters; PackInvalid when none exists."""
+    levels, cyclic = rule_levels(pack.rules)
+    parts, tangled = partitions(pack)
+    problems = [rule.at.problem("counts or absences over facts that this rule itself (indirectly) derives: no order "
+                                "of evaluation exists", "when") for rule in pack.rules if rule.id in cyclic]
+    problems += [rule.at.problem("rules partitioned by different fields derive facts for each other both ways: no "
+                                 "order of sessions exists; give these rules one partition_by",
+                                 "partition_by" if rule.partition_by else "id")
+                 for rule in pack.rules if rule.id in tangled]
+    if problems:
+        raise PackInvalid(problems)
+    negated = negations(pack.rules, declarations)
+    counted = {r.id: [c for c in r.counts if c not in negated[r.id]] for r in pack.rules}
+    clocks = {(c.type, t.field[:-len(CLOCK)]) for r in pack.rules for c in r.when for t in flat(c.tests)
+              if t.field.endswith(CLOCK)}
+    return Plan(pack, periods(pack, settled), parts, levels, negated, counted, clocks)
+
+
+def periods(pack: Pack, settled: dict[str, list[ParameterUse]]) -> list[Period]:
+    """The periods in which every parameter holds one value, oldest first."""
+    starts = sorted({use.since for uses in settled.values() for use in uses if use.since and use.since > pack.effective})
+    out = []
+    for since in [None] + starts:
+        day = since or pack.effective
+        out.append(Period(since, {name: _in_force(uses, day) for name, uses in settled.items()}))
+    return out
+
+
+def _in_force(uses: list[ParameterUse], day: dt.date) -> ParameterUse:
+    chosen = uses[0]  # check makes the first in force when the pack takes effect
+    for use in uses:
+        if use.since is None or use.since <= day:
+            chosen = use
+    return chosen
+
+
+def rule_levels(rules: list[Rule]) -> tuple[dict[str, int], list[str]]:
+    """Evaluation stage of each rule: a count waits until every rule deriving what it counts
+    (or what it anchors on) has run. The stages, and the ids of rules caught in a cycle."""
+    producers: dict[str, list[Rule]] = {}
+    for rule in rules:
+        for kind in rule.derives:
+            producers.setdefault(kind, []).append(rule)
+    level = {rule.id: 0 for rule in rules}
+
+    def type_level(name: str) -> int:
+        return max((level[r.id] for r in producers.get(name, [])), default=0)
+
+    for _ in range(len(rules) + 1):
+        changed = False
+        for rule in rules:
+            base = max((type_level(c.type) for c in rule.when), default=0)
+            new = base + 1 if rule.counts else base
+            if new != level[rule.id]:
+                level[rule.id], changed = new, True
+        if not changed:
+            return level, []
+    return level, sorted(r.id for r in rules if level[r.id] > len(rules))
+
+
+def partitions(pack: Pack) -> tuple[list[PartPlan], list[str]]:
+    """The pack's rules grouped by partition key, each group after the groups deriving what it
+    reads (their derived facts join its input). The groups in that order, and the ids of rules
+    whose groups feed each other in a cycle."""
+    groups: dict[str | None, list[Rule]] = {}
+    for rule in pack.rules:
+        groups.setdefault(pack.partition_key(rule), []).append(rule)
+    derives = {k: {t for r in rs for t in r.derives} for k, rs in groups.items()}
+    reads = {k: {c.type for r in rs for c in r.when} for k, rs in groups.items()}
+    after = {k: {o for o in groups if o != k and derives[o] & reads[k]} for k in groups}
+    ordered: list[str | None] = []
+    while len(ordered) < len(groups):
+        ready = [k for k in groups if k not in ordered and after[k] <= set(ordered)]
+        if not ready:
+            stuck = [k for k in groups if k not in ordered]
+            return [PartPlan(k, groups[k]) for k in ordered + stuck], sorted(r.id for k in stuck for r in groups[k])
+        ordered.append(ready[0])
+    return [PartPlan(k, groups[k]) for k in ordered], []
+
+
+def negations(rules: list[Rule], declarations: dict[str, dict]) -> dict[str, list[Condition]]:
+    """The absences that can be durable_rules' own negation rather than a count of zero.
+
+    Its negation is decided when an anchor arrives: a fact asserted later never retracts a match
+    already made. That is sound only when every fact that could deny a match is in the state
+    before the rule's anchors: facts of a type no rule derives, asserted first by the runtime
+    (the part's early types), and not themselves anchors of a rule that negates. Negation saves
+    the collector and anchor actions and the aggregate facts of the count path."""
+    derived = {t for r in rules for t in r.derives}
+    # An absence joining on a field its anchor may lack is counted instead (see joined_optional).
+    chosen = {r.id: [c for c in r.counts if c.kind == "absent" and c.type not in derived
+                     and not joined_optional(r, [c], declarations)] for r in rules}
+    while True:
+        early = {c.type for cs in chosen.values() for c in cs}
+        clash = [r for r in rules if chosen[r.id] and any(c.type in early for c in r.facts)]
+        if not clash:
+            return chosen
+        for rule in clash:
+            chosen[rule.id] = []
+
+
+def joined_optional(rule: Rule, conditions: list[Condition], declarations: dict[str, dict]) -> dict[str, set[str]]:
+    """The optional fields of earlier facts that `conditions` join on, by alias. durable_rules
+    stops the whole assert (error 311) when a join reads a field the earlier fact lacks, so the
+    earlier pattern is made to require it: a join on a missing value could not hold anyway."""
+    aliases = {c.alias: c for c in rule.facts}
+    out: dict[str, set[str]] = {}
+    for condition in conditions:
+        for test in flat(condition.tests):
+            for value in test.value if isinstance(test.value, list) else [test.value]:
+                if isinstance(value, FieldRef) and value.alias in aliases:
+                    spec = declarations[aliases[value.alias].type]["fields"].get(value.field, {})
+                    if not spec.get("required"):
+                        out.setdefault(value.alias, set()).add(value.field)
+    return out
+
+
+def flat(tests: list[Test | AnyOf]) -> list[Test]:
+    """Tests with those inside any-groups."""
+    out: list[Test] = []
+    for test in tests:
+        out += [t for alternative in test.alternatives for t in flat(alternative)] if isinstance(test, AnyOf) else [test]
+    return out
