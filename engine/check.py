@@ -116,6 +116,7 @@ class _Builder:
         return Pack(at=at, path=self.files.folder, name=data["name"], version=data["version"],
                     language=data["language"], description=data.get("description"),
                     partition_by=data.get("partition_by"), document=SourceDocument(**data["document"]),
+                    documents={k: SourceDocument(**v) for k, v in (data.get("documents") or {}).items()},
                     overrides=overrides, clauses=self.clauses(), parameters=self.parameters(), facts=self.facts(),
                     raci=self.raci(), sanctions=self.sanctions(),
                     rules=[self.rule(rule, At(doc, ("rules", i))) for doc in self.files.rules
@@ -287,7 +288,7 @@ def check_pack(pack: Pack, known: Known) -> list[Problem]:
     """Every problem of a built pack that needs more than its own file to see."""
     types = {name: t.declaration for name, t in pack.facts.items()}
     types = {**known.fact_types, **types}
-    problems = _parameters(pack) + _facts(pack) + _raci(pack) + _sanctions(pack)
+    problems = _clauses(pack) + _parameters(pack) + _facts(pack) + _raci(pack) + _sanctions(pack)
     if known.parameters is not None:
         problems += _overrides(pack, known.parameters)
     seen: dict[str, Rule] = {}
@@ -306,6 +307,13 @@ def check_pack(pack: Pack, known: Known) -> list[Problem]:
                 problems.append(expect.at.problem(f"test expects rule {expect.rule!r}, which this pack does not have",
                                                   "rule"))
     return problems
+
+
+def _clauses(pack: Pack) -> list[Problem]:
+    return [clause.at.problem(f"clause {number} quotes document {clause.document!r}, which pack.yaml's documents "
+                              f"lack; documents: {', '.join(pack.documents) or 'none'}", "document")
+            for number, clause in pack.clauses.items() if clause.document is not None
+            and clause.document not in pack.documents]
 
 
 def _parameters(pack: Pack) -> list[Problem]:

@@ -106,7 +106,7 @@ def settle_parameters(packs: list[Pack], config: Config,
                 if name in settled[p.label]:
                     settled[p.label][name] = [settled[p.label][name][-1].model_copy(update={
                         "value": value, "source": source, "clause": clause, "since": None,
-                        "document": by_pack.document.number if clause and by_pack else None})]
+                        "document": by_pack.source_of(clause).number if clause and by_pack else None})]
     return settled
 
 
@@ -114,9 +114,9 @@ def _uses(pack: Pack, param: Parameter) -> list[ParameterUse]:
     source = f"pack {pack.label}"
     if not param.values:
         return [ParameterUse(value=param.value, unit=param.unit, clause=param.clause, source=source,
-                             document=pack.document.number if param.clause else None)]
+                             document=pack.source_of(param.clause).number if param.clause else None)]
     return [ParameterUse(value=d.value, unit=param.unit, clause=d.clause, source=source, since=d.since,
-                         document=pack.document.number if d.clause else None) for d in param.values]
+                         document=pack.source_of(d.clause).number if d.clause else None) for d in param.values]
 
 
 def _kind(value: Any) -> str:

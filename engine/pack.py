@@ -191,6 +191,7 @@ class Clause(Piece):
     number: str
     title: str | None = None
     text: str
+    document: str | None = None  # the key of another source document in pack.yaml's `documents`
 
 
 class DatedValue(Piece):
@@ -397,6 +398,7 @@ class Pack(Piece):
     description: str | None = None
     partition_by: str | None = None
     document: SourceDocument
+    documents: dict[str, SourceDocument] = Field(default_factory=dict)  # other sources its clauses quote
     overrides: list[Override] = Field(default_factory=list)
     clauses: dict[str, Clause] = Field(default_factory=dict)
     parameters: dict[str, Parameter] = Field(default_factory=dict)
@@ -414,6 +416,11 @@ class Pack(Piece):
     @property
     def label(self) -> str:
         return f"{self.name} {self.version}"
+
+    def source_of(self, clause: str) -> SourceDocument:
+        """The document a clause is quoted from: its own `document`, else the pack's."""
+        found = self.clauses.get(clause)
+        return self.documents[found.document] if found and found.document in self.documents else self.document
 
     def partition_key(self, rule: Rule) -> str | None:
         """The fact field a rule's facts are grouped into sessions by: its own, else the pack's."""

@@ -177,7 +177,7 @@ class Consequences:
         fixed = self._fixed[rule.id] = {"roles": roles, "finding": {
             "title": rule.title,
             "pack": PackRef(name=pack.name, version=pack.version, hash=pack.hash),
-            "clauses": [Citation(document=pack.document.number, revision=pack.document.revision,
+            "clauses": [Citation(document=pack.source_of(n).number, revision=pack.source_of(n).revision,
                                  number=n, text=pack.clauses[n].text) for n in rule.clauses],
             "severity": rule.finding.severity,
             "sanctions": [Sanction(rung=pack.sanctions[s.rung].id, label=pack.sanctions[s.rung].label, note=s.note)
