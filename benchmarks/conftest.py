@@ -49,13 +49,14 @@ GOAL = 0.5  # the engine keeps at least half of raw durable_rules' throughput
 def _site_month(terminalreporter, r: dict) -> None:
     write = terminalreporter.write_line
     terminalreporter.section("site-month, end to end (fatigue pack)")
-    write(f"{r['facts']:,} facts ({r['operators']} operators, {r['days']} days; {r['judged_facts']:,} judged by the pack, "
-          f"the rest of types no rule reads), {r['sessions']} sessions, {r['findings']:,} findings, "
+    write(f"{r['facts']:,} facts ({r['operators']} operators, {r['days']} days; {r['judged_facts']:,} judged by the "
+          f"pack, the rest of types no rule reads), {r['sessions']} sessions, {r['findings']:,} findings, "
           f"{r['derived']:,} derived facts, JSON result {r['json_mb']:,.0f} MB")
-    write(f"{r['seconds']:.1f} s (median of {r['rounds']}; target {r['target_s']} s) = {r['facts_per_s']:,.0f} facts/s: "
-          f"read {r['read_seconds']:.1f} s, evaluate {r['evaluate_seconds']:.1f} s "
+    write(f"{r['seconds']:.1f} s (median of {r['rounds']}; target {r['target_s']} s) = {r['facts_per_s']:,.0f} "
+          f"facts/s: read {r['read_seconds']:.1f} s, evaluate {r['evaluate_seconds']:.1f} s "
           f"({r['evaluate_facts_per_s']:,.0f} facts/s), JSON {r['json_seconds']:.1f} s; CPU {r['cpu_seconds']:.1f} s")
     write(f"fresh process: {r['child_seconds']:.1f} s, peak RSS {r['peak_rss_mb']:,.0f} MB "
           f"({r['peak_rss_evaluate_mb']:,.0f} MB before the JSON text; {r['input_rss_mb']:,.0f} MB before reading)")
     if r["not_modeled"]:
-        write("not modeled by the generator (not checked): " + ", ".join(f"{k} {v}" for k, v in r["not_modeled"].items()))
+        write("not modeled by the generator (not checked): "
+              + ", ".join(f"{k} {v}" for k, v in r["not_modeled"].items()))

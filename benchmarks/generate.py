@@ -48,7 +48,8 @@ def facts(n: int, seed: int = 20240101) -> list[dict]:
         quota = base + (1 if e < extra else 0)
         emp = f"K{e:07d}"
         role = rng.random()
-        mobile, high_risk = (True, rng.random() < 0.1) if role < 0.75 else (False, True) if role < 0.85 else (False, False)
+        mobile, high_risk = ((True, rng.random() < 0.1) if role < 0.75 else (False, True) if role < 0.85
+                             else (False, False))
         unit_type = rng.choice(UNIT_TYPES)
         unit = f"{unit_type}-{rng.randrange(1, 400):03d}"
         site = SITES[e % len(SITES)]

@@ -72,7 +72,8 @@ H = dt.timedelta(hours=1)
 # The pack's default parameters that expected() assumes; the test checks the pack still has them.
 PARAMETERS = {"sleep_no_work_below_h": 4, "sleep_minimum_h": 7, "repeat_next_day_d": 1,
               "repeat_window_wl1_h": 2, "repeat_window_wl2_h": 2, "repeat_window_face_h": 2,
-              "repeat_window_look_around_h": 2, "repeat_window_yawn_h": 1, "repeat_window_overspeed_h": 2, "overspeed_limit_kmh": 50,
+              "repeat_window_look_around_h": 2, "repeat_window_yawn_h": 1, "repeat_window_overspeed_h": 2,
+              "overspeed_limit_kmh": 50,
               "overspeed_action1_min_kmh": 56, "overspeed_action1_max_kmh": 65, "overspeed_golden_rule_kmh": 81,
               "wl1_max_per_shift": 2, "wl2_stop_per_shift": 1, "yawn_max_per_shift": 2,
               "shift_stop_repeat_window_d": 7}
@@ -155,7 +156,7 @@ def build(seed: int = SEED, days: int = DAYS, fleet: int = 1) -> SiteMonth:
 
     shifts: list[Shift] = []
     operators = []  # (employee, unit index, phase)
-    for u, (unit, unit_type) in enumerate(units):
+    for u in range(len(units)):
         phase = u % len(CYCLE)
         for k in range(2):
             operators.append((f"CK-{10001 + len(operators)}", u, (phase + 7 * k) % len(CYCLE)))
@@ -221,7 +222,8 @@ def build(seed: int = SEED, days: int = DAYS, fleet: int = 1) -> SiteMonth:
                          "result": "damaged" if damaged else "ok", "verified_by": s.supervisor,
                          "signed": rng.random() > 0.04}
                 if damaged:
-                    check.update(defect=rng.choice(("bracket", "lens", "cable", "speaker")), reported=rng.random() < 0.9)
+                    check.update(defect=rng.choice(("bracket", "lens", "cable", "speaker")),
+                                 reported=rng.random() < 0.9)
                     month.planted["p2h damaged"] += 1
                 if rng.random() < 0.03:
                     del check["verified_by"]
@@ -295,7 +297,8 @@ def build(seed: int = SEED, days: int = DAYS, fleet: int = 1) -> SiteMonth:
             rng.shuffle(speeds)
             times = [first + dt.timedelta(seconds=10 * i) for i in range(length)]
             before, after = first - dt.timedelta(seconds=10), times[-1] + dt.timedelta(seconds=10)
-            for t, v in [(before, rng.randrange(35, 49))] + list(zip(times, speeds)) + [(after, rng.randrange(30, 49))]:
+            run = [(before, rng.randrange(35, 49))] + list(zip(times, speeds, strict=True))
+            for t, v in run + [(after, rng.randrange(30, 49))]:
                 samples.append({"type": "speed_sample", "unit": s.unit, "time": _iso(t), "speed_kmh": v})
             runs_at[s.unit].append((before - 2 * H / 60, after + 2 * H / 60))
             while first in used[s.employee]:
@@ -402,7 +405,8 @@ def expected(month: SiteMonth, p: dict = PARAMETERS) -> dict[str, int]:
         if "employee" in a:
             by_employee[a["employee"]].append(a)
         else:  # nobody to repeat: Action 1 of its row, in no shift's count
-            counts[next(f"fatigue.camera-{row}-action1" for row, (kinds, _) in ROWS.items() if a["alert"] in kinds)] += 1
+            counts[next(f"fatigue.camera-{row}-action1" for row, (kinds, _) in ROWS.items()
+                        if a["alert"] in kinds)] += 1
     for row, (kinds, window) in ROWS.items():
         for mine in by_employee.values():
             times = [a["at"] for a in mine if a["alert"] in kinds]
@@ -415,7 +419,7 @@ def expected(month: SiteMonth, p: dict = PARAMETERS) -> dict[str, int]:
         over = [a for a in mine if a["alert"] == "overspeed" and a.get("speed_kmh", 0) > limit]
         again = _repeats([a["at"] for a in over], p["repeat_window_overspeed_h"] * H)
         counts["fatigue.camera-overspeed-action2"] += sum(again)
-        for a, repeat in zip(over, again):
+        for a, repeat in zip(over, again, strict=True):  # one repeat flag per alert
             v = a["speed_kmh"]
             counts["fatigue.camera-overspeed-action1"] += low <= v <= high and not repeat
             counts["fatigue.camera-overspeed-golden-rule"] += v >= golden

@@ -1,6 +1,7 @@
 """Frames a second of the whole camera pipeline at 640x480 on one core: decode (MJPG .avi),
 face mesh landmarks and signals, hands (HANDS_HZ times a second, as the pipeline runs them), the
-state machine and records, as `patuh detect camera` runs them. The issue's target: >= 60 fps, so one core keeps up with two 30 fps cabs.
+state machine and records, as `patuh detect camera` runs them. The issue's target: >= 60 fps, so
+one core keeps up with two 30 fps cabs.
 
 Per-stage times are measured in the same pass (decode, signals, state) and kept in the
 benchmark's extra_info. `make test` runs it once (benchmarks disabled); `make bench` times it.

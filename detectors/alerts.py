@@ -19,11 +19,13 @@ which the procedure does not judge); the count of rows left out is printed on st
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from patuh.plugins import hookimpl
-from patuh.rows import Row, column_key, read as read_rows
+from patuh.rows import Row, column_key
+from patuh.rows import read as read_rows
 
 from . import forms
 from .forms import DetectError
@@ -83,8 +85,9 @@ def alert_name(vendor: Any) -> str | None:
     return VENDOR_ALERTS.get(column_key(vendor))
 
 
-def read_alerts(paths: Iterable[str | Path], types, *, mapping: dict[str, str] | None = None, ignore: Iterable[str] = (),
-                skip: Iterable[str] = (), sheet: str | None = None) -> tuple[list[dict], int]:
+def read_alerts(paths: Iterable[str | Path], types, *, mapping: dict[str, str] | None = None,
+                ignore: Iterable[str] = (), skip: Iterable[str] = (), sheet: str | None = None
+                ) -> tuple[list[dict], int]:
     """camera_alert records from every file, and how many rows `skip` left out; DetectError with
     every problem of every file when any."""
     problems: list = []

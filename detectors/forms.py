@@ -28,14 +28,16 @@ problem means no facts at all (DetectError).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import patuh
 from patuh.models import canonical
 from patuh.plugins import hookimpl
 from patuh.problems import FactError, SourceError
-from patuh.rows import Row, column_key, read as read_rows
+from patuh.rows import Row, column_key
+from patuh.rows import read as read_rows
 
 DETECTOR = "forms"
 SKIP = "skip"  # what a reader's convert() returns for a row it leaves out on purpose
@@ -107,9 +109,9 @@ def to_facts(rows: list[Row], header: list[str], kind: str, types, columns: Colu
                                 f"{', '.join(columns.fields)} (or --map '{h}=FIELD', or --ignore '{h}')")
         found = {columns.field_of(h) for h in header if h}
         missing_columns = {name for name in columns.required() if name not in found}
-        for name in sorted(missing_columns):
-            problems.append(f"{file}:1: {kind}.{name}: no column for this required field "
-                            f"({columns.fields[name]['type']}); the header has: {', '.join(h for h in header if h)}")
+        for missing in sorted(missing_columns):
+            problems.append(f"{file}:1: {kind}.{missing}: no column for this required field "
+                            f"({columns.fields[missing]['type']}); the header has: {', '.join(h for h in header if h)}")
     for row in rows:
         if row.problems:
             problems += row.problems

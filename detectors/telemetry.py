@@ -28,8 +28,8 @@ dispatcher's alert report to name (6.3.2.3), and are not judged for lacking them
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from patuh.models import canonical
 from patuh.plugins import hookimpl

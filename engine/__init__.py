@@ -2,6 +2,6 @@
 from .api import Engine, fact_types, load_pack, parameters
 from .models import Action, Citation, DerivedFact, Fact, Finding, Result, Sanction, Source, Subject
 
-__all__ = ["Engine", "fact_types", "load_pack", "parameters", "Fact", "Source", "Result", "Finding", "Citation", "Action", "Sanction", "Subject",
-           "DerivedFact"]
+__all__ = ["Engine", "fact_types", "load_pack", "parameters", "Fact", "Source", "Result", "Finding", "Citation",
+           "Action", "Sanction", "Subject", "DerivedFact"]
 __version__ = "0.1.0"

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from . import plugins as plugin_hooks
 from .check import Known, build, check_pack
@@ -35,6 +35,11 @@ from .runtime import Session
 # raw durable_rules and no slower for patuh than 5,000; larger states cost memory and joins.
 MAX_SESSION_FACTS = 2000
 
+# A fact as evaluate() takes it: a record, a Fact model, or (where, record) for error messages.
+FactInput: TypeAlias = Fact | dict[str, Any] | tuple[Where, Any]
+# Checked facts by id: (the fact, normalised; its engine encoding).
+Checked: TypeAlias = dict[str, tuple[dict[str, Any], dict[str, Any]]]
+
 
 class UnknownPack(SourceError):
     pass
@@ -47,7 +52,7 @@ class Installed:
 
     folders: dict[str, list[Path]]  # pack name -> folders (several revisions may be installed)
     built: dict[Path, Pack]  # the folders whose files hold a pack (a broken one is said when linted)
-    plugin_types: dict[str, dict]
+    plugin_types: dict[str, dict[str, Any]]
 
     def known(self, extra: Iterable[Pack] = ()) -> Known:
         types = dict(self.plugin_types)
@@ -104,7 +109,7 @@ def check_folders(folders: Sequence[Path | str], context: Installed, tests: bool
     return packs
 
 
-def lint(folders: Sequence[Path | str], fact_types: dict[str, dict] | None = None
+def lint(folders: Sequence[Path | str], fact_types: dict[str, dict[str, Any]] | None = None
          ) -> list[tuple[Path, Pack | None, list[Problem]]]:
     """Every stage but running, for each pack folder: loaded, checked against the installed set
     and the other folders, planned and compiled (durable_rules' limits). Per folder: the pack
@@ -121,7 +126,7 @@ def lint(folders: Sequence[Path | str], fact_types: dict[str, dict] | None = Non
     known = context.known([pack for _, pack, _ in out if pack is not None])
     if fact_types is not None:
         known.parameters = None
-    for folder, pack, problems in out:
+    for _, pack, problems in out:
         if pack is None or problems:
             continue
         problems += check_pack(pack, known)
@@ -137,7 +142,7 @@ def lint(folders: Sequence[Path | str], fact_types: dict[str, dict] | None = Non
     return out
 
 
-def load_pack(folder: Path | str, fact_types: dict[str, dict] | None = None) -> Pack:
+def load_pack(folder: Path | str, fact_types: dict[str, dict[str, Any]] | None = None) -> Pack:
     """One pack folder, tests included, through every stage `patuh lint` runs: the pack, or
     PackInvalid with every problem. `fact_types`: as for `lint`."""
     [(_, pack, problems)] = lint([folder], fact_types)
@@ -146,7 +151,7 @@ def load_pack(folder: Path | str, fact_types: dict[str, dict] | None = None) -> 
     return pack
 
 
-def fact_types(config: str | Path | dict | None = None) -> FactTypes:
+def fact_types(config: str | Path | dict[str, Any] | None = None) -> FactTypes:
     """The fact types the installed packs and plugins declare, checking records as `patuh eval`
     does; times without a zone are read in the site config's zone. What a detector checks its
     records with (part of the small API detectors use: this, `parameters` and `patuh.rows`)."""
@@ -154,13 +159,14 @@ def fact_types(config: str | Path | dict | None = None) -> FactTypes:
 
 
 def parameters(pack: str, at: dt.date | None = None,
-               config: str | Path | dict | None = None) -> tuple[str, dict[str, ParameterUse]]:
+               config: str | Path | dict[str, Any] | None = None) -> tuple[str, dict[str, ParameterUse]]:
     """The parameters of the installed `pack` in force on `at` (its newest revision when None):
     the revision's label and its parameters by name, after other packs' overrides and the site
     `config`, as an evaluation would settle them. LookupError when the pack is not installed."""
     context = installed(plugin_hooks.manager())
     if pack not in context.folders:
-        raise LookupError(f"the {pack} pack is not installed; installed: {', '.join(sorted(context.folders)) or 'none'}")
+        raise LookupError(f"the {pack} pack is not installed; installed: "
+                          f"{', '.join(sorted(context.folders)) or 'none'}")
     revisions = sorted(check_folders(context.folders[pack], context, tests=False), key=lambda p: p.effective)
     chosen = ([p for p in revisions if at is None or p.effective <= at] or revisions[:1])[-1]
     overriding = [p for p in context.built.values() if p.name != pack and any(o.pack == pack for o in p.overrides)]
@@ -171,7 +177,7 @@ def parameters(pack: str, at: dt.date | None = None,
 
 
 class Engine:
-    def __init__(self, packs: Sequence[str | Path] | None = None, config: str | Path | dict | None = None, *,
+    def __init__(self, packs: Sequence[str | Path] | None = None, config: str | Path | dict[str, Any] | None = None, *,
                  plugins: Sequence[object] = (), entry_points: bool = True,
                  max_session_facts: int = MAX_SESSION_FACTS):
         self.plugins = plugin_hooks.manager(*plugins, entry_points=entry_points)
@@ -212,7 +218,7 @@ class Engine:
     def _check_unique(self) -> None:
         """A pack asked for twice (by name and by path) loads once; two folders holding the same
         pack name and version are an error, since findings could not say which one fired."""
-        seen: dict[tuple, Pack] = {}
+        seen: dict[tuple[str, str], Pack] = {}
         for pack in self.packs:
             key = (pack.name, pack.version)
             if key in seen and seen[key].path.resolve() != pack.path.resolve():
@@ -224,7 +230,7 @@ class Engine:
     def _check_revisions(self) -> None:
         """Revisions of one pack (same name) must take effect on different dates, or no date
         could say which one is in force."""
-        seen: dict[tuple, Pack] = {}
+        seen: dict[tuple[str, dt.date], Pack] = {}
         for pack in self.packs:
             other = seen.setdefault((pack.name, pack.effective), pack)
             if other is not pack:
@@ -233,12 +239,12 @@ class Engine:
                                                    "document", "effective")])
 
     # -- evaluation -------------------------------------------------------------------------------
-    def check_facts(self, records: Iterable[Any], where: str = "fact") -> dict[str, tuple[dict, dict]]:
+    def check_facts(self, records: Iterable[FactInput], where: str = "fact") -> Checked:
         """Validate records (dicts or Fact models) against the declared fact types: by id, each
         fact and its engine encoding. The same id twice is one fact when the content agrees,
         and an error when it does not. Every bad record is reported (FactsInvalid), not only
         the first."""
-        out: dict[str, tuple[dict, dict]] = {}
+        out: Checked = {}
         seen: dict[str, Where] = {}
         problems: list[FactError] = []
         for n, record in enumerate(records, 1):
@@ -259,12 +265,13 @@ class Engine:
             raise FactsInvalid(problems)
         return out
 
-    def evaluate(self, facts: Iterable[Fact | dict | tuple], history: Iterable[Fact | dict | tuple] = (),
+    def evaluate(self, facts: Iterable[FactInput], history: Iterable[FactInput] = (),
                  progress: Callable[[int, int], None] | None = None) -> Result:
         """Judge `facts` (dicts, Fact models, or (where, record) pairs for error messages), with
         `history` from earlier runs. `progress(done, total)` is called as sessions finish."""
         problems: list[FactError] = []
-        current, past = {}, {}
+        current: Checked = {}
+        past: Checked = {}
         for name, records, into in (("fact", facts, current), ("history fact", history, past)):
             try:
                 into.update(self.check_facts(records, name))
@@ -277,7 +284,7 @@ class Engine:
                 raise FactError(Where(f"fact {fact_id}"), "the same id names a different fact in the history")
         encoded = {i: pair[1] for i, pair in past.items()}
         encoded.update((i, pair[1]) for i, pair in current.items())
-        known: dict[str, dict] = {i: pair[0] for i, pair in past.items()}
+        known: dict[str, dict[str, Any]] = {i: pair[0] for i, pair in past.items()}
         known.update((i, pair[0]) for i, pair in current.items())
         historical = past.keys() - current.keys()
         derivations: dict[str, Derivation] = {}
@@ -317,14 +324,15 @@ class Engine:
                 trace.overrides[compiled.pack.label] = overridden
         return build_result(findings, derivations, known, historical, trace)
 
-    def _route(self, facts: list[dict]) -> tuple[dict[int, list[dict]], int]:
+    def _route(self, facts: list[dict[str, Any]]) -> tuple[dict[int, list[dict[str, Any]]], int]:
         """Each fact goes, for each pack, to the revision in force on the fact's date, and within
         it to the period of its parameters that date falls in."""
         by_pack: dict[str, dict[str, list[CompiledPack]]] = defaultdict(dict)  # name -> label -> periods
         for compiled in self.compiled:
             by_pack[compiled.pack.name].setdefault(compiled.pack.label, []).append(compiled)
-        routed: dict[int, list[dict]] = defaultdict(list)
-        judged, missed = set(), set()  # facts some revision read; facts a pack had none in force for
+        routed: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        judged: set[str] = set()  # facts some revision read
+        missed: set[str] = set()  # facts a pack had no revision in force for
         for revisions in by_pack.values():
             ordered = sorted(revisions.values(), key=lambda periods: periods[0].pack.effective)
             for fact in facts:
@@ -341,21 +349,22 @@ class Engine:
                     judged.add(fact["id"])
         return routed, len(missed - judged)
 
-def _content(fact: dict) -> dict:
+def _content(fact: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in fact.items() if k != "source"}
 
 
-def partition(facts: list[dict], key: str | None, limit: int) -> list[list[dict]]:
+def partition(facts: list[dict[str, Any]], key: str | None, limit: int) -> list[list[dict[str, Any]]]:
     """Facts in session-sized chunks that never split a partition key's group (every rule joins
     on it, which the linter checks). Facts without the key go to every chunk."""
     if not key:
         return [facts] if facts else []
-    groups: dict[str, list[dict]] = defaultdict(list)
-    shared = []
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    shared: list[dict[str, Any]] = []  # facts without the key
     for fact in facts:
         value = fact.get(key)
         (groups[str(value)] if value is not None else shared).append(fact)
-    chunks, chunk = [], []
+    chunks: list[list[dict[str, Any]]] = []
+    chunk: list[dict[str, Any]] = []
     for name in sorted(groups):
         if chunk and len(chunk) + len(groups[name]) > limit:
             chunks.append(chunk)

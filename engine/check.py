@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from . import limits
 from .documents import Document
@@ -18,6 +18,7 @@ from .load import PackFiles
 from .pack import (
     CLOCK,
     COMPARISONS,
+    CONDITION_KINDS,
     ActionSpec,
     AnyOf,
     At,
@@ -80,7 +81,7 @@ class Known:
     """What a pack is checked against besides itself: the fact types other installed packs and
     plugins declare (as written in facts.yaml), and the parameters of installed packs by name."""
 
-    fact_types: dict[str, dict] = field(default_factory=dict)
+    fact_types: dict[str, dict[str, Any]] = field(default_factory=dict)
     parameters: dict[str, set[str]] | None = None  # None: overrides are not checked
 
 
@@ -131,7 +132,9 @@ class _Builder:
     def clauses(self) -> dict[str, Clause]:
         doc = self._doc("clauses.yaml")
         out: dict[str, Clause] = {}
-        for i, item in enumerate(doc.data["clauses"] if doc else []):
+        if doc is None:
+            return out
+        for i, item in enumerate(doc.data["clauses"]):
             at = At(doc, ("clauses", i))
             if item["number"] in out:
                 self.problems.append(at.problem(f"clause {item['number']} is listed twice", "number"))
@@ -140,8 +143,10 @@ class _Builder:
 
     def parameters(self) -> dict[str, Parameter]:
         doc = self._doc("parameters.yaml")
-        out = {}
-        for name, spec in (doc.data["parameters"] if doc else {}).items():
+        out: dict[str, Parameter] = {}
+        if doc is None:
+            return out
+        for name, spec in doc.data["parameters"].items():
             at = At(doc, ("parameters", name))
             dated = [DatedValue(at=at["values"][since], since=since,
                                 value=given["value"] if isinstance(given, dict) else given,
@@ -156,10 +161,12 @@ class _Builder:
 
     def facts(self) -> dict[str, FactType]:
         doc = self._doc("facts.yaml")
+        if doc is None:
+            return {}
         return {name: FactType(at=At(doc, ("facts", name)), name=name, description=spec.get("description"),
                                subject=spec.get("subject"), derived=bool(spec.get("derived")),
                                fields={k: FieldSpec(name=k, **v) for k, v in spec["fields"].items()}, declaration=spec)
-                for name, spec in (doc.data["facts"] if doc else {}).items()}
+                for name, spec in doc.data["facts"].items()}
 
     def raci(self) -> Raci | None:
         doc = self._doc("raci.yaml")
@@ -172,7 +179,9 @@ class _Builder:
     def sanctions(self) -> dict[str, Rung]:
         doc = self._doc("sanctions.yaml")
         out: dict[str, Rung] = {}
-        for i, item in enumerate(doc.data["sanctions"] if doc else []):
+        if doc is None:
+            return out
+        for i, item in enumerate(doc.data["sanctions"]):
             at = At(doc, ("sanctions", i))
             if item["id"] in out:
                 self.problems.append(at.problem(f"sanction {item['id']} is listed twice (first at "
@@ -181,19 +190,19 @@ class _Builder:
             out[item["id"]] = Rung(at=at, **item)
         return out
 
-    def test(self, data: dict, at: At) -> TestCase:
+    def test(self, data: dict[str, Any], at: At) -> TestCase:
         return TestCase(at=at, name=data["name"], description=data.get("description"), facts=data["facts"],
                         history=data.get("history") or [], parameters=data.get("parameters") or {},
                         timezone=data.get("timezone"),
                         expect=[Expectation(at=at["expect"][i], **e) for i, e in enumerate(data["expect"])])
 
     # -- rules ----------------------------------------------------------------------------------
-    def rule(self, data: dict, at: At) -> Rule:
+    def rule(self, data: dict[str, Any], at: At) -> Rule:
         counts = frozenset(c.get("as", c.get("count") or c.get("absent")) for c in data["when"]
                            if "count" in c or "absent" in c)
         when, aliases = [], set()
         for i, raw in enumerate(data["when"]):
-            kinds = [k for k in ("fact", "count", "absent") if k in raw]
+            kinds = [k for k in CONDITION_KINDS if k in raw]
             if len(kinds) != 1:
                 self.problems.append(at.problem("each condition needs exactly one of fact, count or absent", "when", i))
                 continue
@@ -204,7 +213,7 @@ class _Builder:
                 self.problems.append(here.problem(f"two conditions are both called {alias!r}; name one with 'as:'"))
             aliases.add(alias)
             tests = self.where(raw.get("where") or {}, here["where"], counts)
-            compare = []
+            compare: list[Test] = []
             for op in COMPARISONS:
                 if op in raw:
                     if kind != "count":
@@ -220,22 +229,25 @@ class _Builder:
         then = data["then"]
         subject = data.get("subject")
         return Rule(
-            at=at, id=data["id"], title=data["title"], clauses=data["clauses"], interpretation=data.get("interpretation"),
+            at=at, id=data["id"], title=data["title"], clauses=data["clauses"],
+            interpretation=data.get("interpretation"),
             company_choice=data.get("company_choice"), once_per=data.get("once_per") or [],
             partition_by=data.get("partition_by"), when=when,
-            subject=Subject(at=at["subject"], kind=subject["kind"], id=self.text(subject["id"], at["subject"]["id"], counts))
+            subject=Subject(at=at["subject"], kind=subject["kind"],
+                            id=self.text(subject["id"], at["subject"]["id"], counts))
             if subject else None,
             finding=FindingSpec(at=at["then"]["finding"], severity=then["finding"]["severity"],
                                 message=self.text(then["finding"]["message"], at["then"]["finding"]["message"], counts))
             if then.get("finding") else None,
             actions=[self.action(a, at["then"]["actions"][i], counts) for i, a in enumerate(then.get("actions") or [])],
-            sanctions=[SanctionUse(at=at["then"]["sanctions"][i], **s) for i, s in enumerate(then.get("sanctions") or [])],
+            sanctions=[SanctionUse(at=at["then"]["sanctions"][i], **s)
+                       for i, s in enumerate(then.get("sanctions") or [])],
             derive=[Derive(at=at["then"]["derive"][i], type=d["type"],
                            fields={k: self.value(v, at["then"]["derive"][i]["fields"][k], counts)
                                    for k, v in d["fields"].items()})
                     for i, d in enumerate(then.get("derive") or [])])
 
-    def action(self, data: dict, at: At, counts: frozenset[str]) -> ActionSpec:
+    def action(self, data: dict[str, Any], at: At, counts: frozenset[str]) -> ActionSpec:
         due = data.get("due")
         when = None
         if due and "at" in due:
@@ -248,7 +260,7 @@ class _Builder:
                           responsible=data.get("responsible") or [], accountable=data.get("accountable") or [],
                           due=Due(at=at["due"], at_time=when, text=due.get("text")) if due else None)
 
-    def where(self, raw: dict, at: At, counts: frozenset[str]) -> list[Test | AnyOf]:
+    def where(self, raw: dict[str, Any], at: At, counts: frozenset[str]) -> list[Test | AnyOf]:
         out: list[Test | AnyOf] = []
         for name, test in raw.items():
             if name == "any":  # one of several mappings of tests holds
@@ -378,7 +390,8 @@ def _facts(pack: Pack) -> list[Problem]:
             problems.append(fact_type.at.problem(f"fact type {name!r} has {len(fields)} fields; durable_rules takes at "
                                                  f"most {MAX_PROPERTIES}"))
         if fact_type.subject and fact_type.subject not in fields:
-            problems.append(fact_type.at.problem(f"subject {fact_type.subject!r} is not a field of {name!r}", "subject"))
+            problems.append(fact_type.at.problem(f"subject {fact_type.subject!r} is not a field of {name!r}",
+                                                 "subject"))
         for reserved in RESERVED_FIELDS:
             if reserved in fields:
                 problems.append(fact_type.at.problem(f"{reserved!r} is reserved for the engine; choose another field "
@@ -459,7 +472,7 @@ def _derivation_cycles(rules: list[Rule]) -> list[Problem]:
 
 
 class _RuleChecker:
-    def __init__(self, pack: Pack, rule: Rule, types: dict[str, dict], derived_types: set[str]):
+    def __init__(self, pack: Pack, rule: Rule, types: dict[str, dict[str, Any]], derived_types: set[str]):
         self.pack, self.rule, self.types, self.derived_types = pack, rule, types, derived_types
         self.problems: list[Problem] = []
         self.aliases = {c.alias: c for c in rule.when}
@@ -473,9 +486,11 @@ class _RuleChecker:
             if number not in self.pack.clauses:
                 self.problem(rule.at, f"rule cites clause {number!r}, which clauses.yaml lacks", "clauses", i)
         if len(rule.when) > MAX_FRAMES:
-            self.problem(rule.at, f"rule has too many conditions for durable_rules (at most {MAX_FRAMES} frames)", "when")
+            self.problem(rule.at, f"rule has too many conditions for durable_rules (at most {MAX_FRAMES} frames)",
+                         "when")
         if not rule.facts:
-            self.problem(rule.at, "a rule needs at least one 'fact' condition to anchor its counts and absences", "when")
+            self.problem(rule.at, "a rule needs at least one 'fact' condition to anchor its counts and absences",
+                         "when")
         for condition in rule.when:
             self._condition(condition)
         self._consequences()
@@ -506,7 +521,7 @@ class _RuleChecker:
             self._count_compare(condition, test)
         self._bounds(condition)
 
-    def _test(self, condition: Condition, decl: dict, test: Test | AnyOf) -> None:
+    def _test(self, condition: Condition, decl: dict[str, Any], test: Test | AnyOf) -> None:
         if isinstance(test, AnyOf):
             for alternative in test.alternatives:
                 for inner in alternative:
@@ -520,8 +535,8 @@ class _RuleChecker:
             return
         spec = decl["fields"].get(test.field)
         if spec is None:
-            self.problems.append(Problem(test.field_at(), f"{condition.type!r} has no field {test.field!r}; its fields: "
-                                                          f"{', '.join(sorted(decl['fields']))}"))
+            self.problems.append(Problem(test.field_at(), f"{condition.type!r} has no field {test.field!r}; its "
+                                                          f"fields: {', '.join(sorted(decl['fields']))}"))
             return
         if test.op == "exists":
             if not isinstance(test.value, bool):
@@ -535,12 +550,13 @@ class _RuleChecker:
         for value in values:
             self._value(condition, spec, test, value)
 
-    def _clock(self, condition: Condition, decl: dict, test: Test) -> None:
+    def _clock(self, condition: Condition, decl: dict[str, Any], test: Test) -> None:
         base = test.field[:-len(CLOCK)]
         spec = decl["fields"].get(base)
         if spec is None or spec["type"] != "datetime":
             self.problems.append(Problem(test.field_at(), f"{test.field!r}: .clock reads a datetime field's time of "
-                                                          f"day, and {condition.type!r} has no datetime field {base!r}"))
+                                                          f"day, and {condition.type!r} has no datetime field "
+                                                          f"{base!r}"))
             return
         if test.op == "exists":
             return
@@ -573,7 +589,7 @@ class _RuleChecker:
             self.problem(test.at, f"'{where}' compares with values or $parameters only, not with another fact's field; "
                                   "write the join as its own condition")
 
-    def _value(self, condition: Condition, spec: dict, test: Test, value: Any) -> None:
+    def _value(self, condition: Condition, spec: dict[str, Any], test: Test, value: Any) -> None:
         if isinstance(value, Param):
             resolved = self._param(value, test.at)
             if resolved is not None:
@@ -585,7 +601,7 @@ class _RuleChecker:
         elif value is not None:
             self._literal(spec, test, value, "value")
 
-    def _literal(self, spec: dict, test: Test, value: Any, what: str) -> None:
+    def _literal(self, spec: dict[str, Any], test: Test, value: Any, what: str) -> None:
         ftype = spec["type"]
         ok = isinstance(value, PYTHON_TYPES[ftype]) and not (ftype in ("number", "integer") and isinstance(value, bool))
         if ftype == "date" and isinstance(value, dt.datetime):
@@ -608,7 +624,7 @@ class _RuleChecker:
             return None
         return found.value
 
-    def _ref(self, condition: Condition, spec: dict, test: Test, ref: FieldRef) -> None:
+    def _ref(self, condition: Condition, spec: dict[str, Any], test: Test, ref: FieldRef) -> None:
         ref_spec = self._field_of(ref, test.at, before=condition)
         if ref_spec is None:
             return
@@ -618,7 +634,7 @@ class _RuleChecker:
                                   f"({ref_spec['type']})")
 
     def _field_of(self, ref: FieldRef, at: At, before: Condition | None = None,
-                  types: tuple[str, ...] = ()) -> dict | None:
+                  types: tuple[str, ...] = ()) -> dict[str, Any] | None:
         """The declaration of the field a reference names, or None after saying what is wrong."""
         other = self.aliases.get(ref.alias)
         if other is None or other.kind != "fact":
@@ -632,7 +648,7 @@ class _RuleChecker:
         decl = self.types.get(other.type)
         if decl is None:
             return None
-        found = decl["fields"].get(ref.field)
+        found: dict[str, Any] | None = decl["fields"].get(ref.field)
         if found is None:
             self.problem(at, f"${ref.alias}.{ref.field}: {other.type!r} has no field {ref.field!r}")
             return None
@@ -641,7 +657,7 @@ class _RuleChecker:
             return None
         return found
 
-    def _shift(self, ref: FieldRef | CountRef, spec: dict | None, at: At) -> None:
+    def _shift(self, ref: FieldRef | CountRef, spec: dict[str, Any] | None, at: At) -> None:
         """A shift's amount is a number (or a parameter holding one) in a unit that fits the field."""
         if ref.shift is None:
             return
@@ -694,7 +710,9 @@ class _RuleChecker:
             if isinstance(test, Test):
                 by_field.setdefault(test.field, []).append(test)
         for name, tests in by_field.items():
-            low, high, equal = None, None, []
+            low: Bound | None = None
+            high: Bound | None = None
+            equal: list[Any] = []
             for test in tests:
                 values = test.value if test.op == "between" else [test.value]
                 values = [self.pack.parameters[v.name].value if isinstance(v, Param) and v.name in self.pack.parameters
@@ -756,7 +774,7 @@ class _RuleChecker:
                 spec = self._field_of(action.due.at_time, action.due.at["at"], types=("date", "datetime"))
                 if spec:
                     self._shift(action.due.at_time, spec, action.due.at["at"])
-        for i, sanction in enumerate(rule.sanctions):
+        for sanction in rule.sanctions:
             if sanction.rung not in self.pack.sanctions:
                 self.problem(sanction.at, f"sanction {sanction.rung!r} is not on the pack's ladder (sanctions.yaml): "
                                           f"{', '.join(self.pack.sanctions) or 'none'}", "rung")
@@ -818,13 +836,16 @@ def _comparable(ftype: str) -> str:
     return "number" if ftype in ("number", "integer") else ftype
 
 
-def _max(a: tuple | None, b: tuple) -> tuple:
+Bound: TypeAlias = tuple[Any, bool]  # a literal bound on a field, and whether it is inclusive
+
+
+def _max(a: Bound | None, b: Bound) -> Bound:
     if a is None:
         return b
     return b if b[0] > a[0] or (b[0] == a[0] and not b[1]) else a
 
 
-def _min(a: tuple | None, b: tuple) -> tuple:
+def _min(a: Bound | None, b: Bound) -> Bound:
     if a is None:
         return b
     return b if b[0] < a[0] or (b[0] == a[0] and not b[1]) else a

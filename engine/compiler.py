@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from .check import clock_seconds
 from .facts import CLOCK_KEY, encode_value
@@ -51,7 +51,7 @@ SESSION = {"type": "~session", "fid": "#~session"}
 END = "~end"
 
 
-def fact_id(engine_fact: dict) -> str:
+def fact_id(engine_fact: dict[str, Any]) -> str:
     """patuh's id of a fact as durable_rules hands it back."""
     return str(engine_fact[FID])[1:]
 
@@ -62,11 +62,20 @@ def agg_alias(alias: str) -> str:
 
 @dataclass
 class Role:
-    """What a durable_rules rule is to the pack rule it came from."""
+    """What a durable_rules rule is to the pack rule it came from: the rule itself, or the anchor
+    of its counts (its fact patterns alone, so that groups with no member exist too)."""
 
-    kind: str  # "main", "collect" or "anchor"
+    kind: Literal["main", "anchor"]
     rule: Rule
-    condition: Condition | None = None  # the counted condition, for collectors
+
+
+@dataclass
+class Collector:
+    """A collector of a pack rule's count: each match is a member of the counted condition."""
+
+    rule: Rule
+    condition: Condition  # the counted condition
+    kind: Literal["collect"] = "collect"
 
 
 @dataclass
@@ -76,7 +85,7 @@ class Part:
 
     key: str | None
     name: str = ""
-    definition: dict = field(default_factory=dict)
+    definition: dict[str, Any] = field(default_factory=dict)
     rules: list[str] = field(default_factory=list)
     types: set[str] = field(default_factory=set)  # fact types its patterns match
     early: set[str] = field(default_factory=set)  # types asserted before the rest (see plan.negations)
@@ -87,7 +96,7 @@ class CompiledPack:
     plan: Plan
     period: Period
     parts: list[Part] = field(default_factory=list)  # in the order their sessions run
-    roles: dict[str, Role] = field(default_factory=dict)
+    roles: dict[str, Role | Collector] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
     types: set[str] = field(default_factory=set)  # fact types any pattern matches
 
@@ -109,7 +118,7 @@ class CompiledPack:
 
 
 class _Compiler:
-    def __init__(self, plan: Plan, period: Period, declarations: dict[str, dict]):
+    def __init__(self, plan: Plan, period: Period, declarations: dict[str, dict[str, Any]]):
         self.plan, self.period, self.declarations = plan, period, declarations
         self.params = period.params
 
@@ -127,7 +136,7 @@ class _Compiler:
             return {ARITHMETIC[value.shift.op]: {"$l": ref, "$r": amount}}
         return encode_value(value)
 
-    def tests(self, test: Test | AnyOf, types: dict[str, str]) -> list[dict]:
+    def tests(self, test: Test | AnyOf, types: dict[str, str]) -> list[dict[str, Any]]:
         """A test as a flat list of durable_rules expressions, all of which must hold."""
         if isinstance(test, AnyOf):  # only literal tests (check says so), so no join goes nested
             return [{"$or": [{"$and": [e for t in alternative for e in self.tests(t, types)]}
@@ -154,7 +163,7 @@ class _Compiler:
         op = OPS[test.op]
         return [{name: value} if op is None else {op: {name: value}}]
 
-    def pattern(self, condition: Condition, present: set[str] | frozenset[str] = frozenset()) -> dict:
+    def pattern(self, condition: Condition, present: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
         """A condition's durable_rules test list; `present` are fields it must have (see joined)."""
         field_types = {k: v["type"] for k, v in self.declarations[condition.type]["fields"].items()}
         expressions = [{"type": condition.type}] + [{"$ex": {name: 1}} for name in sorted(present)]
@@ -178,8 +187,8 @@ class _Compiler:
                 return False
         return True
 
-    def aggregate(self, rule: Rule, count: Condition) -> dict:
-        expressions: list[dict] = [{"type": AGG}, {"rule": rule.id}, {"ci": count.index}]
+    def aggregate(self, rule: Rule, count: Condition) -> dict[str, Any]:
+        expressions: list[dict[str, Any]] = [{"type": AGG}, {"rule": rule.id}, {"ci": count.index}]
         expressions += [{f"a{i}": {c.alias: FID}} for i, c in enumerate(rule.facts)]
         expressions += [e for t in count.compare for e in self.tests(t, {"n": "integer"})]
         return {"$and": expressions + [{"$neq": {FID: {rule.facts[0].alias: "type"}}}]}
@@ -203,7 +212,7 @@ class _Compiler:
             out.types |= part.types
         return out
 
-    def rule(self, rule: Rule, definition: dict, out: CompiledPack, part: Part) -> None:
+    def rule(self, rule: Rule, definition: dict[str, Any], out: CompiledPack, part: Part) -> None:
         """One pack rule's durable_rules rules into `definition`: main, collectors, anchor."""
         out.rules[rule.id] = rule
         part.rules.append(rule.id)
@@ -226,13 +235,13 @@ class _Compiler:
             anchors = [{c.alias: self.pattern(c, joined.get(c.alias, set()) | extra.get(c.alias, set()))}
                        for c in rule.facts]
             definition[name] = {"all": anchors + [{"counted": self.pattern(count)}]}
-            out.roles[name] = Role("collect", rule, count)
+            out.roles[name] = Collector(rule, count)
         if any(self.holds_at_zero(c) for c in counts):  # only then can a group without members matter
             name = f"{rule.id}~a"
             definition[name] = {"all": facts}
             out.roles[name] = Role("anchor", rule)
 
-    def _limit(self, rule: Rule, patterns: list[dict]) -> None:
+    def _limit(self, rule: Rule, patterns: list[dict[str, Any]]) -> None:
         expressions = sum(len(next(iter(p.values()))["$and"]) for p in patterns)
         if expressions > MAX_EXPRESSIONS:
             raise PackInvalid([rule.at.problem(
@@ -240,7 +249,7 @@ class _Compiler:
                 "when")])
 
 
-def _guard(tests: list[Test | AnyOf]) -> list[dict]:
+def _guard(tests: list[Test | AnyOf]) -> list[dict[str, Any]]:
     """An always-true join test to end a pattern that joins other facts.
 
     durable_rules 2.0.28 reads past the end of a join's expression list when the LAST join test
@@ -259,11 +268,11 @@ def _one_any(tests: list[Test | AnyOf]) -> list[Test | AnyOf]:
     groups = [t for t in tests if isinstance(t, AnyOf)]
     if len(groups) < 2:
         return tests
-    combined: list[list] = [[]]
+    combined: list[list[Test | AnyOf]] = [[]]
     for group in groups:
         combined = [done + alternative for done in combined for alternative in group.alternatives]
     return [t for t in tests if not isinstance(t, AnyOf)] + [AnyOf(at=groups[0].at, alternatives=combined)]
 
 
-def compile_plan(plan: Plan, period: Period, declarations: dict[str, dict]) -> CompiledPack:
+def compile_plan(plan: Plan, period: Period, declarations: dict[str, dict[str, Any]]) -> CompiledPack:
     return _Compiler(plan, period, declarations).compile()

@@ -42,7 +42,7 @@ class Config:
         return self.doc.where(("parameters",) + path + ("__key__",)) if self.doc else Where(self.label)
 
 
-def load_config(source: Path | str | dict | None) -> Config:
+def load_config(source: Path | str | dict[str, Any] | None) -> Config:
     if source is None:
         return Config()
     doc = Document(IN_CODE, source, {}) if isinstance(source, dict) else load(source)
@@ -51,7 +51,8 @@ def load_config(source: Path | str | dict | None) -> Config:
         raise ConfigError(doc.where(()), "expected a mapping with timezone and/or parameters")
     for key in data:
         if key not in KEYS:
-            raise ConfigError(doc.where((key, "__key__")), f"unknown setting {key!r}; expected one of {', '.join(KEYS)}")
+            raise ConfigError(doc.where((key, "__key__")),
+                              f"unknown setting {key!r}; expected one of {', '.join(KEYS)}")
     zone = data.get("timezone", DEFAULT_TIMEZONE)
     try:
         if not isinstance(zone, str):
@@ -90,7 +91,8 @@ def settle_parameters(packs: list[Pack], config: Config,
                 continue  # an installed pack this engine has not loaded: nothing to override
             if not targets:
                 raise ConfigError(config.where(pack_name) if by_pack is None else where,
-                                  f"{source} overrides pack {pack_name!r}, which is not loaded; loaded: {', '.join(names)}")
+                                  f"{source} overrides pack {pack_name!r}, which is not loaded; loaded: "
+                                  f"{', '.join(names)}")
             current = [settled[p.label][name][-1] for p in targets if name in settled[p.label]]
             if not current:
                 known = sorted({n for p in targets for n in settled[p.label]})

@@ -10,29 +10,32 @@ patterns, so replaying a log gives the same groups whenever it runs.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any, TypeAlias
 
 from .compiler import AGG, fact_id
 from .pack import Condition, Rule
 
+Anchor: TypeAlias = tuple[str, ...]  # the ids of the facts a rule's fact patterns bound, in order
+
 
 class Groups:
     def __init__(self) -> None:
-        self.members: dict[tuple, set[str]] = defaultdict(set)  # (rule, count, anchor ids) -> ids
-        self.anchors: dict[str, set[tuple]] = defaultdict(set)  # rule -> anchor id tuples
+        self.members: dict[tuple[str, int, Anchor], set[str]] = defaultdict(set)  # (rule, count, anchor) -> ids
+        self.anchors: dict[str, set[Anchor]] = defaultdict(set)  # rule -> anchors
 
     @staticmethod
-    def _anchor(rule: Rule, frame: dict) -> tuple:
+    def _anchor(rule: Rule, frame: dict[str, Any]) -> Anchor:
         return tuple(fact_id(frame[p.alias]) for p in rule.facts)
 
-    def collect(self, rule: Rule, count: Condition, frame: dict) -> None:
+    def collect(self, rule: Rule, count: Condition, frame: dict[str, Any]) -> None:
         self.members[(rule.id, count.index, self._anchor(rule, frame))].add(fact_id(frame["counted"]))
 
-    def anchor(self, rule: Rule, frame: dict) -> None:
+    def anchor(self, rule: Rule, frame: dict[str, Any]) -> None:
         self.anchors[rule.id].add(self._anchor(rule, frame))
 
-    def aggregates(self, rules: list[Rule], counts: dict[str, list[Condition]]) -> list[dict]:
+    def aggregates(self, rules: list[Rule], counts: dict[str, list[Condition]]) -> list[dict[str, Any]]:
         """One aggregate fact per count condition and anchor binding, zero-member groups included."""
-        out = []
+        out: list[dict[str, Any]] = []
         for rule in sorted(rules, key=lambda r: r.id):
             # Groups with members, and, where the rule has an anchor rule, those without.
             anchors = self.anchors.get(rule.id, set()) | {a for (r, _, a) in self.members if r == rule.id}

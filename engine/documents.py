@@ -5,17 +5,25 @@ path of each value (("rules", 2, "when", 0, "fact"), ...) to its position in the
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import stat
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import yaml
 
 from . import limits
 from .problems import SourceError, Where
+
+# The path of a value in a document: mapping keys, as the data holds them (text, or the date,
+# number, true/false or null a plain key reads as), and list indexes, from the root; e.g.
+# ("rules", 2, "when", 0, "fact"); ("rules", 2, "id", "__key__") is the key `id` itself.
+YamlPath: TypeAlias = tuple[Hashable, ...]
+Marks: TypeAlias = dict[YamlPath, tuple[int, int]]  # path -> (line, column), both 1-based
 
 
 @dataclass
@@ -24,9 +32,9 @@ class Document:
 
     file: str
     data: Any
-    marks: dict = field(default_factory=dict)
+    marks: Marks = field(default_factory=dict)
 
-    def where(self, path: tuple) -> Where:
+    def where(self, path: YamlPath) -> Where:
         """Position of the value at `path`, or of its nearest ancestor that has one."""
         path = tuple(path)
         while path:
@@ -37,21 +45,28 @@ class Document:
         return Where(self.file, *self.marks.get((), (1, 1)))
 
 
-def _walk(node: yaml.Node, path: tuple, marks: dict) -> None:
+def _walk(node: yaml.Node, path: YamlPath, marks: Marks, loader: _Loader) -> None:
     marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            key = key_node.value
+            # The key as the data holds it, so that a path made from the data finds it: a date
+            # (a parameter's values by date) is a date here too, not its text.
+            key = loader.construct_object(key_node) if key_node.tag in _TYPED_KEYS else key_node.value
             # The key's own position is the natural place to point at for "unknown field".
-            _walk(value_node, path + (key,), marks)
+            _walk(value_node, path + (key,), marks, loader)
             marks[path + (key, "__key__")] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, path + (index,), marks)
+            _walk(item, path + (index,), marks, loader)
 
 
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when PyYAML has it
+if TYPE_CHECKING:  # CSafeLoader has SafeLoader's methods (the stubs give it no common base)
+    _Base = yaml.SafeLoader
+else:
+    _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when PyYAML has it
 _TAG = "tag:yaml.org,2002:"
+# Plain scalars that do not read as text (see _Loader): as keys, _walk constructs them.
+_TYPED_KEYS = frozenset(_TAG + t for t in ("int", "float", "bool", "null", "timestamp"))
 
 
 class _Loader(_Base):
@@ -64,10 +79,10 @@ class _Loader(_Base):
     null, ~ or nothing. Dates and times (2026-03-02, 2026-03-02T06:00:00+08:00) are still read as
     such: packs and facts are full of them, and they cannot be mistaken for anything else."""
 
-    yaml_implicit_resolvers: dict = {}
+    yaml_implicit_resolvers: dict[Any, Any] = {}
 
-    def construct_mapping(self, node, deep=False):
-        seen = {}
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        seen: dict[Any, int] = {}
         for key_node, _ in node.value:
             if key_node.tag == _TAG + "merge":
                 continue  # "<<: *anchor" may repeat keys on purpose
@@ -80,7 +95,7 @@ class _Loader(_Base):
             seen[key] = key_node.start_mark.line
         return super().construct_mapping(node, deep=deep)
 
-    def construct_yaml_timestamp(self, node):
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> dt.date:
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError:  # 2026-02-30: the form of a date, but no such day
@@ -133,6 +148,8 @@ def parse(text: str, file: str) -> Document:
             return Document(file, None, {})
         _check_nodes(node, file)
         data = loader.construct_document(node)
+        marks: Marks = {}
+        _walk(node, (), marks, loader)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, file, text) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a NUL, a raw control code)
@@ -144,8 +161,6 @@ def parse(text: str, file: str) -> Document:
         raise SourceError(Where(file), f"invalid YAML: {exc}") from None
     finally:
         loader.dispose()
-    marks: dict = {}
-    _walk(node, (), marks)
     return Document(file, data, marks)
 
 

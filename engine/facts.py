@@ -7,9 +7,9 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 from . import limits
@@ -23,11 +23,18 @@ EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 CLOCK_KEY = "@clock"
 DEFAULT_TIMEZONE = "Asia/Jakarta"  # WIB; a site config names its own (WITA, WIT)
 
+# A facts file's items as written, each with its place: a record is checked later (FactTypes),
+# so it may be anything JSON or YAML holds.
+Records: TypeAlias = list[tuple[Where, Any]]
+# A declared field's converter: value as given -> (normalised value, engine value).
+Converter: TypeAlias = Callable[[Any], tuple[Any, Any]]
 
-def read_files(paths: Iterable[Path | str], results: bool = False) -> list[tuple[Where, dict]]:
+
+def read_files(paths: Iterable[Path | str], results: bool = False) -> Records:
     """The records of several files (see read_records), every problem of every file reported
     together."""
-    records, problems = [], []
+    records: Records = []
+    problems: list[FactError] = []
     for path in paths:
         try:
             records += read_records(path, results)
@@ -41,7 +48,7 @@ def read_files(paths: Iterable[Path | str], results: bool = False) -> list[tuple
     return records
 
 
-def read_records(path: Path | str, results: bool = False) -> list[tuple[Where, dict]]:
+def read_records(path: Path | str, results: bool = False) -> Records:
     """Records of a facts file (JSON list or object with 'facts', JSONL, or YAML), with positions.
     A record without a `source` gets one naming the file and its row (line, or record number),
     so an auditor can find the evidence. An empty file (nothing but white space) holds no facts,
@@ -58,7 +65,7 @@ class _DuplicateKey(ValueError):
     pass
 
 
-def _object(pairs: list[tuple[str, Any]]) -> dict:
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object, refusing a key given twice (json would keep the last and lose the first)."""
     found = dict(pairs)
     if len(found) != len(pairs):
@@ -86,7 +93,7 @@ def _json(text: str, where: Where) -> Any:
         raise FactError(where, f"nested deeper than patuh reads (at most {limits.MAX_DEPTH} levels)") from None
 
 
-def read_items(path: Path, results: bool = False) -> list[tuple[Where, Any]]:
+def read_items(path: Path, results: bool = False) -> Records:
     """The items of a facts file as written (read_records adds their sources), with positions;
     what patuh.rows reads records with."""
     name = str(path)
@@ -101,7 +108,8 @@ def read_items(path: Path, results: bool = False) -> list[tuple[Where, Any]]:
     if not text.strip():
         return []
     if path.suffix == ".jsonl":  # every bad line is reported, not only the first
-        records, problems = [], []
+        records: Records = []
+        problems: list[FactError] = []
         for n, line in enumerate(text.splitlines(), 1):
             if line.strip():
                 try:
@@ -127,7 +135,7 @@ def read_items(path: Path, results: bool = False) -> list[tuple[Where, Any]]:
     return [(doc.where(key + (i,)), item) for i, item in enumerate(items)]
 
 
-def _result_records(data: dict, name: str) -> list[tuple[Where, Any]]:
+def _result_records(data: dict[str, Any], name: str) -> Records:
     """An earlier result's evidence (`facts`, by id) and derived facts, as history records."""
     evidence, derived = data.get("facts", {}), data.get("derived", [])
     if not isinstance(evidence, dict) or not isinstance(derived, list):
@@ -143,18 +151,19 @@ class FactTypes:
     Checking is the engine's hottest Python path (every fact, every run), so each type's fields
     get their converter once, and date and time text is parsed once per distinct value."""
 
-    def __init__(self, declarations: dict[str, dict], timezone: str = DEFAULT_TIMEZONE):
-        self.declarations = declarations
+    def __init__(self, declarations: dict[str, dict[str, Any]], timezone: str = DEFAULT_TIMEZONE):
+        self.declarations = declarations  # type -> its declaration as facts.yaml writes it
         self.zone = ZoneInfo(timezone)
         # kind -> field -> (converter, allowed values or None, declared type)
-        self._fields = {kind: {name: (self._converter(spec), frozenset(spec["values"]) if spec.get("values") else None,
-                                      spec["type"]) for name, spec in decl["fields"].items()}
-                        for kind, decl in declarations.items()}
+        self._fields: dict[str, dict[str, tuple[Converter, frozenset[Any] | None, str]]] = {
+            kind: {name: (self._converter(spec), frozenset(spec["values"]) if spec.get("values") else None,
+                          spec["type"]) for name, spec in decl["fields"].items()}
+            for kind, decl in declarations.items()}
         self._order = {kind: list(decl["fields"]) for kind, decl in declarations.items()}
         self._required = {kind: [n for n, spec in decl["fields"].items() if spec.get("required")]
                           for kind, decl in declarations.items()}
-        self._dates: dict[Any, tuple] = {}
-        self._times: dict[Any, tuple] = {}
+        self._dates: dict[str | dt.date, tuple[dt.date, int]] = {}
+        self._times: dict[str | dt.date, tuple[dt.datetime, int | float]] = {}
         self._clocks: dict[str, list[str]] = {}  # kind -> datetime fields whose clock time rules read
 
     def read_clocks(self, fields: set[tuple[str, str]]) -> None:
@@ -163,21 +172,21 @@ class FactTypes:
         for kind, name in sorted(fields):
             self._clocks.setdefault(kind, []).append(name)
 
-    def check(self, record: Any, where: Where | str = "fact") -> dict:
+    def check(self, record: Any, where: Where | str = "fact") -> dict[str, Any]:
         """A record as a normalised dict: typed values, an id. Raises FactError naming the field."""
         return self.check_encoded(record, where)[0]
 
-    def check_encoded(self, record: Any, where: Where | str = "fact") -> tuple[dict, dict]:
+    def check_encoded(self, record: Any, where: Where | str = "fact") -> tuple[dict[str, Any], dict[str, Any]]:
         """The normalised fact and its engine encoding (see encode), made in one pass."""
         if isinstance(record, Fact):
             record = record.model_dump(exclude_none=True)
         if not isinstance(record, dict):
             raise FactError(_where(where), f"expected a fact (a mapping with 'type'), found {_describe(record)}")
         kind = record.get("type")
-        fields = self._fields.get(kind) if isinstance(kind, str) else None
-        if fields is None:
+        if not isinstance(kind, str) or kind not in self._fields:
             known = ", ".join(sorted(self.declarations))
             raise FactError(_where(where), f"unknown fact type {kind!r}; the installed packs declare: {known}")
+        fields = self._fields[kind]
         out: dict[str, Any] = {"type": kind}
         enc: dict[str, Any] = {"type": kind}
         wrong: list[tuple[str | None, str]] = []  # (field, problem): every one, said in one line
@@ -210,7 +219,8 @@ class FactTypes:
         if source is not None:
             problem = _plain_problem(source, limits.MAX_LIST_DEPTH, mappings=True)
             if not isinstance(source, dict) or problem:
-                raise FactError(_where(where), f"{kind}.source: {problem or 'expected a mapping (detector, file, row, ...)'}")
+                raise FactError(_where(where),
+                                f"{kind}.source: {problem or 'expected a mapping (detector, file, row, ...)'}")
             out["source"] = canonical(source)
         given = record.get("id")
         if given is not None and given != "":
@@ -224,12 +234,12 @@ class FactTypes:
         enc["fid"] = "#" + out["id"]
         return out, enc
 
-    def _converter(self, spec: dict):
+    def _converter(self, spec: dict[str, Any]) -> Converter:
         """value -> (normalised value, engine value) for one declared field type."""
         return {"string": _string, "number": _number, "integer": _integer, "boolean": _boolean, "list": _list,
                 "date": self._date, "datetime": self._datetime}[spec["type"]]
 
-    def _date(self, value: Any) -> tuple:
+    def _date(self, value: Any) -> tuple[dt.date, int]:
         if not isinstance(value, (str, dt.date)) or isinstance(value, dt.datetime):
             raise Unfit(f"expected {EXPECTED['date']}, found {_describe(value)}")
         found = self._dates.get(value)
@@ -241,7 +251,7 @@ class FactTypes:
                 self._dates[value] = found
         return found
 
-    def _datetime(self, value: Any) -> tuple:
+    def _datetime(self, value: Any) -> tuple[dt.datetime, int | float]:
         if not isinstance(value, (str, dt.date)):
             raise Unfit(f"expected {EXPECTED['datetime']}, found {_describe(value)}")
         found = self._times.get(value)
@@ -256,7 +266,7 @@ class FactTypes:
                 self._times[value] = found
         return found
 
-    def event_date(self, fact: dict) -> dt.date | None:
+    def event_date(self, fact: dict[str, Any]) -> dt.date | None:
         """The local date a fact happened on, which picks the revision in force."""
         time = fact.get("time")
         if isinstance(time, dt.datetime):
@@ -315,10 +325,10 @@ def _decimal(text: str) -> str | None:
 def _parse_date(text: str) -> dt.date:
     plain = text.strip()
     found = _DAY_FIRST.fullmatch(plain)
-    day_first = found is not None and found[4] is None
+    day_first = found if found is not None and found[4] is None else None  # a date without a time
     try:
         if day_first:
-            return dt.date(int(found[3]), int(found[2]), int(found[1]))
+            return dt.date(int(day_first[3]), int(day_first[2]), int(day_first[1]))
         return dt.date.fromisoformat(plain)  # 2026-03-02, and ISO's other forms Python reads (20260302)
     except ValueError as exc:
         if day_first:  # 31/02/2026: the form of a date, but no such day
@@ -332,7 +342,8 @@ def _parse_datetime(text: str) -> dt.datetime:
     found = _DAY_FIRST.fullmatch(text.strip())
     if found and found[4] is not None:
         try:
-            return dt.datetime(*(int(found[i]) for i in (3, 2, 1, 4, 5)), int(found[6] or 0))
+            return dt.datetime(int(found[3]), int(found[2]), int(found[1]), int(found[4]), int(found[5]),
+                               int(found[6] or 0))
         except ValueError as exc:  # 02/03/2026 25:00
             raise Unfit(f"no such date and time ({exc}), found {text!r}") from None
     try:
@@ -341,7 +352,7 @@ def _parse_datetime(text: str) -> dt.datetime:
         raise Unfit(f"expected {EXPECTED['datetime']}, found {text!r}") from None
 
 
-def _string(value: Any) -> tuple:
+def _string(value: Any) -> tuple[str, str]:
     if type(value) is str:
         problem = limits.text_problem(value)
         if problem:
@@ -357,7 +368,7 @@ def _string(value: Any) -> tuple:
     raise Unfit(f"expected text, found {_describe(value)}{hint}")
 
 
-def _number(value: Any) -> tuple:
+def _number(value: Any) -> tuple[int | float, int | float]:
     kind = type(value)
     if kind is int:
         _checked(value)
@@ -375,7 +386,7 @@ def _number(value: Any) -> tuple:
     return number, number
 
 
-def _integer(value: Any) -> tuple:
+def _integer(value: Any) -> tuple[int, int]:
     given, kind = value, type(value)
     if kind is str and (text := _decimal(value)) is not None:  # "7", "7.0" and "7,0" are 7, as 7.0 is
         value, kind = (int(text), int) if _INTEGER.fullmatch(text) else (float(text), float)
@@ -395,7 +406,7 @@ def _checked(number: int | float) -> None:
         raise Unfit(problem)
 
 
-def _boolean(value: Any) -> tuple:
+def _boolean(value: Any) -> tuple[bool, bool]:
     if type(value) is bool:
         return value, value
     if type(value) in (str, int):
@@ -413,7 +424,7 @@ YES = frozenset({"true", "yes", "ya", "y", "1"})
 NO = frozenset({"false", "no", "tidak", "tdk", "n", "0"})
 
 
-def _list(value: Any) -> tuple:
+def _list(value: Any) -> tuple[list[Any], list[Any]]:
     if type(value) is str:  # a spreadsheet cell holds a list as JSON text: [1520, 1622]
         try:
             found = _DECODER.decode(value)
@@ -459,7 +470,7 @@ def _in_range(value: dt.date) -> None:
         raise Unfit(problem)
 
 
-def _digest(values: list) -> str:
+def _digest(values: list[Any]) -> str:
     """A stable content id from the encoded values in the declared field order: the same fact,
     however written (4 or "4.0", +08:00 or WITA, fields in any order), gets the same id in every
     run of the same pack version."""
@@ -476,5 +487,5 @@ def encode_value(value: Any) -> Any:
     return value
 
 
-def _where(where) -> Where:
+def _where(where: Where | str) -> Where:
     return where if isinstance(where, Where) else Where(str(where))

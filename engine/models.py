@@ -177,7 +177,7 @@ class Result(BaseModel):
         return json.dumps(self.model_dump(mode="json"), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-def json_schemas() -> dict[str, dict]:
+def json_schemas() -> dict[str, dict[str, Any]]:
     """JSON Schema of the fact and result models, as exported to schemas/ for other tools."""
     return {"fact.schema.json": Fact.model_json_schema(), "result.schema.json": Result.model_json_schema()}
 

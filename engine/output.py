@@ -27,11 +27,17 @@ import signal
 import stat
 import sys
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from types import FrameType
+from typing import TypeAlias, TypeVar
 
 from .problems import SourceError, Where
+
+PathArg: TypeAlias = str | os.PathLike[str]  # a path as the user gave it
+_Handler: TypeAlias = Callable[[int, FrameType | None], object] | int | None  # what signal.signal takes
+_Value = TypeVar("_Value")
 
 KERNEL_TREES = ("/proc", "/sys")  # their files are kernel settings: output there would change the system
 
@@ -39,12 +45,12 @@ KERNEL_TREES = ("/proc", "/sys")  # their files are kernel settings: output ther
 class OutputError(SourceError):
     """A file patuh cannot write, named as the user gave it, and why."""
 
-    def __init__(self, path, why: str):
+    def __init__(self, path: PathArg, why: str):
         super().__init__(Where(os.fspath(path)), why)
 
 
 @contextmanager
-def os_errors(path, doing: str = "cannot write"):
+def os_errors(path: PathArg, doing: str = "cannot write") -> Iterator[None]:
     """An OSError while writing `path` becomes an OutputError naming it (disk full, pipe closed, ...)."""
     try:
         yield
@@ -52,12 +58,12 @@ def os_errors(path, doing: str = "cannot write"):
         raise OutputError(path, f"{doing}: {exc.strerror or exc}") from None
 
 
-def check_file(path, append: bool = False) -> None:
+def check_file(path: PathArg, append: bool = False) -> None:
     """Raise OutputError unless `path` can be written (or appended to, with `append`)."""
     _plan(path, append)
 
 
-def check_folder(path) -> None:
+def check_folder(path: PathArg) -> None:
     """Raise OutputError unless `path` is a folder files can be made in, or can be made: the
     nearest folder above it that exists must be writable."""
     real = os.path.realpath(path)
@@ -70,7 +76,7 @@ def check_folder(path) -> None:
     _check_writable_folder(path, existing)
 
 
-def make_folder(path) -> Path:
+def make_folder(path: PathArg) -> Path:
     """The folder `path`, made (with its parents) if missing, after check_folder's checks."""
     check_folder(path)
     with os_errors(path, "cannot make the folder"):
@@ -78,7 +84,7 @@ def make_folder(path) -> Path:
     return Path(path)
 
 
-def write_atomic(path, data: str | bytes) -> None:
+def write_atomic(path: PathArg, data: str | bytes) -> None:
     """Write `data` (text as UTF-8) to `path`, all or nothing; see the module's docstring."""
     data = data.encode("utf-8") if isinstance(data, str) else data
     how, target = _plan(path)
@@ -96,7 +102,7 @@ def write_atomic(path, data: str | bytes) -> None:
                 os.close(fd)
 
 
-def append(path, data: str | bytes) -> None:
+def append(path: PathArg, data: str | bytes) -> None:
     """Append `data` to `path` (made with open()'s mode if missing) in one write(2) (a regular
     file takes it whole), so that a line is never interleaved with another appender's."""
     data = data.encode("utf-8") if isinstance(data, str) else data
@@ -113,7 +119,7 @@ def append(path, data: str | bytes) -> None:
             os.close(fd)
 
 
-def _plan(path, append: bool = False) -> tuple[str, str]:
+def _plan(path: PathArg, append: bool = False) -> tuple[str, str]:
     """How to write `path`: ("stream", path) for a character device or named pipe, ("stdout",
     path) for the file standard output goes to, ("file", the real file) for a regular file or a
     new one. Anything else raises OutputError."""
@@ -141,14 +147,14 @@ def _plan(path, append: bool = False) -> tuple[str, str]:
     return "file", real
 
 
-def _refuse_kernel_tree(path, real: str) -> None:
+def _refuse_kernel_tree(path: PathArg, real: str) -> None:
     for tree in KERNEL_TREES:
         if real == tree or real.startswith(tree + "/"):
             raise OutputError(path, f"cannot write there: {real} is in {tree}, the kernel's interface, "
                                     "not a place for output files")
 
 
-def _check_writable_folder(path, folder: str) -> None:
+def _check_writable_folder(path: PathArg, folder: str) -> None:
     if not os.path.isdir(folder):
         why = "does not exist" if not os.path.lexists(folder) else "is not a folder"
         raise OutputError(path, f"cannot write there: folder {folder} {why}")
@@ -165,7 +171,7 @@ def _is_stdout(st: os.stat_result) -> bool:
         return False
 
 
-def _replace(path, real: str, data: bytes) -> None:
+def _replace(path: PathArg, real: str, data: bytes) -> None:
     folder, name = os.path.split(real)
     try:
         mode = stat.S_IMODE(os.stat(real).st_mode)
@@ -203,7 +209,7 @@ class _Terminated(BaseException):
 
 
 @contextmanager
-def _signals_raise(path):
+def _signals_raise(path: PathArg) -> Iterator[None]:
     """By default SIGTERM and SIGHUP end the process where it stands, which would leave the
     temporary file behind. For the duration they raise instead, so that the clean-up runs; then
     the previous handlers are put back and the signal is delivered to them (by default the process
@@ -212,12 +218,13 @@ def _signals_raise(path):
         yield
         return
 
-    def stop(signum, frame):
+    def stop(signum: int, frame: FrameType | None) -> None:
         for s in previous:
             signal.signal(s, signal.SIG_IGN)  # a second signal must not cut the clean-up short
         raise _Terminated(signum)
 
-    previous, caught = {}, None
+    previous: dict[signal.Signals, _Handler] = {}
+    caught: int | None = None
     try:
         for s in (signal.SIGTERM, signal.SIGHUP):
             if signal.getsignal(s) is not signal.SIG_IGN:  # an ignored signal stays ignored
@@ -239,7 +246,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
-def safe_cell(value):
+def safe_cell(value: _Value) -> _Value | str:
     """A spreadsheet cell that cannot run as a formula: use it for every cell patuh writes to a
     CSV (`csv_text` does) or an XLSX sheet. Values come from vendor exports and forms as received,
     and a text starting with =, +, -, @, TAB or CR is run by Excel and LibreOffice when a
@@ -251,7 +258,7 @@ def safe_cell(value):
     return value
 
 
-def csv_text(columns: Sequence[str], rows: Iterable[Mapping]) -> str:
+def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> str:
     """The one CSV writer: a header row and one row per mapping, every value through safe_cell."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")

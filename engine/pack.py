@@ -21,18 +21,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal, TypeAlias, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .documents import Document
+from .documents import Document, YamlPath
 from .problems import Problem, Where
 
 SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
 UNITS = tuple(SECONDS)
-COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
+Comparison: TypeAlias = Literal["eq", "ne", "lt", "le", "gt", "ge"]
+COMPARISONS: tuple[Comparison, ...] = ("eq", "ne", "lt", "le", "gt", "ge")
+ConditionKind: TypeAlias = Literal["fact", "count", "absent"]
+CONDITION_KINDS: tuple[ConditionKind, ...] = ("fact", "count", "absent")
 # `time.clock: {between: ["13:00", "18:00"]}` tests a datetime field's local clock time (in the
 # site's time zone): the procedure's sampling windows are hours of the day, whatever the date.
 CLOCK = ".clock"
@@ -43,15 +47,15 @@ class At:
     """Where a piece of a pack was written: its document and the path inside it."""
 
     doc: Document
-    path: tuple
+    path: YamlPath
 
-    def where(self, *sub: Any) -> Where:
+    def where(self, *sub: Hashable) -> Where:
         return self.doc.where(self.path + sub)
 
-    def problem(self, message: str, *sub: Any) -> Problem:
+    def problem(self, message: str, *sub: Hashable) -> Problem:
         return Problem(self.where(*sub), message)
 
-    def __getitem__(self, sub: Any) -> At:
+    def __getitem__(self, sub: Hashable) -> At:
         return At(self.doc, self.path + (sub,))
 
 
@@ -67,11 +71,14 @@ class Param:
         return f"${self.name}"
 
 
+Operator: TypeAlias = Literal["+", "-", "*"]
+
+
 @dataclass(frozen=True)
 class Shift:
     """What is added to (or multiplies) a reference: a number or a parameter, in a unit."""
 
-    op: Literal["+", "-", "*"]
+    op: Operator
     amount: float | int | Param
     unit: str | None = None
 
@@ -102,7 +109,7 @@ class CountRef:
         return f"${self.alias}.n" + (str(self.shift) if self.shift else "")
 
 
-Ref = Union[Param, FieldRef, CountRef]
+Ref: TypeAlias = Param | FieldRef | CountRef
 _NAME = r"[a-z_][a-z0-9_]*"
 _AMOUNT = rf"\${_NAME}|[0-9]+(?:\.[0-9]+)?"
 _EXPRESSION = re.compile(rf"\$({_NAME})(?:\.({_NAME}))?(?:\s*([-+*])\s*({_AMOUNT})(?:\s*({'|'.join(UNITS)}))?)?")
@@ -127,7 +134,7 @@ def parse_reference(text: str, counts: frozenset[str] = frozenset()) -> Ref:
             float(amount) if "." in amount else int(amount))
         if op == "*" and unit:
             raise BadReference(f"{text!r}: a product takes no unit")
-        shift = Shift(op, number, unit)  # type: ignore[arg-type]
+        shift = Shift(cast(Operator, op), number, unit)  # the pattern's [-+*]
     if field is None:
         if shift:
             raise BadReference(f"{text!r}: a parameter is used as it is; shift a fact's field or a count instead")
@@ -290,7 +297,7 @@ class Condition(Piece):
     """One condition of a rule: a fact of a type (`fact`), how many facts match (`count`, with
     tests on n), or that none does (`absent`). `alias` names it for references."""
 
-    kind: Literal["fact", "count", "absent"]
+    kind: ConditionKind
     type: str
     alias: str
     index: int

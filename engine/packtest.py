@@ -11,8 +11,10 @@ clause is covered when an exercised rule cites it. What no case exercises is lis
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeAlias
 
 from .api import Engine, check_folders
 from .pack import Pack, TestCase
@@ -32,14 +34,19 @@ class CaseResult:
         return f"{self.pack.name}: {self.case.name}"
 
 
-def _key(pack: str, rule: str, subject: str | None, sanctions) -> tuple:
+# What a case expects, and what a finding is counted as: (pack, rule, subject or None for any,
+# sanction rungs sorted or None for any).
+Key: TypeAlias = tuple[str, str, str | None, tuple[str, ...] | None]
+
+
+def _key(pack: str, rule: str, subject: str | None, sanctions: Iterable[str] | None) -> Key:
     return (pack, rule, subject, tuple(sorted(sanctions)) if sanctions is not None else None)
 
 
 def run_case(engine: Engine, pack: Pack, case: TestCase) -> CaseResult:
     try:
         if case.parameters or case.timezone:  # the same packs, in this case's site
-            config: dict = {"parameters": {pack.name: case.parameters}}
+            config: dict[str, Any] = {"parameters": {pack.name: case.parameters}}
             if case.timezone:
                 config["timezone"] = case.timezone
             engine = Engine([p.path for p in engine.packs], config=config,
@@ -50,11 +57,11 @@ def run_case(engine: Engine, pack: Pack, case: TestCase) -> CaseResult:
     except SourceError as exc:
         return CaseResult(pack, case, False, str(exc))
     matched = set(result.trace.matches)
-    expected: Counter = Counter()
+    expected: Counter[Key] = Counter()
     for item in case.expect:
         expected[_key(item.pack or pack.name, item.rule, item.subject, item.sanctions)] += item.count
     checked = {pack.name} | {k[0] for k in expected}  # a case answers for the packs it names
-    got: Counter = Counter()
+    got: Counter[Key] = Counter()
     for finding in result.findings:
         if finding.pack.name not in checked:
             continue
@@ -76,7 +83,7 @@ def run_case(engine: Engine, pack: Pack, case: TestCase) -> CaseResult:
     return CaseResult(pack, case, False, " | ".join(parts), matched)
 
 
-def _show(key: tuple, n: int) -> str:
+def _show(key: Key, n: int) -> str:
     _, rule, subject, sanctions = key
     text = rule + (f" for {subject}" if subject else "") + (f" with sanctions {list(sanctions)}" if sanctions else "")
     return text + (f" x{n}" if n > 1 else "")

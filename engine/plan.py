@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from .models import ParameterUse
 from .pack import CLOCK, AnyOf, Condition, FieldRef, Pack, Rule, Test
@@ -46,7 +47,7 @@ class Plan:
     clocks: set[tuple[str, str]] = field(default_factory=set)  # (type, datetime field) read as .clock
 
 
-def plan(pack: Pack, settled: dict[str, list[ParameterUse]], declarations: dict[str, dict]) -> Plan:
+def plan(pack: Pack, settled: dict[str, list[ParameterUse]], declarations: dict[str, dict[str, Any]]) -> Plan:
     """The plan of a checked pack with its settled parameters; PackInvalid when none exists."""
     levels, cyclic = rule_levels(pack.rules)
     parts, tangled = partitions(pack)
@@ -67,7 +68,8 @@ def plan(pack: Pack, settled: dict[str, list[ParameterUse]], declarations: dict[
 
 def periods(pack: Pack, settled: dict[str, list[ParameterUse]]) -> list[Period]:
     """The periods in which every parameter holds one value, oldest first."""
-    starts = sorted({use.since for uses in settled.values() for use in uses if use.since and use.since > pack.effective})
+    starts = sorted({use.since for uses in settled.values() for use in uses
+                     if use.since and use.since > pack.effective})
     out = []
     for since in [None] + starts:
         day = since or pack.effective
@@ -127,7 +129,7 @@ def partitions(pack: Pack) -> tuple[list[PartPlan], list[str]]:
     return [PartPlan(k, groups[k]) for k in ordered], []
 
 
-def negations(rules: list[Rule], declarations: dict[str, dict]) -> dict[str, list[Condition]]:
+def negations(rules: list[Rule], declarations: dict[str, dict[str, Any]]) -> dict[str, list[Condition]]:
     """The absences that can be durable_rules' own negation rather than a count of zero.
 
     Its negation is decided when an anchor arrives: a fact asserted later never retracts a match
@@ -148,7 +150,8 @@ def negations(rules: list[Rule], declarations: dict[str, dict]) -> dict[str, lis
             chosen[rule.id] = []
 
 
-def joined_optional(rule: Rule, conditions: list[Condition], declarations: dict[str, dict]) -> dict[str, set[str]]:
+def joined_optional(rule: Rule, conditions: list[Condition],
+                    declarations: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
     """The optional fields of earlier facts that `conditions` join on, by alias. durable_rules
     stops the whole assert (error 311) when a join reads a field the earlier fact lacks, so the
     earlier pattern is made to require it: a join on a missing value could not hold anyway."""
@@ -168,5 +171,6 @@ def flat(tests: list[Test | AnyOf]) -> list[Test]:
     """Tests with those inside any-groups."""
     out: list[Test] = []
     for test in tests:
-        out += [t for alternative in test.alternatives for t in flat(alternative)] if isinstance(test, AnyOf) else [test]
+        out += ([t for alternative in test.alternatives for t in flat(alternative)] if isinstance(test, AnyOf)
+                else [test])
     return out

@@ -7,6 +7,7 @@ found, so that a user fixes them all in one go.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class FactsInvalid(FactError):
     """Every bad record of an input, each a FactError: all are reported, not only the first. It
     is a FactError itself (at the first problem), so a host app catching that sees these too."""
 
-    def __init__(self, problems: list[FactError], records: list | None = None):
+    def __init__(self, problems: list[FactError], records: list[tuple[Where, Any]] | None = None):
         super().__init__(problems[0].where, problems[0].message)
         self.problems = problems
         self.records = records or []  # what could be read, for checking alongside

@@ -9,6 +9,8 @@ the repository) exercise less than PCT % of its rules.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,17 @@ from .api import Engine
 from .pack import Pack, TestCase
 from .packtest import CaseResult, coverage, engine_for, run_case, with_tests
 
-_STATE = pytest.StashKey[dict]()
+
+@dataclass
+class _State:
+    """What a pytest run keeps between collecting, running and reporting pack tests."""
+
+    packs: dict[Path, tuple[Engine, Pack]] = field(default_factory=dict)  # pack folder -> engine, pack with tests
+    results: dict[Path, list[CaseResult]] = field(default_factory=dict)  # pack folder -> its cases run
+    report: list[tuple[str, bool]] = field(default_factory=list)  # coverage texts, and whether below minimum
+
+
+_STATE = pytest.StashKey[_State]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -30,7 +42,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_STATE] = {"packs": {}, "results": {}}
+    config.stash[_STATE] = _State()
     if config.getoption("patuh_packs"):
         for folder in plugin_hooks.pack_folders(plugin_hooks.manager()):
             if (folder / "tests").is_dir():
@@ -46,7 +58,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 def _pack(config: pytest.Config, folder: Path) -> tuple[Engine, Pack]:
     """The engine a pack's tests run on and the pack with its tests, made once per folder."""
-    packs = config.stash[_STATE]["packs"]
+    packs = config.stash[_STATE].packs
     if folder not in packs:
         base = Engine([folder])
         pack = base.packs[0]
@@ -56,7 +68,7 @@ def _pack(config: pytest.Config, folder: Path) -> tuple[Engine, Pack]:
 
 
 class PackTestFile(pytest.File):
-    def collect(self) -> Any:
+    def collect(self) -> Iterator[PackTestItem]:
         engine, pack = _pack(self.config, self.path.parent.parent)
         for case in pack.tests:
             if Path(case.at.doc.file).resolve() == self.path.resolve():
@@ -74,7 +86,7 @@ class PackTestItem(pytest.Item):
 
     def runtest(self) -> None:
         result = run_case(self.engine, self.pack, self.case)
-        self.config.stash[_STATE]["results"].setdefault(self.pack.path, []).append(result)
+        self.config.stash[_STATE].results.setdefault(self.pack.path, []).append(result)
         if not result.ok:
             raise CaseFailed(result.detail)
 
@@ -92,22 +104,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if minimum is None:
         return
     state = session.config.stash[_STATE]
-    state["report"] = []
+    state.report = []
     installed = set(plugin_hooks.pack_folders(plugin_hooks.manager()))
-    for folder, (_, pack) in sorted(state["packs"].items()):
-        results: list[CaseResult] = state["results"].get(folder, [])
+    for folder, (_, pack) in sorted(state.packs.items()):
+        results = state.results.get(folder, [])
         if len(results) < len(pack.tests):
             continue  # not every case ran (-k, -x): its coverage would say nothing
         found = coverage(pack, results)
         short = found.rule_share < minimum and folder.resolve() in installed
-        state["report"].append((found.report(), short))
+        state.report.append((found.report(), short))
         if short and session.exitstatus == 0:
             session.exitstatus = 1
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     minimum = config.getoption("patuh_min_coverage")
-    for text, short in config.stash[_STATE].get("report", []):
+    for text, short in config.stash[_STATE].report:
         terminalreporter.write_line(text)
         if short:
             terminalreporter.write_line(f"  below the minimum of {minimum:g} % of rules", red=True)

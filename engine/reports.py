@@ -8,19 +8,21 @@ chart; its exact format is not in the text, so this draws alerts per employee, s
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from .output import csv_text, write_atomic
 
 COLUMNS = ("week", "week_start", "employee", "unit", "alert", "count")
 
 
-def weekly_alerts(facts: list[dict], zone) -> list[dict]:
+def weekly_alerts(facts: list[dict[str, Any]], zone: dt.tzinfo) -> list[dict[str, Any]]:
     """Rows of COLUMNS, sorted, from checked camera_alert facts (other types are ignored, and so
     are alerts without a time, which no week holds: count them with undated_alerts)."""
-    counts: Counter = Counter()
+    counts: Counter[tuple[str, str, str, str, str]] = Counter()
     for fact in facts:
         if fact["type"] != "camera_alert" or fact.get("time") is None:
             continue
@@ -29,20 +31,20 @@ def weekly_alerts(facts: list[dict], zone) -> list[dict]:
         start = local.date().fromordinal(local.date().toordinal() - weekday + 1)
         counts[(f"{year}-W{week:02d}", start.isoformat(), fact.get("employee") or "-", fact.get("unit") or "-",
                 fact["alert"])] += 1
-    return [dict(zip(COLUMNS, key + (n,))) for key, n in sorted(counts.items())]
+    return [dict(zip(COLUMNS, key + (n,), strict=True)) for key, n in sorted(counts.items())]
 
 
-def undated_alerts(facts: list[dict]) -> int:
+def undated_alerts(facts: list[dict[str, Any]]) -> int:
     return sum(1 for f in facts if f["type"] == "camera_alert" and f.get("time") is None)
 
 
-def to_csv(rows: list[dict]) -> str:
+def to_csv(rows: list[dict[str, Any]]) -> str:
     """The rows as CSV, through patuh's one CSV writer: employee and unit come from vendor exports
     and forms as received, so a cell that a spreadsheet would run as a formula gets a leading '."""
     return csv_text(COLUMNS, rows)
 
 
-def charts(rows: list[dict], folder: Path) -> list[Path]:
+def charts(rows: list[dict[str, Any]], folder: Path) -> list[Path]:
     """One PNG per week: alerts per employee, stacked by alert type."""
     import matplotlib
 
@@ -60,7 +62,7 @@ def charts(rows: list[dict], folder: Path) -> list[Path]:
         for kind in kinds:
             values = [sum(r["count"] for r in these if r["employee"] == e and r["alert"] == kind) for e in employees]
             ax.barh(employees, values, left=left, label=kind)
-            left = [a + b for a, b in zip(left, values)]
+            left = [a + b for a, b in zip(left, values, strict=True)]
         ax.set_xlabel("alerts")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(f"Fatigue camera alerts, week {week} (from {these[0]['week_start']}) - CK-PR-SHE-25 6.5.3")
@@ -69,7 +71,8 @@ def charts(rows: list[dict], folder: Path) -> list[Path]:
         fig.tight_layout()
         path = folder / f"fatigue-weekly-{week}.png"
         image = io.BytesIO()
-        fig.savefig(image, format="png", dpi=100, metadata={"Software": None})  # no version or date: same bytes each run
+        # no version or date in the file: the same bytes each run
+        fig.savefig(image, format="png", dpi=100, metadata={"Software": None})
         plt.close(fig)
         write_atomic(path, image.getvalue())
         written.append(path)

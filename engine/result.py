@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from .compiler import CompiledPack, agg_alias, fact_id
 from .facts import FactTypes
@@ -29,6 +29,22 @@ from .plan import flat
 from .problems import SourceError
 
 
+class _Roles(TypedDict):
+    """An action's RACI roles, by name."""
+
+    responsible: list[str]
+    accountable: list[str]
+    consulted: list[str]
+    informed: list[str]
+
+
+class _Fixed(TypedDict):
+    """What every finding of one rule shares (Consequences._fix)."""
+
+    roles: list[_Roles]  # per action
+    finding: dict[str, Any]  # the Finding fields: title, pack, clauses, severity, sanctions, ...
+
+
 @dataclass
 class Match:
     rule: Rule
@@ -46,24 +62,25 @@ class Match:
 class Consequences:
     """Collects one compiled pack's matches in an evaluation and turns them into results."""
 
-    def __init__(self, compiled: CompiledPack, types: FactTypes, facts: dict[str, dict],
+    def __init__(self, compiled: CompiledPack, types: FactTypes, facts: dict[str, dict[str, Any]],
                  historical: set[str], derivations: dict[str, Derivation]):
         self.compiled, self.types = compiled, types
         self.facts, self.historical, self.derivations = facts, historical, derivations
         self.matches: list[Match] = []
-        self.produced: dict[str, dict] = {}  # derived fact id -> its encoding, for later parts
+        self.produced: dict[str, dict[str, Any]] = {}  # derived fact id -> its encoding, for later parts
         self.params = {name: use.value for name, use in compiled.params.items()}
-        self._fixed: dict[str, dict] = {}
-        self._checked: dict[tuple, tuple[dict, dict]] = {}  # derived record -> (fact, encoding)
+        self._fixed: dict[str, _Fixed] = {}
+        # derived record (type, its fields) -> (fact, encoding)
+        self._checked: dict[tuple[str, tuple[tuple[str, Any], ...]], tuple[dict[str, Any], dict[str, Any]]] = {}
 
     # -- during the session ---------------------------------------------------------------------
-    def on_match(self, rule: Rule, frame: dict) -> list[dict]:
+    def on_match(self, rule: Rule, frame: dict[str, Any]) -> list[dict[str, Any]]:
         match = Match(rule, {c.alias: fact_id(frame[c.alias]) for c in rule.facts},
                       {c.alias: (frame[agg_alias(c.alias)]["n"], frame[agg_alias(c.alias)]["members"])
                        for c in self.compiled.counts[rule.id]})
         match.counts.update((c.alias, (0, [])) for c in rule.counts if c.alias not in match.counts)  # negated
         self.matches.append(match)
-        out = []
+        out: list[dict[str, Any]] = []
         for derive in rule.derive:
             values = tuple((k, self.value(v, match)) for k, v in derive.fields.items())
             checked = self._checked.get((derive.type, values))
@@ -117,7 +134,7 @@ class Consequences:
 
     # -- after the session ----------------------------------------------------------------------
     def findings(self) -> list[Finding]:
-        chosen: dict[tuple, Match] = {}
+        chosen: dict[tuple[str, ...], Match] = {}
         for match in self.matches:
             if match.rule.finding is None:
                 continue
@@ -129,7 +146,7 @@ class Consequences:
                 chosen[key] = match
         return [self.finding(m) for m in chosen.values()]
 
-    def _order(self, match: Match) -> tuple:
+    def _order(self, match: Match) -> tuple[tuple[str, str], ...]:
         return tuple((str(self.event_time(i)), i) for i in match.binding.values())
 
     def event_time(self, fact_id: str) -> Any:
@@ -154,11 +171,11 @@ class Consequences:
             message=self.render(rule.finding.message, match),
             time=time,
             facts=ids,
-            actions=[self.action(a, match, roles) for a, roles in zip(rule.actions, fixed["roles"])],
+            actions=[self.action(a, match, roles) for a, roles in zip(rule.actions, fixed["roles"], strict=True)],
             **fixed["finding"],
         )
 
-    def _fix(self, rule: Rule) -> dict:
+    def _fix(self, rule: Rule) -> _Fixed:
         """What a rule's findings share, made once per rule: citations, pack, sanctions, roles."""
         pack = self.compiled.pack
         raci = pack.raci
@@ -166,7 +183,7 @@ class Consequences:
         def names(keys: list[str]) -> list[str]:
             return [raci.roles[k] for k in keys] if raci else []
 
-        roles = []
+        roles: list[_Roles] = []
         for spec in rule.actions:
             process = raci.processes.get(spec.raci) if raci and spec.raci else None
             roles.append({"responsible": names(process.R if process else []) + names(spec.responsible),
@@ -174,7 +191,7 @@ class Consequences:
                           "consulted": names(process.C if process else []),
                           "informed": names(process.I if process else [])})
         assert rule.finding is not None
-        fixed = self._fixed[rule.id] = {"roles": roles, "finding": {
+        fixed: _Fixed = {"roles": roles, "finding": {
             "title": rule.title,
             "pack": PackRef(name=pack.name, version=pack.version, hash=pack.hash),
             "clauses": [Citation(document=pack.source_of(n).number, revision=pack.source_of(n).revision,
@@ -185,6 +202,7 @@ class Consequences:
             "interpretation": rule.interpretation,
             "parameters": {n: self.compiled.params[n] for n in sorted(parameters_used(rule))},
         }}
+        self._fixed[rule.id] = fixed
         return fixed
 
     def subject(self, match: Match) -> Subject:
@@ -200,10 +218,11 @@ class Consequences:
 
     def render(self, text: Text, match: Match) -> str:
         return "".join(part if isinstance(part, str) else (
-            str(self.value(part, match)) if isinstance(part, CountRef) else _text(self.value(part, match), self.types.zone))
+            str(self.value(part, match)) if isinstance(part, CountRef)
+            else _text(self.value(part, match), self.types.zone))
             for part in text.parts)
 
-    def action(self, spec: ActionSpec, match: Match, roles: dict) -> Action:
+    def action(self, spec: ActionSpec, match: Match, roles: _Roles) -> Action:
         due = None
         if spec.due and spec.due.at_time:
             due = self.value(spec.due.at_time, match)
@@ -225,7 +244,7 @@ def parameters_used(rule: Rule) -> set[str]:
         [rule.subject.id] if rule.subject else [])
     values += [ref for text in texts for ref in text.refs]
     values += [a.due.at_time for a in rule.actions if a.due and a.due.at_time]
-    names = set()
+    names: set[str] = set()
     for value in values:
         for part in (value, getattr(getattr(value, "shift", None), "amount", None)):
             if isinstance(part, Param):
@@ -233,7 +252,7 @@ def parameters_used(rule: Rule) -> set[str]:
     return names
 
 
-def _text(value: Any, zone: Any = None) -> str:
+def _text(value: Any, zone: dt.tzinfo | None = None) -> str:
     if value is None:
         return "-"  # a field the fact does not have
     if isinstance(value, dt.datetime):
@@ -245,7 +264,7 @@ def _text(value: Any, zone: Any = None) -> str:
     return str(value)
 
 
-def build_result(findings: dict[str, Finding], derivations: dict[str, Derivation], known: dict[str, dict],
+def build_result(findings: dict[str, Finding], derivations: dict[str, Derivation], known: dict[str, dict[str, Any]],
                  historical: set[str], trace: Trace) -> Result:
     """The evaluation's Result: findings in time order, the facts derived now, and the evidence
     (every fact a finding rests on, through the chains of derived facts)."""
@@ -253,7 +272,7 @@ def build_result(findings: dict[str, Finding], derivations: dict[str, Derivation
     # Built without re-validation: the facts were checked when derived.
     derived = [DerivedFact.model_construct(**{k: v for k, v in known[i].items() if k != "source"}, derived_from=d)
                for i, d in sorted(derivations.items()) if i not in historical]
-    evidence: dict[str, dict] = {}
+    evidence: dict[str, dict[str, Any]] = {}
     stack = [i for f in ordered for i in f.facts]
     while stack:
         fact_id_ = stack.pop()

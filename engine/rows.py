@@ -33,14 +33,19 @@ import re
 import stat
 import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import limits
 from .documents import read_text
 from .facts import read_items
 from .problems import FactsInvalid, SourceError, Where
+
+if TYPE_CHECKING:  # openpyxl is imported only when a workbook is read
+    from openpyxl import Workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 FORMATS = (".csv", ".xlsx", ".json", ".jsonl", ".yaml", ".yml")
 
@@ -100,7 +105,7 @@ def _records(path: Path, problems: list[SourceError]) -> list[Row]:
     return rows
 
 
-def _header(name: str, cells: list, problems: list[SourceError]) -> list[str]:
+def _header(name: str, cells: list[Any], problems: list[SourceError]) -> list[str]:
     """Column names of a header row; trailing unnamed columns are no columns at all."""
     header = ["" if c is None else (c.isoformat() if isinstance(c, dt.date) else str(c)).strip() for c in cells]
     while header and not header[-1]:
@@ -118,7 +123,7 @@ def _header(name: str, cells: list, problems: list[SourceError]) -> list[str]:
     return header
 
 
-def _row(name: str, number: int, header: list[str], cells: list) -> Row | None:
+def _row(name: str, number: int, header: list[str], cells: list[Any]) -> Row | None:
     """A data row, or None when every cell is empty."""
     cells = [c.strip() if isinstance(c, str) else "" if c is None else c for c in cells]
     used = max((i + 1 for i, c in enumerate(cells) if c != ""), default=0)
@@ -182,14 +187,14 @@ def _xlsx(path: Path, problems: list[SourceError], sheet: str | None) -> tuple[l
             warnings.simplefilter("ignore")
             # Two readings in step: cached values, and formulas, to tell a formula saved without a
             # value from an empty cell (openpyxl reads both as None).
-            books = []
+            books: list[Workbook] = []
             try:
                 for data_only in (True, False):
                     books.append(openpyxl.load_workbook(path, read_only=True, data_only=data_only))
                 sheets = [_sheet(book, sheet, name) for book in books]
                 for found in sheets:
                     found.reset_dimensions()  # a wrong <dimension> would cut rows or columns off unseen
-                for number, (cells, formulas) in enumerate(zip(*(s.iter_rows() for s in sheets), strict=True), 1):
+                for number, (cells, formulas) in enumerate(zip(*(s.rows for s in sheets), strict=True), 1):
                     values = [_cell(c, is_datetime) for c in cells]
                     if number == 1:
                         header = _header(name, values, problems)
@@ -197,8 +202,8 @@ def _xlsx(path: Path, problems: list[SourceError], sheet: str | None) -> tuple[l
                             break
                         continue
                     row = _row(name, number, header, values)
-                    bad = [SourceError(Where(name, number, i), why) for i, (c, f) in enumerate(zip(cells, formulas), 1)
-                           if (why := _unread(c, f))]
+                    bad = [SourceError(Where(name, number, i), why)
+                           for i, (c, f) in enumerate(zip(cells, formulas, strict=True), 1) if (why := _unread(c, f))]
                     if bad:
                         row = row or Row(name, number, {})
                         row.problems += bad
@@ -217,16 +222,29 @@ def _xlsx(path: Path, problems: list[SourceError], sheet: str | None) -> tuple[l
     return rows, header
 
 
-def _sheet(book, sheet: str | None, name: str):
-    if sheet is None and book.worksheets:
-        return book.worksheets[0]
-    if sheet is not None and sheet in book.sheetnames:
-        return book[sheet]
-    raise SourceError(Where(name), f"no sheet named {sheet!r}; the workbook has: {', '.join(book.sheetnames)}"
-                      if sheet is not None else "the workbook has no worksheet")
+def _sheet(book: Workbook, sheet: str | None, name: str) -> ReadOnlyWorksheet:
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet  # what read_only=True gives a worksheet
+
+    if sheet is None:
+        if not book.worksheets:
+            raise SourceError(Where(name), "the workbook has no worksheet")
+        found = book.worksheets[0]
+    elif sheet in book.sheetnames:
+        found = book[sheet]
+    else:
+        raise SourceError(Where(name), f"no sheet named {sheet!r}; the workbook has: {', '.join(book.sheetnames)}")
+    if not isinstance(found, ReadOnlyWorksheet):  # a chart sheet: a name, but no cells
+        worksheets = ", ".join(s.title for s in book.worksheets) or "none"
+        raise SourceError(Where(name), f"sheet {found.title!r} is a chart, not a worksheet; the workbook's "
+                                       f"worksheets: {worksheets}")
+    return found
 
 
-def _cell(cell, is_datetime) -> Any:
+# A cell of a read-only worksheet is openpyxl's ReadOnlyCell, or an EmptyCell for a gap in its row:
+# not the Cell | MergedCell its stubs give iter_rows. Cells are typed Any here and read with care
+# (getattr where an EmptyCell lacks the attribute).
+
+def _cell(cell: Any, is_datetime: Callable[[str], str | None]) -> Any:
     value = getattr(cell, "value", None)
     if getattr(cell, "data_type", None) == "e":
         return None  # an error value is reported by _unread, not read as text
@@ -235,7 +253,7 @@ def _cell(cell, is_datetime) -> Any:
     return value
 
 
-def _unread(cell, formula) -> str | None:
+def _unread(cell: Any, formula: Any) -> str | None:
     """Why a cell's value cannot be used, or None."""
     if getattr(cell, "data_type", None) == "e":
         return f"cell {cell.coordinate} holds Excel's error {cell.value}; fix the cell or its formula"

@@ -14,6 +14,7 @@ import json
 import re
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import durable_rules_engine as core
 
@@ -31,7 +32,7 @@ _running = threading.Lock()
 _sids = itertools.count(1)
 
 # main-rule match -> derived facts (already encoded) to assert into the same session
-OnMatch = Callable[[Rule, dict], list[dict]]
+OnMatch = Callable[[Rule, dict[str, Any]], list[dict[str, Any]]]
 
 
 class DerivationRunaway(SourceError):
@@ -75,21 +76,21 @@ class Session:
         self.groups = Groups()
         self.asserted = 0  # durable_rules ids in this session: "0", "1", ...
         self.present: set[str] = set()  # fids asserted in this session
-        self.pending: list[dict] = []  # facts derived by the actions being run, asserted after them
+        self.pending: list[dict[str, Any]] = []  # facts derived by the actions being run, asserted after them
         self.deriving: set[str] = set()  # the rules that derived the pending facts
         self.batches = self.ends = 0  # asserts made, and their end markers seen (see _assert)
         self.given = self.derived = 0
 
-    def run(self, facts: list[dict]) -> None:
+    def run(self, facts: list[dict[str, Any]]) -> None:
         with _running:
             self._run(facts)
 
-    def _run(self, facts: list[dict]) -> None:
+    def _run(self, facts: list[dict[str, Any]]) -> None:
         self.given = len(facts)
         early = self.part.early
         self._assert([dict(SESSION)] + [f for f in facts if f["type"] in early])
         self._assert([f for f in facts if f["type"] not in early])
-        by_level: dict[int, list] = {}
+        by_level: dict[int, list[Rule]] = {}
         for rule_id in self.part.rules:
             if self.compiled.counts[rule_id]:
                 by_level.setdefault(self.compiled.levels[rule_id], []).append(self.compiled.rules[rule_id])
@@ -99,7 +100,7 @@ class Session:
         # process before the error could be reported; one leaked state is the lesser harm.
         core.delete_state(self.handle, self.sid)
 
-    def _assert(self, facts: list[dict], drain: bool = True) -> int | None:
+    def _assert(self, facts: list[dict[str, Any]], drain: bool = True) -> int | None:
         """Assert facts into the session's state (and run what they trigger); its state handle.
 
         Each batch ends with a marker fact whose rule runs one action: durable_rules stops
@@ -117,7 +118,8 @@ class Session:
             fact["id"] = str(self.asserted)
             self.asserted += 1
         try:
-            code, state = core.assert_facts(self.handle, core_json(facts))
+            asserted: tuple[int, int] = core.assert_facts(self.handle, core_json(facts))  # (result code, state)
+            code, state = asserted
         except core.error as exc:  # e.g. 311: a join read a field a fact lacks (compiler prevents it)
             raise EngineError(f"durable_rules stopped on {len(facts) - 1} facts in session {self.sid} of "
                               f"{self.part.name}: {exc}; no finding of this evaluation can be trusted") from None
@@ -149,7 +151,8 @@ class Session:
             facts, self.pending = self.pending, []
             rounds += 1
             self.derived += len(facts)
-            if rounds > limits.MAX_ROUNDS or self.derived > max(limits.MIN_DERIVED, limits.DERIVED_PER_FACT * self.given):
+            derived_max = max(limits.MIN_DERIVED, limits.DERIVED_PER_FACT * self.given)
+            if rounds > limits.MAX_ROUNDS or self.derived > derived_max:
                 self._runaway(rounds)
             self.deriving = set()
             state = self._assert(facts, drain=False) or state  # None: all were in the state already
@@ -163,7 +166,9 @@ class Session:
             f"facts in {rounds} rounds from {self.given:,} given (at most {limits.MAX_ROUNDS} rounds, "
             f"{limits.DERIVED_PER_FACT} derived facts per fact given); a derivation without end, stopped"))
 
-    def _run_actions(self, state: int, result) -> None:
+    def _run_actions(self, state: int, result: tuple[str | None, str] | None) -> None:
+        """Run a state's pending actions. `result` is durable_rules' (state, message) of the first,
+        both JSON text; a message is an object of rule name -> the frame it matched."""
         while result:
             message = json.loads(result[1])
             try:
@@ -175,7 +180,7 @@ class Session:
             following = core.complete_and_start_action(self.handle, state)
             result = (None, following) if following else None
 
-    def _dispatch(self, name: str, frame: dict) -> None:
+    def _dispatch(self, name: str, frame: dict[str, Any]) -> None:
         if name == START:
             return
         if name == END:

@@ -4,13 +4,15 @@ that are allowed there.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import cerberus
+from cerberus.errors import ValidationError  # cerberus has no types: Any to mypy
 
-from .documents import Document, parse
+from .documents import Document, YamlPath, parse
 from .problems import Problem, Where
 
 
@@ -20,12 +22,14 @@ def check_document(doc: Document, kind: str) -> list[Problem]:
 
 
 @cache
-def schemas() -> dict:
+def schemas() -> dict[str, dict[str, Any]]:
+    """Each kind of pack file -> its cerberus schema, as schemas/pack.yaml writes it."""
     text = resources.files("patuh.schemas").joinpath("pack.yaml").read_text(encoding="utf-8")
-    return parse(text, "schemas/pack.yaml").data["files"]
+    files: dict[str, dict[str, Any]] = parse(text, "schemas/pack.yaml").data["files"]
+    return files
 
 
-def _schema_problems(doc: Document, schema: dict) -> list[Problem]:
+def _schema_problems(doc: Document, schema: dict[str, Any]) -> list[Problem]:
     if doc.data is None:
         return [Problem(Where(doc.file, 1, 1), f"empty file: expected a mapping with {_keys(schema)}")]
     if not isinstance(doc.data, dict):
@@ -36,7 +40,7 @@ def _schema_problems(doc: Document, schema: dict) -> list[Problem]:
     return [Problem(_error_where(doc, e), _error_text(e, schema)) for e in _leaf_errors(validator._errors)]
 
 
-def _keys(schema: dict) -> str:
+def _keys(schema: dict[str, Any]) -> str:
     required = [k for k, v in schema.items() if v.get("required")]
     return ", ".join(required or schema)
 
@@ -46,7 +50,7 @@ def _kind(value: Any) -> str:
             bool: "true/false"}.get(type(value), type(value).__name__)
 
 
-def _leaf_errors(errors):
+def _leaf_errors(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
     for error in errors:
         if error.is_group_error and error.child_errors and not error.is_logic_error:
             yield from _leaf_errors(error.child_errors)
@@ -54,7 +58,7 @@ def _leaf_errors(errors):
             yield error
 
 
-def _error_where(doc: Document, error) -> Where:
+def _error_where(doc: Document, error: ValidationError) -> Where:
     path = tuple(error.document_path)
     if error.code == cerberus.errors.UNKNOWN_FIELD.code:
         return doc.where(path + ("__key__",))
@@ -64,9 +68,9 @@ def _error_where(doc: Document, error) -> Where:
     return doc.where(path)
 
 
-def _allowed_keys(schema: dict, path: tuple) -> list[str]:
+def _allowed_keys(schema: dict[str, Any], path: YamlPath) -> list[str]:
     """The keys the schema accepts for the mapping at `path` (to name them in a message)."""
-    rules: dict = {"type": "dict", "schema": schema}
+    rules: dict[str, Any] = {"type": "dict", "schema": schema}
     for step in path:
         if rules.get("type") == "list" or isinstance(step, int):
             rules = rules.get("schema", {})
@@ -77,14 +81,14 @@ def _allowed_keys(schema: dict, path: tuple) -> list[str]:
     return sorted(rules["schema"]) if isinstance(rules.get("schema"), dict) else []
 
 
-def _unknown_keys(error) -> list[str]:
+def _unknown_keys(error: ValidationError) -> list[str]:
     """For a mapping that fits none of an anyof's forms: its keys that no form knows."""
     if not (error.is_logic_error and isinstance(error.value, dict) and isinstance(error.constraint, list)):
         return []
     return [k for k in error.value if k not in _form_keys(error.constraint)]
 
 
-def _form_keys(forms: list[dict]) -> list[str]:
+def _form_keys(forms: list[dict[str, Any]]) -> list[str]:
     """The keys the mapping forms of an anyof accept (a list form's item schema is not one)."""
     return sorted({k for form in forms if form.get("type") == "dict" and isinstance(form.get("schema"), dict)
                    for k in form["schema"]})
@@ -98,7 +102,7 @@ _OLD_FORMS = {
 }
 
 
-def _error_text(error, schema: dict) -> str:
+def _error_text(error: ValidationError, schema: dict[str, Any]) -> str:
     path = ".".join(str(p) for p in error.document_path) or "document"
     name = error.document_path[-1] if error.document_path else "document"
     code = error.code
@@ -114,7 +118,8 @@ def _error_text(error, schema: dict) -> str:
     if code == cerberus.errors.BAD_TYPE.code:
         hint = ""
         if "string" in str(error.constraint) and isinstance(error.value, (int, float)):
-            hint = "; write it in quotes" + (' as MAJOR.MINOR.PATCH (semver), e.g. "1.0.0"' if name == "version" else "")
+            hint = "; write it in quotes" + (' as MAJOR.MINOR.PATCH (semver), e.g. "1.0.0"' if name == "version"
+                                             else "")
         return f"{path}: expected {_types(error.constraint)}, found {_kind(error.value)} {error.value!r}{hint}"
     if code == cerberus.errors.UNALLOWED_VALUE.code:
         return f"{path}: {error.value!r} is not allowed; expected one of {', '.join(map(str, error.constraint))}"
@@ -136,6 +141,6 @@ def _error_text(error, schema: dict) -> str:
     return f"{path}: {error.rule} {error.constraint!r} not met by {error.value!r}"
 
 
-def _types(constraint) -> str:
+def _types(constraint: str | list[str]) -> str:
     names = constraint if isinstance(constraint, list) else [constraint]
     return " or ".join({"dict": "a mapping", "list": "a list", "string": "text"}.get(n, f"a {n}") for n in names)

@@ -29,5 +29,5 @@ class JsonlSink:
 
 
 @hookimpl
-def patuh_sinks():
+def patuh_sinks() -> list[JsonlSink]:
     return [JsonlSink()]

@@ -1,3 +1,5 @@
+# mypy: disable-error-code="empty-body"
+# (Specs below declares the hooks' signatures only: pluggy calls the plugins' implementations, never its bodies.)
 """Plugin hooks (pluggy): how packs, fact types, detectors and result sinks get into patuh.
 
 A plugin is any module registered under the `patuh` entry point group. patuh's own packs,
@@ -87,7 +89,8 @@ def manager(*extra: object, entry_points: bool = True) -> pluggy.PluginManager:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:  # e.g. patuh_pack for patuh_packs
         known = ", ".join(sorted(name for name in dir(Specs) if name.startswith("patuh_")))
-        raise PluginError(f"plugin {exc.plugin_name}: {exc}; patuh's hooks: {known}") from None
+        plugin = getattr(exc.plugin, "__name__", None) or type(exc.plugin).__name__  # a module, or an object's class
+        raise PluginError(f"plugin {plugin}: {exc}; patuh's hooks: {known}") from None
     return pm
 
 
@@ -103,7 +106,7 @@ def fact_declarations(pm: pluggy.PluginManager) -> dict[str, dict]:
     return out
 
 
-def _named(pm: pluggy.PluginManager, hook: str, kind: type) -> dict[str, Any]:
+def _named(pm: pluggy.PluginManager, hook: str, kind: type[Detector] | type[Sink]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for found in getattr(pm.hook, hook)():
         for item in found:

@@ -43,7 +43,7 @@ def run_isolated(func: Callable[..., Any], *args: Any, timeout: int = 120) -> An
             outcome = ("raised", (type(exc).__name__, str(exc)))
         try:
             data = pickle.dumps(outcome)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - whatever cannot be pickled goes back as its message
             data = pickle.dumps(("raised", ("PicklingError", str(exc))))
         with os.fdopen(write, "wb") as handle:
             handle.write(data)

@@ -124,7 +124,7 @@ def test_a_report_lacking_driver_unit_time_or_sn_passes_through(tmp_path, capsys
          "evidence": None},
         {"employee": "CK-0412", "unit": "DT-1043", "time": None, "camera_sn": None,
          "evidence": "https://fleet.example/snap/3.jpg"}]
-    assert all(k not in r for r, k in zip(out, ("employee", "unit", "time")))  # absent, not null
+    assert all(k not in r for r, k in zip(out, ("employee", "unit", "time"), strict=True))  # absent, not null
 
 
 def test_missing_alert_column(tmp_path, capsys):

@@ -11,7 +11,7 @@ cv2 = pytest.importorskip("cv2")
 pytest.importorskip("mediapipe")
 skimage_data = pytest.importorskip("skimage.data")
 
-from patuh.cli import main  # noqa: E402
+from patuh.cli import main  # noqa: E402 - after the importorskips
 
 
 @pytest.fixture(scope="module")
@@ -26,15 +26,16 @@ def videos(tmp_path_factory):
     cv2.VideoWriter(str(folder / "zero.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 10, (640, 480)).release()
     (folder / "notes.mp4").write_text("not a video")
     (folder / "empty.mp4").write_bytes(b"")
-    (folder / "site.yaml").write_text("timezone: Asia/Makassar\nparameters:\n  fatigue:\n    camera_face_missing_s: 2\n    camera_covered_s: 2\n")
+    (folder / "site.yaml").write_text("timezone: Asia/Makassar\nparameters:\n  fatigue:\n    camera_face_missing_s: 2\n"
+                                      "    camera_covered_s: 2\n")
     return folder
 
 
 def test_detect_then_eval(videos, tmp_path, capsys):
     out = tmp_path / "evidence"
     rc = main(["detect", "camera", str(videos / "cab.avi"), "--employee", "OP-7", "--unit", "DT-101",
-               "--camera-sn", "PTH-0007", "--start", "2026-03-02T06:00:00", "--out", str(out), "--config", str(videos / "site.yaml"),
-               "--signals", str(tmp_path / "signals.csv")])
+               "--camera-sn", "PTH-0007", "--start", "2026-03-02T06:00:00", "--out", str(out),
+               "--config", str(videos / "site.yaml"), "--signals", str(tmp_path / "signals.csv")])
     captured = capsys.readouterr()
     assert rc == 0, captured.err
     records = [json.loads(line) for line in captured.out.splitlines()]

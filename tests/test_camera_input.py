@@ -17,7 +17,7 @@ cv2 = pytest.importorskip("cv2")
 pytest.importorskip("mediapipe")
 skimage_data = pytest.importorskip("skimage.data")
 
-from patuh.cli import main  # noqa: E402
+from patuh.cli import main  # noqa: E402 - after the importorskips
 
 SITE = "timezone: Asia/Makassar\nparameters:\n  fatigue:\n    camera_covered_s: 2\n"
 REFUSED = "the video is truncated or damaged; nothing written (--partial keeps the first 3 s)"
@@ -159,9 +159,9 @@ def test_a_damaged_header_reads_as_a_raw_stream_with_a_warning(videos, tmp_path,
     """Without its RIFF header, FFmpeg reads the AVI as bare JPEGs: no length, and 25 fps guessed,
     at which the 2.5 s covered last 1 s and raise nothing. The warning is all there is to tell."""
     rc, out, err, left = detect(videos, tmp_path, capsys, "riff-zeroed.avi")
-    assert (rc, out) == (0, "") and err[0] == (f"warning: {videos / 'riff-zeroed.avi'}: the container declares no length (a raw "
-                                  f"stream or a damaged header): a truncated file cannot be told, and 25 fps may "
-                                  f"be a guess")
+    assert (rc, out) == (0, "") and err[0] == (f"warning: {videos / 'riff-zeroed.avi'}: the container declares no "
+                                               "length (a raw stream or a damaged header): a truncated file cannot be "
+                                               "told, and 25 fps may be a guess")
 
 
 def test_ctrl_c_still_keeps_what_was_found(videos, tmp_path, capsys, monkeypatch):

@@ -12,10 +12,10 @@ cv2 = pytest.importorskip("cv2")
 pytest.importorskip("mediapipe")
 skimage_data = pytest.importorskip("skimage.data")
 
-from patuh.detectors.camera import load_params  # noqa: E402
-from patuh.detectors.camera.pipeline import detect_alerts  # noqa: E402
-from patuh.detectors.camera.sample import astronaut_face  # noqa: E402
-from patuh.detectors.camera.sample import eyes_closed as close_eyes  # noqa: E402
+from patuh.detectors.camera import load_params  # noqa: E402 - after the importorskips
+from patuh.detectors.camera.pipeline import detect_alerts  # noqa: E402 - after the importorskips
+from patuh.detectors.camera.sample import astronaut_face  # noqa: E402 - after the importorskips
+from patuh.detectors.camera.sample import eyes_closed as close_eyes  # noqa: E402 - after the importorskips
 
 FPS = 10
 START = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))

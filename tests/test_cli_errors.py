@@ -269,7 +269,8 @@ def test_config_unknown_pack_points_at_its_name(tmp_path, capsys):
 # -- bad input that reaches the engine (in a subprocess: it evaluates) -------------------------------------------
 def test_nan_is_not_a_number_of_hours(tmp_path):
     path = tmp_path / "readiness_forms.jsonl"
-    path.write_text(json.dumps(FORM_SHORT_SLEEP) + "\n" + json.dumps(dict(FORM_SHORTFALL, sleep_hours=float("nan"))) + "\n")
+    path.write_text(json.dumps(FORM_SHORT_SLEEP) + "\n"
+                    + json.dumps(dict(FORM_SHORTFALL, sleep_hours=float("nan"))) + "\n")
     assert '"sleep_hours": NaN' in path.read_text()
     proc = run_cli("eval", "--facts", str(path), cwd=tmp_path)
     match = one_error(proc.returncode, proc.stdout, proc.stderr)
@@ -316,7 +317,8 @@ def test_eval_json_findings_shape(good_run):
     result = json.loads(run.stdout)
     assert isinstance(result, dict) and isinstance(result["findings"], list)
     by_rule = {f["rule"]: f for f in result["findings"]}
-    assert {"fatigue.sleep-under-4h", "fatigue.sleep-shortfall-survey", "fatigue.readiness-form-missing"} <= set(by_rule)
+    assert {"fatigue.sleep-under-4h", "fatigue.sleep-shortfall-survey",
+            "fatigue.readiness-form-missing"} <= set(by_rule)
     for finding in result["findings"]:
         for key in ("rule", "pack", "clauses", "severity", "subject", "facts", "actions", "sanctions"):
             assert key in finding, key

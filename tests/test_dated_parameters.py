@@ -107,8 +107,22 @@ def test_the_first_value_must_be_in_force_when_the_pack_takes_effect(tmp_path):
     assert "no value before 2021-01-01, but the pack takes effect on 2020-01-01" in problem.message
 
 
+def test_a_dated_value_is_pointed_at_where_it_is_written(tmp_path):
+    """A problem of the value from 2024-01-01 names its own line and column, not those of the
+    first date: the position of a key that reads as a date is found by that date."""
+    text = PACK["parameters.yaml"].replace('clause: "4.1a"', 'clause: "4.9"')
+    folder = write_pack(tmp_path / "site-sleep", dict(PACK, **{"parameters.yaml": text}))
+    with pytest.raises(PackInvalid) as raised:
+        patuh.load_pack(folder)
+    (problem,) = raised.value.problems
+    line = text.splitlines().index('      2024-01-01: {value: 6, clause: "4.9"}') + 1
+    assert (problem.where.line, problem.where.column) == (line, text.splitlines()[line - 1].index('"4.9"') + 1)
+    assert problem.message == "parameter 'sleep_min_h' cites clause '4.9', which clauses.yaml lacks"
+
+
 def test_value_and_values_exclude_each_other(tmp_path):
-    files = dict(PACK, **{"parameters.yaml": PACK["parameters.yaml"].replace("    unit: h\n", "    value: 4\n    unit: h\n")})
+    both = PACK["parameters.yaml"].replace("    unit: h\n", "    value: 4\n    unit: h\n")
+    files = dict(PACK, **{"parameters.yaml": both})
     folder = write_pack(tmp_path / "site-sleep", files)
     with pytest.raises(PackInvalid) as raised:
         patuh.load_pack(folder)

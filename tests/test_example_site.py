@@ -83,7 +83,8 @@ def found(result, shifts: Shifts) -> list[Key]:
         evidence = [result.facts.get(i) or derived.get(i) or {} for i in finding.facts]
         subject = finding.subject.id
         if finding.subject.kind == "camera_alert":
-            subject = next(e["unit"] for e in evidence if e.get("type", "camera_alert") == "camera_alert" and "unit" in e)
+            subject = next(e["unit"] for e in evidence
+                           if e.get("type", "camera_alert") == "camera_alert" and "unit" in e)
         dated = [e for e in evidence if "date" in e and "shift" in e]
         if dated:
             latest = max(str(e["date"]) for e in dated)
@@ -212,7 +213,7 @@ def test_the_cab_video_raises_what_the_plan_says(tmp_path):
     got = camera_alerts(tmp_path)
     want = [(a.vendor, generate.at(generate.VIDEO.date, "I", a.clock)) for a in generate.VIDEO.alerts]
     assert [r["alert"] for r in got] == [w[0] for w in want]
-    for record, (_, time) in zip(got, want):
+    for record, (_, time) in zip(got, want, strict=True):
         assert abs(dt.datetime.fromisoformat(record["time"]) - time) <= dt.timedelta(seconds=0.2), record
         assert record["camera_sn"] == generate.VIDEO_SN and (tmp_path / "evidence" / record["evidence"]).is_file()
 

@@ -15,9 +15,8 @@ import sys
 from pathlib import Path
 
 import openpyxl
-import pytest
-
 import patuh
+import pytest
 from patuh.cli import main
 from patuh.detectors import forms
 from patuh.facts import FactTypes

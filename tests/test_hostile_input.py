@@ -314,7 +314,7 @@ def test_a_lone_surrogate_is_refused(tmp_path):
 
 
 LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{b}: &{b} [{', '.join(['*' + a] * 10)}]\n" for a, b in zip("abcdefg", "bcdefgh"))
+    f"{b}: &{b} [{', '.join(['*' + a] * 10)}]\n" for a, b in zip("abcdefg", "bcdefgh", strict=True))
 
 
 def test_a_billion_laughs_facts_file_is_refused(tmp_path):
@@ -381,8 +381,10 @@ def test_derived_facts_keep_their_source_whatever_the_input_order(tmp_path):
     backwards = jsonl(tmp_path / "backwards.jsonl", [{k: v for k, v in r.items() if k != "source"}
                                                      for r in reversed(records)])
     config = str(site / "config.yaml")
-    one = run_isolated(cli, "eval", "--pack", "fatigue", "--facts", str(forwards), "--config", config, "--format", "json")
-    two = run_isolated(cli, "eval", "--pack", "fatigue", "--facts", str(backwards), "--config", config, "--format", "json")
+    one = run_isolated(cli, "eval", "--pack", "fatigue", "--facts", str(forwards), "--config", config,
+                       "--format", "json")
+    two = run_isolated(cli, "eval", "--pack", "fatigue", "--facts", str(backwards), "--config", config,
+                       "--format", "json")
     assert one[0] == two[0] == 0, (one[2], two[2])
     first, second = json.loads(one[1]), json.loads(two[1])
     assert first["derivations"] and first["derivations"] == second["derivations"]

@@ -202,8 +202,8 @@ MISTAKES = [
             "time.clock: {between: [\"22:00\", $inspection_shift_ii_to]}",
             says=(r"from 22:00 to 06:00", r"cross\s+midnight", r"any:"), at='["22:00"'),
     Mistake("rule-partition-join-missing", "rules/inspection.yaml",
-            "      - count: inspected_unit\n        as: inspected\n        where: {date: $group.date, shift: $group.shift, "
-            "unit_type: $group.unit_type}\n        lt: $operating.n * $inspection_share_min_wt_ft",
+            "      - count: inspected_unit\n        as: inspected\n        where: {date: $group.date, "
+            "shift: $group.shift, unit_type: $group.unit_type}\n        lt: $operating.n * $inspection_share_min_wt_ft",
             "      - count: inspected_unit\n        as: inspected\n        where: {shift: $group.shift, "
             "unit_type: $group.unit_type}\n        lt: $operating.n * $inspection_share_min_wt_ft",
             says=(r"the rule partitions facts by 'date'", r"date: \$<alias>\.date"), at="count: inspected_unit"),
@@ -291,7 +291,7 @@ def test_cli_reports_mistake_at_its_place(broken, lint_run, mistake: Mistake):
     assert code == 2, stderr
     assert "Traceback" not in stderr
     assert f"ok {folder}:" not in stdout
-    ours = [ERROR_LINE.match(l) for l in stderr.splitlines() if l.startswith(f"error: {folder}/")]
+    ours = [ERROR_LINE.match(line) for line in stderr.splitlines() if line.startswith(f"error: {folder}/")]
     assert ours and all(ours), f"stderr lines for {folder}:\n{stderr}"
     assert any(Path(m["file"]) == file
                and (not mistake.exact or (m["line"], m["column"]) == (str(line), str(column)))

@@ -223,3 +223,19 @@ def test_without_the_plugin_7_5_h_needs_no_survey(facts_file):
     assert not [label for label in result["trace"]["overrides"] if label.split()[0] == "fatigue"]
     assert not [f for f in result["findings"] if f["rule"] == "fatigue.sleep-shortfall-survey"]
     assert not [f for f in result["findings"] if f["rule"].startswith("acme.")]
+
+
+def test_a_misspelt_hook_is_a_plugin_error_naming_the_plugin():
+    """A hook patuh does not have (patuh_pack for patuh_packs) is one error naming the plugin
+    and patuh's hooks, not a traceback."""
+    from patuh.plugins import PluginError, hookimpl, manager
+
+    class Misspelt:
+        @hookimpl
+        def patuh_pack(self) -> list[Path]:
+            return []
+
+    with pytest.raises(PluginError) as raised:
+        manager(Misspelt(), entry_points=False)
+    assert str(raised.value).startswith("plugin Misspelt: unknown hook 'patuh_pack' in plugin ")
+    assert str(raised.value).endswith("; patuh's hooks: patuh_detectors, patuh_fact_types, patuh_packs, patuh_sinks")

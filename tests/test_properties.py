@@ -148,7 +148,7 @@ def test_parameter_overrides_are_refused_unless_finite_numbers(overrides):
     except ConfigError as exc:
         assert "fatigue." in exc.message
         return
-    for name, value in overrides.items():
+    for name in overrides:
         settled = params[ENGINE.packs[0].label][name][-1].value
         assert isinstance(settled, (int, float)) and not isinstance(settled, bool) and math.isfinite(settled)
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import openpyxl
 from hypothesis import given
 from hypothesis import strategies as st
-
 from patuh import rows
 from patuh.problems import SourceError
 
@@ -88,6 +87,21 @@ def test_xlsx_sheets_errors_and_extra_cells(tmp_path):
     assert read(path, "Shift II")[0] == [(2, {"NIK": "CK-9"}, {"NIK": 1}, [])]
     assert read(path, "Shift III") == ([], [], [f"{path}: no sheet named 'Shift III'; the workbook has: Sheet, "
                                                 f"Shift II"])
+
+
+def test_a_chart_sheet_is_no_worksheet(tmp_path):
+    """A sheet name can be a chart's: it has no cells, and the problem says so, not Python."""
+    from openpyxl.chart import BarChart, Reference
+
+    path = xlsx(tmp_path / "f.xlsx", HEADER, ["CK-1", "02/03/2026", 7])
+    book = openpyxl.load_workbook(path)
+    chart = BarChart()
+    chart.add_data(Reference(book.active, min_col=3, min_row=1, max_row=2))
+    book.create_chartsheet("Grafik").add_chart(chart)
+    book.save(path)
+    assert read(path, "Grafik") == ([], [], [f"{path}: sheet 'Grafik' is a chart, not a worksheet; the workbook's "
+                                             "worksheets: Sheet"])
+    assert read(path)[0][0][1] == {"NIK": "CK-1", "Tanggal": "02/03/2026", "Jam Tidur": 7}
 
 
 def test_a_header_naming_a_column_twice_or_not_at_all(tmp_path):

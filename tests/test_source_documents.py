@@ -5,26 +5,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import patuh
+import pytest
 from patuh.problems import PackInvalid
 
 PACK = {
-    "pack.yaml": """\
-name: two-docs
-version: 1.0.0
-language: id
-partition_by: company
-document: {number: PER.05/MEN/1996, title: Sistem Manajemen K3, issuer: Menteri Tenaga Kerja, revision: "1996", effective: 1996-12-12}
-documents:
-  pp50: {number: PP 50/2012, title: Penerapan SMK3, issuer: Pemerintah Republik Indonesia, revision: "2012", effective: 2012-04-12}
-""",
-    "clauses.yaml": """\
-clauses:
-  - {number: "3(1)", text: "Setiap perusahaan yang mempekerjakan tenaga kerja sebanyak seratus orang atau lebih ... wajib menerapkan Sistem Manajemen K3."}
-  - {number: "1.1.1", document: pp50, text: "Terdapat kebijakan K3 yang tertulis, bertanggal, ditandatangani oleh pengusaha atau pengurus."}
-""",
+    "pack.yaml": (
+        "name: two-docs\n"
+        "version: 1.0.0\n"
+        "language: id\n"
+        "partition_by: company\n"
+        "document: {number: PER.05/MEN/1996, title: Sistem Manajemen K3, issuer: Menteri Tenaga Kerja, "
+        'revision: "1996", effective: 1996-12-12}\n'
+        "documents:\n"
+        "  pp50: {number: PP 50/2012, title: Penerapan SMK3, issuer: Pemerintah Republik Indonesia, "
+        'revision: "2012", effective: 2012-04-12}\n'),
+    "clauses.yaml": (  # one clause a line: the tests point at their lines
+        "clauses:\n"
+        '  - {number: "3(1)", text: "Setiap perusahaan yang mempekerjakan tenaga kerja sebanyak seratus orang atau '
+        'lebih ... wajib menerapkan Sistem Manajemen K3."}\n'
+        '  - {number: "1.1.1", document: pp50, text: "Terdapat kebijakan K3 yang tertulis, bertanggal, '
+        'ditandatangani oleh pengusaha atau pengurus."}\n'),
     "parameters.yaml": "parameters:\n  workers_min: {value: 100, clause: '3(1)'}\n",
     "facts.yaml": """\
 facts:
@@ -59,7 +60,8 @@ def write_pack(folder: Path, files: dict[str, str]) -> Path:
 
 def test_citations_name_each_clauses_document(tmp_path):
     engine = patuh.Engine([write_pack(tmp_path / "two-docs", PACK)])
-    (finding,) = engine.evaluate([{"type": "profile", "company": "PT-A", "workers": 120, "written_policy": False}]).findings
+    facts = [{"type": "profile", "company": "PT-A", "workers": 120, "written_policy": False}]
+    (finding,) = engine.evaluate(facts).findings
     assert [(c.document, c.revision, c.number) for c in finding.clauses] == [
         ("PER.05/MEN/1996", "1996", "3(1)"), ("PP 50/2012", "2012", "1.1.1")]
     assert finding.parameters["workers_min"].document == "PER.05/MEN/1996"

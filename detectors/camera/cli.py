@@ -15,8 +15,8 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 BAD_INPUT = 2
 
@@ -93,7 +93,8 @@ def _start(args, video, zone: dt.tzinfo) -> dt.datetime:
         try:
             start = dt.datetime.fromisoformat(args.start)
         except ValueError:
-            raise InputError(f"--start {args.start}: expected an ISO date-time like 2026-03-02T06:00:00+08:00") from None
+            raise InputError(f"--start {args.start}: expected an ISO date-time like "
+                             "2026-03-02T06:00:00+08:00") from None
         return start if start.tzinfo else start.replace(tzinfo=zone)
     if video.is_file:
         end = dt.datetime.fromtimestamp(Path(args.video).stat().st_mtime, zone)
@@ -166,20 +167,22 @@ def _run(args) -> int:
                         _write(record)
                         found += 1
             loss = None if stop.stopped else video.loss()
-            if loss and loss.kept is None:
-                raise InputError(f"{loss}, so the frames after them cannot be placed in time; nothing "
-                                 f"written, even with --partial")
-            if loss and not args.partial:
-                raise InputError(f"{loss}: the video is truncated or damaged; nothing written "
-                                 f"(--partial keeps the first {loss.at(loss.kept)})")
-            if loss:  # what was decoded after a skip is out of place in time: dropped too
-                held = [r for r in held if r["frames"][1] < loss.kept]
-            staging.keep(held, loss.kept / video.fps if loss and loss.kept < loss.read else None)
+            kept: int | None = None  # with a loss: the frames decoded in place, from the start
+            if loss:
+                if loss.kept is None:
+                    raise InputError(f"{loss}, so the frames after them cannot be placed in time; nothing "
+                                     f"written, even with --partial")
+                kept = loss.kept
+                if not args.partial:
+                    raise InputError(f"{loss}: the video is truncated or damaged; nothing written "
+                                     f"(--partial keeps the first {loss.at(kept)})")
+                held = [r for r in held if r["frames"][1] < kept]  # decoded after a skip: out of place in time
+            staging.keep(held, kept / video.fps if loss and kept is not None and kept < loss.read else None)
         for record in held:
             _write(record)
         progress.done(found + len(held), stop.stopped)
-        if loss:
-            print(f"warning: {loss}: kept 0 to {loss.at(loss.kept)}, lost {loss.at(loss.kept)} to "
+        if loss and kept is not None:
+            print(f"warning: {loss}: kept 0 to {loss.at(kept)}, lost {loss.at(kept)} to "
                   f"{loss.at(loss.total)}", file=sys.stderr)
     return 130 if stop.stopped else 0
 
@@ -199,7 +202,7 @@ class _Staging:
         self.hold, self.final_out, self.final_signals = hold, out, signals
         self.out, self.signals = out, signals
 
-    def __enter__(self) -> "_Staging":
+    def __enter__(self) -> _Staging:
         if self.hold and self.final_signals:  # beside it, to be renamed over it; created as open() would
             folder, name = os.path.split(os.path.abspath(self.final_signals))
             self.signals = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
@@ -219,12 +222,12 @@ class _Staging:
     def keep(self, records: list[dict], until_s: float | None = None) -> None:
         """Move the evidence of `records` and the signal log into place; with `until_s`, only
         the log's whole seconds before it."""
-        if self.out != self.final_out:
+        if self.out is not None and self.final_out is not None and self.out != self.final_out:  # staged aside
             for record in records:
                 for name in (record.get("evidence"), record.get("clip")):
                     if name:
                         os.replace(os.path.join(self.out, name), os.path.join(self.final_out, name))
-        if self.signals != self.final_signals:
+        if self.signals is not None and self.final_signals is not None and self.signals != self.final_signals:
             if until_s is not None:
                 with open(self.signals, newline="", encoding="utf-8") as file:
                     rows = list(csv.reader(file))
@@ -234,9 +237,9 @@ class _Staging:
             self.signals = self.final_signals
 
     def __exit__(self, *exc) -> None:
-        if self.out != self.final_out:
+        if self.out is not None and self.out != self.final_out:  # the hidden folder: emptied by keep(), or discarded
             shutil.rmtree(self.out, ignore_errors=True)
-        if self.signals != self.final_signals:
+        if self.signals is not None and self.signals != self.final_signals:
             os.unlink(self.signals)
 
 

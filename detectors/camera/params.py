@@ -45,12 +45,14 @@ class CameraParams:
     # parameter name -> where its value came from ("pack fatigue 0.1.0", "config site.yaml")
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
-    def with_settings(self, **settings: Any) -> "CameraParams":
+    def with_settings(self, **settings: Any) -> CameraParams:
         known = {f.name for f in fields(self)} - {"sources"}
         unknown = set(settings) - known
         if unknown:
-            raise ValueError(f"unknown camera setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
-        return replace(self, **{k: float(v) for k, v in settings.items()})
+            raise ValueError(f"unknown camera setting(s) {', '.join(sorted(unknown))}; "
+                             f"known: {', '.join(sorted(known))}")
+        changes: dict[str, Any] = {k: float(v) for k, v in settings.items()}  # every setting is a number
+        return replace(self, **changes)
 
 
 def parameter_fields() -> list[str]:

@@ -9,8 +9,9 @@ import csv
 import datetime as dt
 import re
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import cv2
 import numpy as np
@@ -19,7 +20,6 @@ from .params import CameraParams
 from .records import alert_record, frame_time
 from .signals import HANDS_HZ, FaceSignals, Signals
 from .state import Alert, OperatorState
-
 
 CLIP_BEFORE_S = 2.0
 CLIP_AFTER_S = 2.0
@@ -53,7 +53,7 @@ class _Clips:
     def start(self, name: str) -> None:
         """Call after add() of the frame the alert sounded on."""
         h, w = self.recent[-1].shape[:2]
-        writer = cv2.VideoWriter(str(self.folder / name), cv2.VideoWriter_fourcc(*"MJPG"), self.fps, (w, h))
+        writer = cv2.VideoWriter(str(self.folder / name), cv2.VideoWriter.fourcc(*"MJPG"), self.fps, (w, h))
         if not writer.isOpened():
             raise OSError(f"cannot write clip {self.folder / name}")
         for frame in self.recent:
@@ -74,7 +74,8 @@ class _SignalLog:
         self.file = open(path, "w", newline="", encoding="utf-8")
         self.writer = csv.writer(self.file)
         self.writer.writerow(SIGNAL_COLUMNS)
-        self.fps, self.second, self.rows = fps, 0, []
+        self.fps, self.second = fps, 0
+        self.rows: list[Signals] = []  # the current second's frames
 
     def add(self, index: int, s: Signals, perclos: float | None) -> None:
         second = int(index // self.fps)

@@ -20,8 +20,8 @@ def frame_time(start: dt.datetime, index: int, fps: float) -> dt.datetime:
     return start + dt.timedelta(milliseconds=round(index * 1000 / fps))
 
 
-def alert_record(alert: Alert, *, employee: str, unit: str, start: dt.datetime, video: str,
-                 evidence: str | None = None, clip: str | None = None, speed_kmh: float | None = None) -> dict[str, Any]:
+def alert_record(alert: Alert, *, employee: str, unit: str, start: dt.datetime, video: str, evidence: str | None = None,
+                 clip: str | None = None, speed_kmh: float | None = None) -> dict[str, Any]:
     """One `camera_alert` record (a plain dict, as `patuh eval --facts` reads them). Fields
     with no value (no face to measure, no telemetry) are left out, not written as null."""
     record: dict[str, Any] = {

@@ -25,6 +25,8 @@ def eyes_closed(face: np.ndarray) -> np.ndarray:
     reads ~0.04, as a real closed eye does.)"""
     with FaceSignals(static=True) as signals:
         _, pts = signals(face)
+    if pts is None:
+        raise ValueError("no face found in the image to close the eyes of")
     painted = face.copy()
     for eye in (LEFT_EYE, RIGHT_EYE):
         ring = pts[list(eye), :2]

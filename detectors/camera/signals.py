@@ -167,7 +167,7 @@ class FaceSignals:
         if self._hands is not None:
             self._hands.close()
 
-    def __enter__(self) -> "FaceSignals":
+    def __enter__(self) -> FaceSignals:
         return self
 
     def __exit__(self, *exc) -> None:

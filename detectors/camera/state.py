@@ -97,7 +97,7 @@ class _Episode:
             self.ear.append(s.ear)
         if s.mar is not None:
             self.mar = s.mar if self.mar is None else max(self.mar, s.mar)
-        if yaw is not None:
+        if yaw is not None and pitch is not None:  # both or neither: measured on a face
             self.yaw.append(yaw)
             self.pitch.append(pitch)
 
@@ -138,7 +138,7 @@ class OperatorState:
         self.frame = index
         self.sounded = []
         yaw = pitch = None
-        if s.face:
+        if s.face and s.yaw_deg is not None and s.pitch_deg is not None:  # a face always has its angles
             self._calibrate(s)
             yaw, pitch = s.yaw_deg - self.yaw0, s.pitch_deg - self.pitch0
         closed = s.face and s.ear is not None and s.ear < self.closed_threshold()
@@ -184,9 +184,11 @@ class OperatorState:
     def _calibrate(self, s: Signals) -> None:
         if self.ear_baseline is not None or s.ear is None or s.ear < self.p.fallback_closed_ear:
             return
+        if s.yaw_deg is None or s.pitch_deg is None:  # never on a face (see update)
+            return
         self._calibration.append((s.ear, s.yaw_deg, s.pitch_deg))
         if len(self._calibration) >= self._calibration_frames:
-            ears, yaws, pitches = zip(*self._calibration)
+            ears, yaws, pitches = zip(*self._calibration, strict=True)
             self.ear_baseline, self.yaw0, self.pitch0 = median(ears), median(yaws), median(pitches)
             self._calibration = []
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from patuh.problems import FactError
 from patuh.rows import read as read_rows

@@ -4,16 +4,16 @@ its container declares was decoded."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 # FFmpeg's own log ("moov atom not found" on a file that is not a video) would add a second,
 # cryptic line to our one-line error; quiet it unless the user asked for a level.
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2  # noqa: E402 - after the log level is set, which OpenCV reads when imported
+import numpy as np  # noqa: E402 - with cv2
 
 EXPECTED = "expected a video file such as .mp4 or .avi, a camera number or a stream URL"
 
@@ -160,13 +160,13 @@ class Video:
             ok, frame = cap.read() if ok else (False, None)
         finally:
             cap.release()
-        stopped = ok and np.array_equal(frame, self._last)
+        stopped = ok and frame is not None and self._last is not None and np.array_equal(frame, self._last)
         return Loss(self.source, self.read if stopped else None, self.read, self.frame_count, self.fps)
 
     def close(self) -> None:
         self._cap.release()
 
-    def __enter__(self) -> "Video":
+    def __enter__(self) -> Video:
         return self
 
     def __exit__(self, *exc) -> None:

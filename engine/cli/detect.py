@@ -8,7 +8,7 @@ import argparse
 from .. import plugins as plugin_hooks
 
 
-def add(commands: argparse._SubParsersAction) -> None:
+def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("detect", help="turn a source (forms, alert logs, telemetry, camera video) into facts",
                                  description="Turn a source into facts, as JSONL on standard output. Bad input: one "
                                              "line per problem, exit 2, nothing on standard output.")

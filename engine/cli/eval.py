@@ -8,9 +8,9 @@ import sys
 from .. import output
 from .. import plugins as plugin_hooks
 from ..api import Engine
-from ..facts import read_files
+from ..facts import Records, read_files
 from ..models import Result
-from ..problems import FactsInvalid, SourceError, Where
+from ..problems import FactError, FactsInvalid, SourceError, Where
 from .table import findings_table, write
 
 
@@ -25,7 +25,7 @@ def add_evaluation(parser: argparse.ArgumentParser) -> None:
                              "derived facts), that 'again' and 'next day' see (repeatable)")
 
 
-def add(commands: argparse._SubParsersAction) -> None:
+def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("eval", help="evaluate facts against packs and print the findings",
                                  description="Evaluate facts against packs and print the findings.")
     add_evaluation(parser)
@@ -43,8 +43,8 @@ def evaluate(args: argparse.Namespace, engine: Engine | None = None) -> Result:
     """The evaluation of the facts and history files the arguments name. Every problem of every
     file is said at once, in file order: what could be read is checked too."""
     engine = engine or Engine(args.pack, config=args.config)
-    read: dict[str, list] = {}
-    problems = []
+    read: dict[str, Records] = {}
+    problems: list[FactError] = []
     for name, paths in (("fact", args.facts), ("history fact", args.history)):
         try:
             read[name] = read_files(paths, results=name != "fact")

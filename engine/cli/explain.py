@@ -12,11 +12,12 @@ from .eval import add_evaluation, evaluate
 BAD_INPUT = 2
 
 
-def add(commands: argparse._SubParsersAction) -> None:
+def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("explain", help="trace a finding (or a rule's findings) back to clause and evidence",
                                  description="Trace a finding (or a rule's findings) back to clause and evidence.")
     add_evaluation(parser)
-    parser.add_argument("finding", metavar="FINDING_OR_RULE", nargs="?", help="a finding id (or its start) or a rule id")
+    parser.add_argument("finding", metavar="FINDING_OR_RULE", nargs="?",
+                        help="a finding id (or its start) or a rule id")
     parser.set_defaults(run=run)
 
 

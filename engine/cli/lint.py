@@ -9,7 +9,7 @@ from ..api import lint
 BAD_INPUT = 2
 
 
-def add(commands: argparse._SubParsersAction) -> None:
+def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("lint", help="check packs: schema, references, plan and durable_rules' limits",
                                  description="Check pack folders: the schema; clauses, parameters, fact types and "
                                              "fields that do not exist; rules that can never fire; derivations "

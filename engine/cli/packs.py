@@ -7,7 +7,7 @@ from ..api import Engine
 from .table import table
 
 
-def add(commands: argparse._SubParsersAction) -> None:
+def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("packs", help="list installed packs, versions and source documents",
                                  description="List the installed packs (built-in and plugins).")
     parser.set_defaults(run=run)

@@ -9,7 +9,7 @@ from ..api import Engine
 from ..facts import read_files
 
 
-def add(commands: argparse._SubParsersAction) -> None:
+def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("report", help="reports the procedures ask for",
                                  description="Reports the procedures ask for, made from facts files.")
     reports = parser.add_subparsers(title="reports", metavar="REPORT")

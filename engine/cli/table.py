@@ -3,28 +3,37 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from ..models import Result
 from ..output import write_atomic
 
 
-def table(rows: list[tuple]) -> str:
+def table(rows: Sequence[tuple[str, ...]]) -> str:
     """Rows in aligned columns; the last column runs on unpadded."""
+    return "\n".join(table_lines(rows))
+
+
+def table_lines(rows: Sequence[tuple[str, ...]]) -> list[str]:
+    """One line per row (whatever line breaks its cells hold), in aligned columns; the last
+    column runs on unpadded."""
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]) - 1)]
-    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(r, widths)) + "  " + str(r[-1]) for r in rows)
+    # zip stops at the last padded column: the last cell is added unpadded
+    return ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + str(r[-1]) for r in rows]
 
 
 def findings_table(result: Result, by: str | None = None) -> str:
     """One row per finding, its actions and sanctions below it. `by="subject"`: the rows grouped
     under a heading per subject ("== employee CK-10183: 3 findings"), subjects in order, each
     one's findings in time order; the columns line up across groups."""
-    head = ("TIME", "SUBJECT", "SEVERITY", "RULE", "CLAUSE", "FINDING")
+    head: tuple[str, ...] = ("TIME", "SUBJECT", "SEVERITY", "RULE", "CLAUSE", "FINDING")
     findings = list(result.findings)
     if by == "subject":
         findings.sort(key=lambda f: (f.subject.kind, f.subject.id, _when(f.time), f.rule, f.id))
         head = head[:1] + head[2:]
-    rows, details = [head], []
+    rows = [head]
+    details: list[list[str]] = []  # per finding: its action and sanction lines
     for f in findings:
         row = (str(f.time or ""), f.subject.id, f.severity, f.rule, ",".join(c.number for c in f.clauses), f.message)
         rows.append(row[:1] + row[2:] if by == "subject" else row)
@@ -32,10 +41,13 @@ def findings_table(result: Result, by: str | None = None) -> str:
                  for a in f.actions]
         lines += [f"  sanction: {s.label}" for s in f.sanctions]
         details.append(lines)
-    lines_out = table(rows).splitlines()
+    # One line per row, not the table's text split at line breaks: a message or subject holding
+    # one (a line or paragraph separator in a form's text) would shift every later finding's row
+    # onto another finding's actions, and drop the last rows.
+    lines_out = table_lines(rows)
     out = [lines_out[0]]
     previous = None
-    for f, line, extra in zip(findings, lines_out[1:], details):
+    for f, line, extra in zip(findings, lines_out[1:], details, strict=True):
         if by == "subject" and (f.subject.kind, f.subject.id) != previous:
             previous = (f.subject.kind, f.subject.id)
             n = sum(1 for g in findings if (g.subject.kind, g.subject.id) == previous)

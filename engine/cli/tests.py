@@ -7,7 +7,7 @@ from ..api import Engine
 from ..packtest import coverage, engine_for, run_pack, with_tests
 
 
-def add(commands: argparse._SubParsersAction) -> None:
+def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser("test", help="run the test cases inside packs",
                                  description="Run each pack's tests/*.yaml cases: one line per case and a summary; "
                                              "exit 1 when a case fails.")

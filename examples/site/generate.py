@@ -331,7 +331,8 @@ EVENTS = [
           "face missing confirmed (not a Level 1/2: no 6.5.2 finding)",
           [Alert("07:15:00", "Face Missing", 12, (FACE_1,)), Alert("08:05:20", "Cam Covered", 0, (FACE_2,))],
           [confirmation("07:30:00", "face_missing", "07:15:00", True, "alert")]),
-    Event("CA9", "B", "OHT2", d(6), "Look Around at 01:30 of the night shift", [Alert("01:30:12", "Look Around", 34, (LOOK_1,))]),
+    Event("CA9", "B", "OHT2", d(6), "Look Around at 01:30 of the night shift",
+          [Alert("01:30:12", "Look Around", 34, (LOOK_1,))]),
     Event("CA10", "B", "FT", d(2), "Smoking", [Alert("21:12:48", "Smoking", 18, (SMOKING_1,))]),
     Event("CA11", "A", "WT", d(4), "Phone Calling: SP1", [Alert("11:20:05", "Phone Calling", 23, (PHONE_1,))]),
     Event("CA12", "A", "ADT", d(2), "Yawning; the report row has no camera SN",
@@ -344,7 +345,8 @@ EVENTS = [
     Event("CA15", "A", "OHT1", d(4), "a Seatbelt alarm: not a type the procedure judges, left out with "
           "--skip-alert Seatbelt", [Alert("13:05:00", "Seatbelt", 15)]),
     Event("CA16", "A", "DT1", d(6), "Fatigue Level 1 twice, exactly 2 h apart: Action 2 (the window is inclusive); "
-          "two in a shift is not more than 2", [Alert("09:12:00", FL1, 25, (WL1_1,)), Alert("11:12:00", FL1, 27, (WL1_2,))],
+          "two in a shift is not more than 2",
+          [Alert("09:12:00", FL1, 25, (WL1_1,)), Alert("11:12:00", FL1, 27, (WL1_2,))],
           [survey("09:20:00")]),
 ]
 
@@ -434,15 +436,17 @@ SAMPLES = [
     Sample("IW1", d(7), "I", "the DT inspection done at 10:30, before the 13:00-18:00 window: outside it, and no "
            "DT sampled inside it", clock={"DT": "10:30:00"},
            rules=((OUTSIDE_WINDOW["I"], "DT"), (COVERAGE, "DT"))),
-    Sample("IW2", d(2), "II", "the ADT inspection done at 23:40, before the 01:00-06:00 window", clock={"ADT": "23:40:00"},
-           rules=((OUTSIDE_WINDOW["II"], "ADT"), (COVERAGE, "ADT"))),
-    Sample("IB1", d(4), "I", "the CT inspection at 13:00:00, the window's first second: inside", clock={"CT": "13:00:00"}),
+    Sample("IW2", d(2), "II", "the ADT inspection done at 23:40, before the 01:00-06:00 window",
+           clock={"ADT": "23:40:00"}, rules=((OUTSIDE_WINDOW["II"], "ADT"), (COVERAGE, "ADT"))),
+    Sample("IB1", d(4), "I", "the CT inspection at 13:00:00, the window's first second: inside",
+           clock={"CT": "13:00:00"}),
     Sample("IB2", d(3), "II", "the FT inspection at 05:59 the next morning: inside", clock={"FT": "05:59:00"}),
     Sample("IZ", d(8), "II", "no inspection at all on the last night shift",
            counts=dict.fromkeys(SAMPLE_COUNTS, 0),
            rules=tuple((COVERAGE_OF[t], t) for t in SAMPLE_COUNTS)),
     Sample("IF1", d(6), "I", "the FT operator inspected and found fatigued; the medic's observation: mild fatigue",
-           result={"FT": "fatigued"}, observed={"FT": "mild"}, rules=((INSPECTION_FATIGUED, "FT"), (OBSERVED["mild"], "FT"))),
+           result={"FT": "fatigued"}, observed={"FT": "mild"},
+           rules=((INSPECTION_FATIGUED, "FT"), (OBSERVED["mild"], "FT"))),
 ]
 
 
@@ -666,7 +670,8 @@ def build_camera(site: Site, rng: random.Random) -> None:
         shift = rostered(site, w, event.date)["shift"]
         assert w.crew in CAMERA_CREWS and w.mobile_equipment, f"{event.id}: not a camera unit"
         assert (w.unit == PILOT_UNIT) == (event is VIDEO), f"{event.id}: {w.unit} is patuh's camera, not the vendor's"
-        rules = [r for a in event.alerts for r in a.rules] + [r for f in event.forms for r in f.rules] + list(event.rules)
+        rules = ([r for a in event.alerts for r in a.rules] + [r for f in event.forms for r in f.rules]
+                 + list(event.rules))
         site.note("camera", event.id, who(w), event.date, shift, event.what, rules)
         for alert in event.alerts:
             time = at(event.date, shift, alert.clock)
@@ -727,8 +732,9 @@ def build_telemetry(site: Site, rng: random.Random) -> None:
         lat, lng, heading = -1.86 + rng.random() * 0.05, 115.98 + rng.random() * 0.05, int(rng.random() * 360)
         for n, speed in enumerate(speeds):
             lat += 0.00002 * speed / 10
-            site.telemetry.append([w.unit, day_first(first + dt.timedelta(seconds=10 * n)), f"{speed:g}".replace(".", ","),
-                                   f"{lat:.5f}".replace(".", ","), f"{lng:.5f}".replace(".", ","), str(heading)])
+            site.telemetry.append([w.unit, day_first(first + dt.timedelta(seconds=10 * n)),
+                                   f"{speed:g}".replace(".", ","), f"{lat:.5f}".replace(".", ","),
+                                   f"{lng:.5f}".replace(".", ","), str(heading)])
 
 
 INSPECTION_HEADER = ["NIK", "Nama", "Waktu", "Pemeriksa", "No Lambung", "Jenis Unit", "Hasil"]
@@ -753,7 +759,8 @@ def build_inspections(site: Site, rng: random.Random) -> None:
                 rng.shuffle(operators)
                 minutes = [int(rng.random() * 286) for _ in operators]  # drawn always, used or not
                 chosen[unit_type] = operators[:sample.counts.get(unit_type, default)]
-                for w, minute in zip(chosen[unit_type], minutes):
+                # the sample is the first few operators; a minute was drawn for every one of them
+                for w, minute in zip(chosen[unit_type], minutes, strict=False):
                     time = at(day, shift, "13:05:00" if shift == "I" else "01:05:00") + dt.timedelta(minutes=minute)
                     if unit_type in sample.clock:
                         time = at(day, shift, sample.clock[unit_type])
@@ -804,6 +811,35 @@ def yaml_text(records: list[dict], comment: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+# The README's table of files: (file, what, read by), README.format() fills the counts in.
+FILES = [
+    ("`roster.jsonl`", "{n_roster} `roster` facts: {n_workers} workers in four crews, shift I 06:00-18:00 and shift II "
+     "18:00-06:00 (WITA, +08:00); `camera` says whether the unit carries a fatigue camera", "`patuh eval`"),
+    ("`readiness_forms.jsonl`", "{n_forms} `readiness_form` facts (Form Kesiapan Bekerja CK-FM-SHE-25-01, 6.1.2)",
+     "`patuh eval`"),
+    ("`p2h_camera_checks.csv`", "{n_p2h} Form P2H Fatigue Camera CK-FM-SHE-25-05 (6.4.1), exported from the site's "
+     "form app: `;`, Indonesian headers, day-first dates, Ya/Tidak", "`patuh detect forms --type p2h_camera_check`"),
+    ("`fatigue_inspections.csv`", "{n_inspections} sampled fatigue inspections (6.3.1) of the fleet without cameras, "
+     "Indonesian headers", "`patuh detect forms --type fatigue_inspection`"),
+    ("`fatigue_surveys.jsonl`", "{n_surveys} Form Survey Fatigue CK-FM-SHE-25-02 (6.1.1.1.1, 6.3.1.4, 8.1.4)",
+     "`patuh detect forms --type fatigue_survey`"),
+    ("`fatigue_observations.yaml`", "{n_observations} Form Observasi Fatigue CK-FM-SHE-25-03, the medics' (6.3.1.5, "
+     "6.5.2)", "`patuh detect forms --type fatigue_observation`"),
+    ("`alert_confirmations.json`", "{n_confirmations} Form Konfirmasi Alert CK-FM-SHE-25-04 (6.3.2.4, 6.3.2.5)",
+     "`patuh detect forms --type alert_confirmation`"),
+    ("`vendor_alarm_report.csv`", "{n_vendor} alarms of the camera fleet, as the camera vendor's platform exports "
+     "them (Time, Driver ID, Hull No, Alert Type, Speed, SN, Snapshot URL, ...)",
+     "`patuh detect alerts --skip-alert Seatbelt`"),
+    ("`fms_speed.csv`", "{n_telemetry} speed samples (10 s apart) of {n_excerpts} units, the fleet system's export "
+     "(`;`, decimal comma)", "`patuh detect telemetry --roster roster.jsonl`"),
+    ("`{video}`", "12 s of the cab camera of {pilot} (patuh's own camera, a pilot), made by `make_video.py` from "
+     "skimage's astronaut photograph, eyes painted closed for 5.5 s",
+     "`patuh detect camera --start {video_start} --camera-sn {video_sn}`"),
+    ("`expected.json`", "the {n_expected} findings the plans must produce: rule, subject, date and shift (a night "
+     "shift keeps the date it starts on), the event, and the time where one record gives it", "tests"),
+    ("`config.yaml`", "the site config: time zone {timezone}", "every command"),
+]
+
 README = """\
 # Example site: one week of the fatigue procedure
 
@@ -835,19 +871,7 @@ from running the engine.
 
 | file | what | read by |
 |---|---|---|
-| `roster.jsonl` | {n_roster} `roster` facts: {n_workers} workers in four crews, shift I 06:00-18:00 and shift II 18:00-06:00 (WITA, +08:00); `camera` says whether the unit carries a fatigue camera | `patuh eval` |
-| `readiness_forms.jsonl` | {n_forms} `readiness_form` facts (Form Kesiapan Bekerja CK-FM-SHE-25-01, 6.1.2) | `patuh eval` |
-| `p2h_camera_checks.csv` | {n_p2h} Form P2H Fatigue Camera CK-FM-SHE-25-05 (6.4.1), exported from the site's form app: `;`, Indonesian headers, day-first dates, Ya/Tidak | `patuh detect forms --type p2h_camera_check` |
-| `fatigue_inspections.csv` | {n_inspections} sampled fatigue inspections (6.3.1) of the fleet without cameras, Indonesian headers | `patuh detect forms --type fatigue_inspection` |
-| `fatigue_surveys.jsonl` | {n_surveys} Form Survey Fatigue CK-FM-SHE-25-02 (6.1.1.1.1, 6.3.1.4, 8.1.4) | `patuh detect forms --type fatigue_survey` |
-| `fatigue_observations.yaml` | {n_observations} Form Observasi Fatigue CK-FM-SHE-25-03, the medics' (6.3.1.5, 6.5.2) | `patuh detect forms --type fatigue_observation` |
-| `alert_confirmations.json` | {n_confirmations} Form Konfirmasi Alert CK-FM-SHE-25-04 (6.3.2.4, 6.3.2.5) | `patuh detect forms --type alert_confirmation` |
-| `vendor_alarm_report.csv` | {n_vendor} alarms of the camera fleet, as the camera vendor's platform exports them (Time, Driver ID, Hull No, Alert Type, Speed, SN, Snapshot URL, ...) | `patuh detect alerts --skip-alert Seatbelt` |
-| `fms_speed.csv` | {n_telemetry} speed samples (10 s apart) of {n_excerpts} units, the fleet system's export (`;`, decimal comma) | `patuh detect telemetry --roster roster.jsonl` |
-| `{video}` | 12 s of the cab camera of {pilot} (patuh's own camera, a pilot), made by `make_video.py` from skimage's astronaut photograph, eyes painted closed for 5.5 s | `patuh detect camera --start {video_start} --camera-sn {video_sn}` |
-| `expected.json` | the {n_expected} findings the plans must produce: rule, subject, date and shift (a night shift keeps the date it starts on), the event, and the time where one record gives it | tests |
-| `config.yaml` | the site config: time zone {timezone} | every command |
-
+""" + "".join(f"| {name} | {what} | {read_by} |\n" for name, what, read_by in FILES) + """
 The site: per crew {n_mobile} equipment operators (OHT, DT, ADT, CT, WT, FT; `mobile_equipment:
 true`), a Mekanik and a Rigger/Welder/Electrician (`high_risk: true` only), and a Driver LV or
 Admin Dispatch (neither, so a missing form is no finding). Crews A and B work days and nights all
@@ -900,7 +924,8 @@ def table(rows: list[tuple]) -> str:
     lines = ["| id | who | date | shift | what | findings |", "|---|---|---|---|---|---|"]
     for event, who_, day, shift, what, rules in rows:
         counted = {r: rules.count(r) for r in rules}  # in order, each rule once: "coverage x4"
-        found = ", ".join(r.removeprefix("fatigue.") + (f" x{n}" if n > 1 else "") for r, n in counted.items()) or "none"
+        found = ", ".join(r.removeprefix("fatigue.") + (f" x{n}" if n > 1 else "")
+                          for r, n in counted.items()) or "none"
         lines.append(f"| {event} | {who_} | {day.isoformat()} | {shift} | {what} | {found} |")
     return "\n".join(lines)
 
@@ -918,7 +943,8 @@ def readme(site: Site) -> str:
         n_p2h=len(site.p2h), n_inspections=len(site.inspections), n_surveys=len(site.surveys),
         n_observations=len(site.observations), n_confirmations=len(site.confirmations), n_vendor=len(site.vendor),
         n_telemetry=len(site.telemetry), n_excerpts=len({r[0] for r in site.telemetry}), video=VIDEO_FILE,
-        pilot=PILOT_UNIT, video_employee=site.worker(VIDEO.crew, VIDEO.position).employee, video_start=iso(at(VIDEO.date, "I", VIDEO_START)), video_sn=VIDEO_SN,
+        pilot=PILOT_UNIT, video_employee=site.worker(VIDEO.crew, VIDEO.position).employee,
+        video_start=iso(at(VIDEO.date, "I", VIDEO_START)), video_sn=VIDEO_SN,
         n_mobile=sum(1 for p in POSITIONS if p[3]), leave=leave + ".",
         sleep="-".join(f"{x:g}" for x in (min(NORMAL_SLEEP), max(NORMAL_SLEEP))),
         **{section: table(rows) for section, rows in site.notes.items()},
