@@ -117,6 +117,31 @@ class Finding(BaseModel):
     parameters: dict[str, ParameterUse] = Field(default_factory=dict)
 
 
+ObligationStatus = Literal["done", "late", "open", "overdue"]
+
+
+class Obligation(BaseModel):
+    """A required action a fact discharges, tracked to its due time: done (discharged in time),
+    late (discharged after it), open (not yet, not yet due) or overdue (not, and due)."""
+
+    id: str
+    finding: str  # the finding that requires it
+    rule: str
+    pack: PackRef
+    clauses: list[Citation]  # the clauses that set it: the rule's
+    subject: Subject  # whom the finding is against
+    what: str
+    raci: str | None = None
+    responsible: list[str] = Field(default_factory=list)
+    accountable: list[str] = Field(default_factory=list)
+    due: dt.datetime | None = None
+    due_text: str | None = None
+    status: ObligationStatus
+    discharged_by: str | None = None  # the id of the fact that discharged it
+    discharged_at: dt.datetime | dt.date | None = None
+    facts: list[str] = Field(default_factory=list)  # the finding's facts
+
+
 class Derivation(BaseModel):
     rule: str
     pack: str
@@ -154,10 +179,13 @@ class Trace(BaseModel):
     facts_not_in_force: int = 0  # judged by no pack: dated before every revision that reads them
     sessions: int = 0
     matches: dict[str, int] = Field(default_factory=dict)  # rule id -> times it matched
+    # the evaluation time ("now"): as given (--as-of), else the latest event time of the facts
+    as_of: dt.datetime | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class Result(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
+    obligations: list[Obligation] = Field(default_factory=list, exclude_if=lambda v: not v)
     derived: list[DerivedFact] = Field(default_factory=list)
     trace: Trace = Field(default_factory=Trace)
     facts: dict[str, dict[str, Any]] = Field(default_factory=dict)  # id -> fact: the evidence
