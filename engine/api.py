@@ -19,12 +19,14 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from . import plugins as plugin_hooks
-from .check import Known, build, check_pack
-from .compiler import CompiledPack, compile_plan
+from .build import build
+from .check import Known, check_pack, shared_types
+from .check import declarations as pack_declarations
+from .compiler import EVALUATION, CompiledPack, compile_plan, evaluation_fact
 from .config import Config, load_config, settle_parameters
 from .facts import FactTypes
 from .load import load_folder, load_folders
-from .models import Derivation, Fact, Finding, PackUse, ParameterUse, Result, Trace
+from .models import Derivation, Fact, Finding, Obligation, PackUse, ParameterUse, Result, Trace
 from .pack import Pack
 from .plan import plan as plan_pack
 from .problems import FactError, FactsInvalid, PackInvalid, Problem, SourceError, Where
@@ -58,7 +60,7 @@ class Installed:
         types = dict(self.plugin_types)
         parameters: dict[str, set[str]] = defaultdict(set)
         for pack in list(self.built.values()) + list(extra):
-            types.update({name: t.declaration for name, t in pack.facts.items()})
+            types.update(pack_declarations(pack))
             parameters[pack.name].update(pack.parameters)
         for name in self.folders:
             parameters[name]  # noqa: B018 - an installed pack whose files are broken still has a name
@@ -102,8 +104,9 @@ def check_folders(folders: Sequence[Path | str], context: Installed, tests: bool
         if pack is not None and not found:
             packs.append(pack)
     known = context.known(packs)
+    others = list(context.built.values())
     for pack in packs:
-        problems += check_pack(pack, known)
+        problems += check_pack(pack, known) + shared_types(pack, others + [p for p in packs if p is not pack])
     if problems:
         raise PackInvalid(problems)
     return packs
@@ -129,7 +132,8 @@ def lint(folders: Sequence[Path | str], fact_types: dict[str, dict[str, Any]] | 
     for _, pack, problems in out:
         if pack is None or problems:
             continue
-        problems += check_pack(pack, known)
+        others = [p for p in context.built.values()] + [p for _, p, _ in out if p is not None and p is not pack]
+        problems += check_pack(pack, known) + shared_types(pack, others)
         if problems:
             continue
         try:
@@ -188,13 +192,17 @@ class Engine:
         self.packs: list[Pack] = check_folders(self._resolve(packs), self.context, tests=False)
         self._check_unique()
         self._check_revisions()
+        self.packs = pack_order(self.packs)
         declarations = self.context.known(self.packs).fact_types
-        self.types = FactTypes(declarations, self.config.timezone)
+        self.types = FactTypes(declarations, self.config.timezone, self.config.shifts)
         settled = settle_parameters(self.packs, self.config, installed=self.installed)
         plans = [plan_pack(p, settled[p.label], declarations) for p in self.packs]
         self.compiled: list[CompiledPack] = [compile_plan(plan, period, declarations)
                                              for plan in plans for period in plan.periods]
-        self.types.read_clocks({c for plan in plans for c in plan.clocks})
+        self.types.read_parts({part for plan in plans for part in plan.encoded})
+        # Each period's table rows as facts (a cell naming a parameter takes the period's value).
+        self.tables: dict[int, list[tuple[dict[str, Any], dict[str, Any]]]] = {
+            id(c): self._table_facts(c) for c in self.compiled}
 
     def _resolve(self, packs: Sequence[str | Path] | str | Path | None) -> list[Path]:
         if packs is None:
@@ -266,9 +274,15 @@ class Engine:
         return out
 
     def evaluate(self, facts: Iterable[FactInput], history: Iterable[FactInput] = (),
-                 progress: Callable[[int, int], None] | None = None) -> Result:
+                 progress: Callable[[int, int], None] | None = None, as_of: dt.datetime | dt.date | None = None
+                 ) -> Result:
         """Judge `facts` (dicts, Fact models, or (where, record) pairs for error messages), with
-        `history` from earlier runs. `progress(done, total)` is called as sessions finish."""
+        `history` from earlier runs, at the evaluation time `as_of` ($now: what open and overdue
+        obligations are judged against; a date is its end in the site's zone). By default it is
+        the latest time of the facts, so a replayed log is judged as it was; facts dated after it
+        are left out and counted in the trace. `progress(done, total)` is called as sessions
+        finish. Records a rule rejects as bad input raise FactsInvalid, like those the fact
+        checker refuses: nothing of the evaluation is returned."""
         problems: list[FactError] = []
         current: Checked = {}
         past: Checked = {}
@@ -282,47 +296,101 @@ class Engine:
         for fact_id in past.keys() & current.keys():
             if _content(past[fact_id][0]) != _content(current[fact_id][0]):
                 raise FactError(Where(f"fact {fact_id}"), "the same id names a different fact in the history")
-        encoded = {i: pair[1] for i, pair in past.items()}
-        encoded.update((i, pair[1]) for i, pair in current.items())
-        known: dict[str, dict[str, Any]] = {i: pair[0] for i, pair in past.items()}
-        known.update((i, pair[0]) for i, pair in current.items())
-        historical = past.keys() - current.keys()
+        now = self._now(as_of, [pair[0] for pair in list(current.values()) + list(past.values())])
+        later = {i for i, pair in {**past, **current}.items() if self._after(pair[0], now)}
+        encoded = {i: pair[1] for i, pair in past.items() if i not in later}
+        encoded.update((i, pair[1]) for i, pair in current.items() if i not in later)
+        known: dict[str, dict[str, Any]] = {i: pair[0] for i, pair in past.items() if i not in later}
+        known.update((i, pair[0]) for i, pair in current.items() if i not in later)
+        historical = past.keys() - current.keys() - later
+        horizon = max((self.types.instant(t) for i in historical if (t := self.types.event(known[i])) is not None),
+                      default=None)
         derivations: dict[str, Derivation] = {}
-        trace = Trace(facts_in=len(current), facts_history=len(historical))
+        trace = Trace(facts_in=len(current.keys() - later), facts_history=len(historical), as_of=now,
+                      facts_after_as_of=len(later))
         findings: dict[str, Finding] = {}
+        obligations: list[Obligation] = []
+        rejected: list[FactError] = []
 
         routed, trace.facts_not_in_force = self._route(list(known.values()))
-        plan = []
-        for compiled in self.compiled:
-            judged = routed.get(id(compiled), [])
-            plan.append((compiled, [f for f in judged if f["type"] in compiled.types]))
         # Progress counts the given facts each part reads; derived ones come on top.
-        total = sum(1 for compiled, relevant in plan for part in compiled.parts for f in relevant
+        total = sum(1 for c in self.compiled for part in c.parts for f in routed.get(id(c), [])
                     if f["type"] in part.types)
         done = 0
-        for compiled, relevant in plan:
-            consequences = Consequences(compiled, self.types, known, historical, derivations)
+        evaluation = evaluation_fact(now, self.types)
+        passed: list[dict[str, Any]] = []  # facts earlier packs derived, for the packs that read them
+        for compiled in self.compiled:
+            tables = self.tables[id(compiled)]
+            for fact, enc in tables:
+                known.setdefault(fact["id"], fact)
+                encoded.setdefault(fact["id"], enc)
+            relevant = [f for f in routed.get(id(compiled), []) + self._route(passed)[0].get(id(compiled), [])
+                        if f["type"] in compiled.types] + [f for f, _ in tables if f["type"] in compiled.types]
+            consequences = Consequences(compiled, self.types, known, historical, derivations, now, horizon)
             for part in compiled.parts:
                 # A part reads the given facts of its types and what earlier parts derived.
                 derived = [known[i] for i, e in consequences.produced.items() if e["type"] in part.types]
                 encoded.update((i, e) for i, e in consequences.produced.items() if e["type"] in part.types)
                 given = [f for f in relevant if f["type"] in part.types]
+                if not given and not derived:
+                    continue
+                early = [evaluation] if EVALUATION in part.types else []
                 for chunk in partition(given + derived, part.key, self.max_session_facts):
                     # A session stamps its own sid and id on each fact before asserting it, so the
                     # same encoding serves every part and chunk that reads it.
-                    Session(compiled, part, consequences.on_match).run([encoded[f["id"]] for f in chunk])
+                    Session(compiled, part, consequences).run(early + [encoded[f["id"]] for f in chunk])
                     trace.sessions += 1
                     done = min(total, done + sum(1 for f in chunk if f["id"] not in consequences.produced))
                     if progress:
                         progress(done, total)
+            passed += [known[i] for i in consequences.produced]
             for match in consequences.matches:
                 trace.matches[match.rule.id] = trace.matches.get(match.rule.id, 0) + 1
-            findings.update({f.id: f for f in consequences.findings()})
+            found, tracked = consequences.findings()
+            findings.update({f.id: f for f in found})
+            obligations += tracked
+            rejected += consequences.rejects()
             trace.packs.append(_pack_use(compiled, len(relevant)))
             overridden = {n: u for n, u in compiled.params.items() if u.source != f"pack {compiled.pack.label}"}
             if overridden:
                 trace.overrides[compiled.pack.label] = overridden
-        return build_result(findings, derivations, known, historical, trace)
+        if rejected:
+            raise FactsInvalid(rejected)
+        return build_result(findings, obligations, derivations, known, historical, trace)
+
+    def _now(self, as_of: dt.datetime | dt.date | None, facts: list[dict[str, Any]]) -> dt.datetime:
+        """The evaluation time: as given (a date: its last moment in the site's zone, a time
+        without a zone: in it), else the latest time any fact gives, else this moment."""
+        if isinstance(as_of, dt.datetime):
+            return as_of if as_of.tzinfo else as_of.replace(tzinfo=self.types.zone)
+        if isinstance(as_of, dt.date):
+            return dt.datetime.combine(as_of, dt.time.max, tzinfo=self.types.zone)
+        times = [self._end(t) for f in facts if (t := self.types.event(f)) is not None]
+        return max(times) if times else dt.datetime.now(self.types.zone).replace(microsecond=0)
+
+    def _end(self, value: dt.date) -> dt.datetime:
+        """The last moment a date or time names (a date is its whole day)."""
+        return value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time.max,
+                                                                                tzinfo=self.types.zone)
+
+    def _after(self, fact: dict[str, Any], now: dt.datetime) -> bool:
+        when = self.types.event(fact)
+        return when is not None and self.types.instant(when) > now
+
+    def _table_facts(self, compiled: CompiledPack) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """A pack's table rows as facts of the table's type, for one period of its parameters."""
+        out = []
+        for name, table in compiled.pack.tables.items():
+            if name not in compiled.types:
+                continue
+            for i, row in enumerate(table.rows):
+                values = {k: compiled.params[v[1:]].value if isinstance(v, str) and v.startswith("$")
+                          and not v.startswith("$$") else v[1:] if isinstance(v, str) and v.startswith("$$") else v
+                          for k, v in row.items()}
+                key = ":".join(str(row.get(k)) for k in table.key)
+                where = table.at.where("rows", i)
+                out.append(self.types.check_encoded({"type": name, "id": f"{name}:{key}", **values}, where))
+        return out
 
     def _route(self, facts: list[dict[str, Any]]) -> tuple[dict[int, list[dict[str, Any]]], int]:
         """Each fact goes, for each pack, to the revision in force on the fact's date, and within
@@ -348,6 +416,21 @@ class Engine:
                 if fact["type"] in chosen.types:
                     judged.add(fact["id"])
         return routed, len(missed - judged)
+
+def pack_order(packs: list[Pack]) -> list[Pack]:
+    """Packs in the order they are evaluated: a pack that reads a fact type another pack derives
+    after it (its derived facts are part of the later pack's input); else as given."""
+    derives = {p.name: {t for r in p.rules for t in r.derives} for p in packs}
+    reads = {p.name: {c.type for r in p.rules for c in r.when} for p in packs}
+    ordered: list[Pack] = []
+    waiting = list(packs)
+    while waiting:
+        ready = [p for p in waiting if not any(derives[o.name] & reads[p.name] for o in waiting
+                                               if o.name != p.name)] or waiting[:1]  # a cycle: as given
+        ordered.append(ready[0])
+        waiting.remove(ready[0])
+    return ordered
+
 
 def _content(fact: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in fact.items() if k != "source"}

@@ -13,15 +13,17 @@ Parameters are baked into the definitions, so a ruleset's name carries their has
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .check import clock_seconds
-from .facts import CLOCK_KEY, encode_value
+from .expressions import MONTHS, SECONDS, Call, CountRef, FieldRef, Neg, Now, Op, Param, refs
+from .facts import PART_KEY, FactTypes, encode_value
 from .models import ParameterUse
-from .pack import CLOCK, SECONDS, AnyOf, Condition, CountRef, FieldRef, Pack, Param, Rule, Test
+from .pack import AnyOf, Condition, Pack, Rule, Test, split_field
 from .plan import Period, Plan, flat, joined_optional
 from .problems import PackInvalid
 
@@ -34,7 +36,11 @@ AGG = "~agg"  # type of the aggregate facts counts.py asserts
 # type name.
 FID = "fid"
 OPS = {"eq": None, "ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
-ARITHMETIC = {"+": "$add", "-": "$sub", "*": "$mul"}
+ARITHMETIC = {"+": "$add", "-": "$sub", "*": "$mul", "/": "$div"}
+# The evaluation time as a fact ($now, $today): asserted first in every session of a part whose
+# rules read it, and matched under this alias (no alias a pack writes begins with "_").
+EVALUATION = "~evaluation"
+NOW_ALIAS = "_now"
 # Keeps every fact the engine is given "handled": durable_rules silently drops a fact no pattern
 # accepts and reports it in the same code as a rejected duplicate. With this, any non-zero code
 # means a real rejection, which the runtime refuses to lose.
@@ -49,6 +55,15 @@ SESSION = {"type": "~session", "fid": "#~session"}
 # The type (and rule name) of the marker that ends every batch the runtime asserts: its one
 # action proves that durable_rules read the whole batch (runtime.Session._assert).
 END = "~end"
+
+
+def evaluation_fact(now: dt.datetime, types: FactTypes) -> dict[str, Any]:
+    """The evaluation time as the fact $now and $today are read from: the time in epoch seconds,
+    its local date in epoch days, and their calendar keys (for months and years)."""
+    day = now.astimezone(types.zone).date()
+    md = types.part(day, "md")
+    return {"type": EVALUATION, FID: "#" + EVALUATION, "time": now.timestamp(), "date": types.part(day, "date"),
+            "time" + PART_KEY + "md": md, "date" + PART_KEY + "md": md}
 
 
 def fact_id(engine_fact: dict[str, Any]) -> str:
@@ -67,6 +82,16 @@ class Role:
 
     kind: Literal["main", "anchor"]
     rule: Rule
+
+
+@dataclass
+class Unjudged:
+    """A companion of a pack rule: a fact its conditions would judge lacks fields it needs."""
+
+    rule: Rule
+    condition: Condition
+    fields: list[str]
+    kind: Literal["unjudged"] = "unjudged"
 
 
 @dataclass
@@ -96,7 +121,9 @@ class CompiledPack:
     plan: Plan
     period: Period
     parts: list[Part] = field(default_factory=list)  # in the order their sessions run
-    roles: dict[str, Role | Collector] = field(default_factory=dict)
+    roles: dict[str, Role | Collector | Unjudged] = field(default_factory=dict)
+    # rule -> count alias -> the (aggregate, field)s its comparisons read (see counts.Groups)
+    aggregates: dict[str, dict[str, set[tuple[str, str]]]] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
     types: set[str] = field(default_factory=set)  # fact types any pattern matches
 
@@ -122,57 +149,82 @@ class _Compiler:
         self.plan, self.period, self.declarations = plan, period, declarations
         self.params = period.params
 
-    def value(self, value: Any, seconds_unit: bool = False) -> Any:
-        """A condition value as durable_rules JSON: a literal, a parameter or a reference."""
+    def value(self, value: Any, kind: str | None = None, own: str | None = None) -> Any:
+        """A condition value as durable_rules JSON: a literal, a parameter, a reference or
+        arithmetic on them. `kind` is the tested field's type (times are epoch seconds, dates
+        epoch days, "md" calendar keys); `own` the condition's alias, whose fields are its own
+        ($m)."""
         if isinstance(value, Param):
             return encode_value(self.params[value.name].value)
-        if isinstance(value, (FieldRef, CountRef)):
-            ref = {value.alias: value.field} if isinstance(value, FieldRef) else {agg_alias(value.alias): "n"}
-            if value.shift is None:
-                return ref
-            amount = self.value(value.shift.amount)
-            if value.shift.unit and seconds_unit:  # times are epoch seconds; dates are whole days
-                amount = amount * SECONDS[value.shift.unit]
-            return {ARITHMETIC[value.shift.op]: {"$l": ref, "$r": amount}}
+        if isinstance(value, Now):
+            key = "time" if value.name == "now" else "date"
+            return {NOW_ALIAS: key + (PART_KEY + "md" if kind == "md" else "")}
+        if isinstance(value, FieldRef):
+            part = "md" if kind == "md" else value.part
+            key = value.field + (PART_KEY + part if part else "")
+            return {"$m": key} if value.alias == own else {value.alias: key}
+        if isinstance(value, CountRef):
+            return {agg_alias(value.alias): "n" if value.agg == "n" else f"{value.agg}{PART_KEY}{value.field}"}
+        if isinstance(value, Neg):
+            return {"$mul": {"$l": self.value(value.value, kind, own), "$r": -1}}
+        if isinstance(value, Op):
+            left = self.value(value.left, kind, own)
+            right = self.value(value.right, None, own)
+            if value.unit in MONTHS:  # on the calendar key: a month is 100
+                right = _scaled(right, 100 * MONTHS[value.unit])
+            elif value.unit and kind == "datetime":  # times are epoch seconds; dates whole days
+                right = _scaled(right, SECONDS[value.unit])
+            return {ARITHMETIC[value.op]: {"$l": left, "$r": right}}
+        assert not isinstance(value, Call), "check keeps functions out of conditions"
         return encode_value(value)
 
-    def tests(self, test: Test | AnyOf, types: dict[str, str]) -> list[dict[str, Any]]:
+    def tests(self, test: Test | AnyOf, types: dict[str, str], own: str | None = None) -> list[dict[str, Any]]:
         """A test as a flat list of durable_rules expressions, all of which must hold."""
         if isinstance(test, AnyOf):  # only literal tests (check says so), so no join goes nested
-            return [{"$or": [{"$and": [e for t in alternative for e in self.tests(t, types)]}
+            return [{"$or": [{"$and": [e for t in alternative for e in self.tests(t, types, own)]}
                              for alternative in test.alternatives]}]
-        name = test.field
-        if name.endswith(CLOCK):  # the same test on the clock seconds the facts carry
+        base, part = split_field(test.field)
+        if part == "clock":  # the same test on the clock seconds the facts carry
             def seconds(v: Any) -> int:
                 return clock_seconds(self.params[v.name].value if isinstance(v, Param) else v)
             value = test.value if test.op == "exists" else (
                 [seconds(v) for v in test.value] if isinstance(test.value, list) else seconds(test.value))
-            return self.tests(test.model_copy(update={"field": name[:-len(CLOCK)] + CLOCK_KEY, "value": value}), types)
+            test = test.model_copy(update={"field": base + PART_KEY + part, "value": value})
+            return self.tests(test, {test.field: "integer"}, own)
+        calendar = any(isinstance(o, Op) and o.unit in MONTHS for v in _values(test) for o in _ops(v))
+        suffix = "md" if calendar else part
+        name = base + PART_KEY + suffix if suffix else base
+        kind = "md" if calendar else ("date" if part == "date" else types.get(name))
         if test.op == "exists":
             return [{"$ex" if test.value else "$nex": {name: 1}}]
         if test.op == "in":
-            parts = [e for v in test.value for e in self.tests(test.model_copy(update={"op": "eq", "value": v}), types)]
+            parts = [e for v in test.value
+                     for e in self.tests(test.model_copy(update={"op": "eq", "value": v}), types, own)]
             return parts if len(parts) == 1 else [{"$or": parts}]
         if test.op == "not_in":
-            return [e for v in test.value for e in self.tests(test.model_copy(update={"op": "ne", "value": v}), types)]
+            return [e for v in test.value
+                    for e in self.tests(test.model_copy(update={"op": "ne", "value": v}), types, own)]
         if test.op == "between":
             low, high = test.value
-            return (self.tests(test.model_copy(update={"op": "ge", "value": low}), types)
-                    + self.tests(test.model_copy(update={"op": "le", "value": high}), types))
-        value = self.value(test.value, seconds_unit=types.get(name) == "datetime")
+            return (self.tests(test.model_copy(update={"op": "ge", "value": low}), types, own)
+                    + self.tests(test.model_copy(update={"op": "le", "value": high}), types, own))
+        value = self.value(test.value, kind, own)
         op = OPS[test.op]
         return [{name: value} if op is None else {op: {name: value}}]
 
-    def pattern(self, condition: Condition, present: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
-        """A condition's durable_rules test list; `present` are fields it must have (see joined)."""
+    def pattern(self, condition: Condition, present: set[str] | frozenset[str] = frozenset(),
+                extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """A condition's durable_rules test list; `present` are fields it must have (see joined),
+        `extra` more expressions it must meet."""
         field_types = {k: v["type"] for k, v in self.declarations[condition.type]["fields"].items()}
         expressions = [{"type": condition.type}] + [{"$ex": {name: 1}} for name in sorted(present)]
-        expressions += [e for t in _one_any(condition.tests) for e in self.tests(t, field_types)]
+        expressions += [e for t in _one_any(condition.tests) for e in self.tests(t, field_types, condition.alias)]
+        expressions += extra or []
         # durable_rules ends a test list early after a nested "$or" group (events.c returns at the
         # group's end), so the tests after it were never evaluated: groups go last, where only
         # the guard, which always holds, follows them.
         expressions.sort(key=lambda e: "$or" in e)
-        return {"$and": expressions + _guard(condition.tests)}
+        return {"$and": expressions + _guard(condition)}
 
     def holds_at_zero(self, count: Condition) -> bool:
         """Whether the count's comparison could hold with no member (absent, lt, eq 0, ...): only
@@ -213,12 +265,24 @@ class _Compiler:
         return out
 
     def rule(self, rule: Rule, definition: dict[str, Any], out: CompiledPack, part: Part) -> None:
-        """One pack rule's durable_rules rules into `definition`: main, collectors, anchor."""
+        """One pack rule's durable_rules rules into `definition`: main, collectors, anchor, and
+        the companions that say when a fact it would judge lacks what it needs."""
         out.rules[rule.id] = rule
         part.rules.append(rule.id)
+        for count in rule.counts:
+            for test in count.compare:
+                for ref in refs(test.value):
+                    if isinstance(ref, CountRef) and ref.agg != "n" and ref.field:
+                        out.aggregates.setdefault(rule.id, {}).setdefault(ref.alias, set()).add((ref.agg, ref.field))
         joined = joined_optional(rule, rule.facts, self.declarations)
-        facts = [{c.alias: self.pattern(c, joined.get(c.alias, set()))} for c in rule.facts]
+        now = [{NOW_ALIAS: {"$and": [{"type": EVALUATION}]}}] if rule.id in self.plan.now else []
+        if now:
+            part.types.add(EVALUATION)
+            part.early.add(EVALUATION)  # in the state before any fact a rule reading it anchors on
+        facts = now + [{c.alias: self.pattern(c, joined.get(c.alias, set()))} for c in rule.facts]
         part.types.update(c.type for c in rule.when)
+        part.types.update(c.type for c in self.plan.discharges[rule.id].values())
+        self.unjudged(rule, definition, out, now)
         negated = self.plan.negated[rule.id]
         counts = self.plan.counted[rule.id]
         part.early.update(c.type for c in negated)
@@ -232,14 +296,32 @@ class _Compiler:
             # A fact lacking a field the count joins on has no members (none can equal what it
             # lacks): only the collector requires the field, so the fact still anchors a zero.
             extra = joined_optional(rule, [count], self.declarations)
-            anchors = [{c.alias: self.pattern(c, joined.get(c.alias, set()) | extra.get(c.alias, set()))}
-                       for c in rule.facts]
+            anchors = now + [{c.alias: self.pattern(c, joined.get(c.alias, set()) | extra.get(c.alias, set()))}
+                             for c in rule.facts]
             definition[name] = {"all": anchors + [{"counted": self.pattern(count)}]}
             out.roles[name] = Collector(rule, count)
         if any(self.holds_at_zero(c) for c in counts):  # only then can a group without members matter
             name = f"{rule.id}~a"
             definition[name] = {"all": facts}
             out.roles[name] = Role("anchor", rule)
+
+    def unjudged(self, rule: Rule, definition: dict[str, Any], out: CompiledPack, now: list[dict[str, Any]]) -> None:
+        """For each fact condition the rule names under `unjudged`, a companion that matches the
+        facts lacking one of those fields: the conditions up to it, its tests on other fields, and
+        no later condition (which may read what is missing)."""
+        for alias, names in rule.unjudged.items():
+            condition = next(c for c in rule.when if c.alias == alias)
+            earlier = [c for c in rule.facts if c.index < condition.index]
+            kept = [t for t in condition.tests if not _reads(t, set(names))]
+            missing = [{"$nex": {name: 1}} for name in names]
+            lacking = condition.model_copy(update={"tests": kept})
+            extra = [missing[0] if len(missing) == 1 else {"$or": missing}]
+            joined = joined_optional(rule, earlier + [lacking], self.declarations)
+            patterns = now + [{c.alias: self.pattern(c, joined.get(c.alias, set()))} for c in earlier]
+            patterns.append({alias: self.pattern(lacking, joined.get(alias, set()), extra)})
+            name = f"{rule.id}~u:{alias}"
+            definition[name] = {"all": patterns}
+            out.roles[name] = Unjudged(rule, condition, names)
 
     def _limit(self, rule: Rule, patterns: list[dict[str, Any]]) -> None:
         expressions = sum(len(next(iter(p.values()))["$and"]) for p in patterns)
@@ -249,7 +331,7 @@ class _Compiler:
                 "when")])
 
 
-def _guard(tests: list[Test | AnyOf]) -> list[dict[str, Any]]:
+def _guard(condition: Condition) -> list[dict[str, Any]]:
     """An always-true join test to end a pattern that joins other facts.
 
     durable_rules 2.0.28 reads past the end of a join's expression list when the LAST join test
@@ -257,9 +339,31 @@ def _guard(tests: list[Test | AnyOf]) -> list[dict[str, Any]]:
     wrong match depending on what lies there. Ending the list with a test that can never fail
     keeps every failing test off the end. `fid` starts with '#', a type name never does.
     """
-    refs = [v.alias for t in flat(tests) for v in (t.value if isinstance(t.value, list) else [t.value])
-            if isinstance(v, FieldRef)]
-    return [{"$neq": {FID: {refs[0]: "type"}}}] if refs else []
+    others = [NOW_ALIAS if isinstance(r, Now) else r.alias for t in flat(condition.tests) for v in _values(t)
+              for r in refs(v) if isinstance(r, Now) or (isinstance(r, FieldRef) and r.alias != condition.alias)]
+    return [{"$neq": {FID: {others[0]: "type"}}}] if others else []
+
+
+def _values(test: Test) -> list[Any]:
+    return test.value if isinstance(test.value, list) else [test.value]
+
+
+def _ops(expr: Any) -> list[Op]:
+    return [expr, *_ops(expr.left), *_ops(expr.right)] if isinstance(expr, Op) else []
+
+
+def _scaled(value: Any, factor: int) -> Any:
+    """An amount in a unit as the engine compares it (seconds, calendar key steps)."""
+    if isinstance(value, (int, float)):
+        return value * factor
+    return {"$mul": {"$l": value, "$r": factor}}
+
+
+def _reads(test: Test | AnyOf, names: set[str]) -> bool:
+    """Whether a test reads one of the fields (its own, or another fact's in its value)."""
+    if isinstance(test, AnyOf):
+        return any(_reads(t, names) for alternative in test.alternatives for t in alternative)
+    return split_field(test.field)[0] in names
 
 
 def _one_any(tests: list[Test | AnyOf]) -> list[Test | AnyOf]:

@@ -1,6 +1,10 @@
-"""Company or site configuration: the time zone, and parameter overrides by pack and name.
+"""Company or site configuration: the time zone, the shift pattern, and parameter overrides by
+pack and name.
 
     timezone: Asia/Makassar        # naive times in facts are read in this zone
+    shifts:                        # when each shift runs: fills start and end of a record that
+      I: {start: "07:00", end: "19:00"}    # names only its date and shift (facts.yaml `shifts: true`)
+      II: {start: "19:00", end: "07:00"}   # ends on the next day
     parameters:
       fatigue:
         sleep_minimum_h: 7.5
@@ -10,6 +14,7 @@ config wins over packs; every override, and where it came from, shows in the tra
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,13 +22,14 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import limits
+from .check import clock_seconds
 from .documents import Document, load
 from .facts import DEFAULT_TIMEZONE
 from .models import ParameterUse
 from .pack import Pack, Parameter
 from .problems import ConfigError, Where
 
-KEYS = ("timezone", "parameters")
+KEYS = ("timezone", "shifts", "parameters")
 IN_CODE = "<config given in code>"
 
 
@@ -32,6 +38,7 @@ class Config:
     timezone: str = DEFAULT_TIMEZONE
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
     doc: Document | None = None
+    shifts: dict[str, tuple[dt.time, dt.time]] = field(default_factory=dict)  # shift -> (start, end)
 
     @property
     def label(self) -> str:
@@ -63,7 +70,29 @@ def load_config(source: Path | str | dict[str, Any] | None) -> Config:
     params = data.get("parameters") or {}
     if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
         raise ConfigError(doc.where(("parameters",)), "expected parameters: {pack: {parameter: value}}")
-    return Config(str(zone), params, doc)
+    return Config(str(zone), params, doc, _shifts(doc, data.get("shifts")))
+
+
+def _shifts(doc: Document, given: Any) -> dict[str, tuple[dt.time, dt.time]]:
+    if given is None:
+        return {}
+    expected = 'expected shifts: {SHIFT: {start: "HH:MM", end: "HH:MM"}}'
+    if not isinstance(given, dict):
+        raise ConfigError(doc.where(("shifts",)), expected)
+    out = {}
+    for name, spec in given.items():
+        where = doc.where(("shifts", name))
+        if not isinstance(spec, dict) or set(spec) != {"start", "end"}:
+            raise ConfigError(where, f"shift {name}: {expected}")
+        try:
+            start, end = (clock_seconds(spec[k]) for k in ("start", "end"))
+        except ValueError as exc:
+            raise ConfigError(where, f"shift {name}: {exc}") from None
+        if start == end:
+            raise ConfigError(where, f"shift {name}: starts and ends at {spec['start']}; a shift has a length")
+        out[str(name)] = (dt.time(start // 3600, start // 60 % 60, start % 60),
+                          dt.time(end // 3600, end // 60 % 60, end % 60))
+    return out
 
 
 def settle_parameters(packs: list[Pack], config: Config,

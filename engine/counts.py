@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import Any, TypeAlias
 
 from .compiler import AGG, fact_id
+from .facts import PART_KEY
 from .pack import Condition, Rule
 
 Anchor: TypeAlias = tuple[str, ...]  # the ids of the facts a rule's fact patterns bound, in order
@@ -33,8 +34,13 @@ class Groups:
     def anchor(self, rule: Rule, frame: dict[str, Any]) -> None:
         self.anchors[rule.id].add(self._anchor(rule, frame))
 
-    def aggregates(self, rules: list[Rule], counts: dict[str, list[Condition]]) -> list[dict[str, Any]]:
-        """One aggregate fact per count condition and anchor binding, zero-member groups included."""
+    def aggregates(self, rules: list[Rule], counts: dict[str, list[Condition]],
+                   needed: dict[str, dict[str, set[tuple[str, str]]]],
+                   encoded: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        """One aggregate fact per count condition and anchor binding, zero-member groups included:
+        n, the members' ids, and the sums, minima and maxima a rule's comparisons read (`needed`:
+        rule -> count alias -> (aggregate, field)), over the members' engine values (`encoded`,
+        by fid). An empty group's minimum and maximum are null: no comparison holds on them."""
         out: list[dict[str, Any]] = []
         for rule in sorted(rules, key=lambda r: r.id):
             # Groups with members, and, where the rule has an anchor rule, those without.
@@ -46,5 +52,9 @@ class Groups:
                     fact = {"type": AGG, "fid": "#" + agg_id,
                             "rule": rule.id, "ci": count.index, "n": len(members), "members": members}
                     fact.update({f"a{i}": "#" + anchor_id for i, anchor_id in enumerate(anchor)})
+                    for agg, name in sorted(needed.get(rule.id, {}).get(count.alias, ())):
+                        values = [v for m in members if (v := encoded["#" + m].get(name)) is not None]
+                        fact[f"{agg}{PART_KEY}{name}"] = (sum(values) if agg == "sum" else
+                                                          (min if agg == "min" else max)(values) if values else None)
                     out.append(fact)
         return out

@@ -18,9 +18,12 @@ from .models import RESERVED, Fact, canonical
 from .problems import FactError, FactsInvalid, SourceError, Where
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
-# The engine key holding a datetime field's local clock time in seconds after midnight
-# ("time@clock"), for `.clock` tests; added only to the fields a loaded rule reads that way.
-CLOCK_KEY = "@clock"
+# A part of a date or time field, in the site's zone, is encoded under "field@part" (only for
+# the fields a loaded rule reads so): clock (seconds after midnight), date (epoch days), year,
+# month ("2026-03"), and md, the calendar key months and years are compared on: months since
+# year 0 times 100 plus the day, so that a date plus N months is the key plus N * 100 (and a
+# day past a short month's end still sorts after its last day).
+PART_KEY = "@"
 DEFAULT_TIMEZONE = "Asia/Jakarta"  # WIB; a site config names its own (WITA, WIT)
 
 # A facts file's items as written, each with its place: a record is checked later (FactTypes),
@@ -145,15 +148,24 @@ def _result_records(data: dict[str, Any], name: str) -> Records:
     return [(Where(f"{name} fact {i + 1}"), f) for i, f in enumerate(facts)]
 
 
+def event_field(declaration: dict[str, Any]) -> str | None:
+    """The field that dates a fact of a type: its `event`, else time, else date (None: none)."""
+    fields = declaration["fields"]
+    name = declaration.get("event") or ("time" if "time" in fields else "date" if "date" in fields else None)
+    return name if name in fields else None
+
+
 class FactTypes:
     """The declared fact types, and how to check and encode a record of each.
 
     Checking is the engine's hottest Python path (every fact, every run), so each type's fields
     get their converter once, and date and time text is parsed once per distinct value."""
 
-    def __init__(self, declarations: dict[str, dict[str, Any]], timezone: str = DEFAULT_TIMEZONE):
+    def __init__(self, declarations: dict[str, dict[str, Any]], timezone: str = DEFAULT_TIMEZONE,
+                 shifts: dict[str, tuple[dt.time, dt.time]] | None = None):
         self.declarations = declarations  # type -> its declaration as facts.yaml writes it
         self.zone = ZoneInfo(timezone)
+        self.shifts = shifts or {}  # the site's shift pattern: shift -> (start, end) clock times
         # kind -> field -> (converter, allowed values or None, declared type)
         self._fields: dict[str, dict[str, tuple[Converter, frozenset[Any] | None, str]]] = {
             kind: {name: (self._converter(spec), frozenset(spec["values"]) if spec.get("values") else None,
@@ -164,13 +176,37 @@ class FactTypes:
                           for kind, decl in declarations.items()}
         self._dates: dict[str | dt.date, tuple[dt.date, int]] = {}
         self._times: dict[str | dt.date, tuple[dt.datetime, int | float]] = {}
-        self._clocks: dict[str, list[str]] = {}  # kind -> datetime fields whose clock time rules read
+        self._parts: dict[str, list[tuple[str, str]]] = {}  # kind -> (field, part) rules read
+        self._events = {kind: decl.get("event") for kind, decl in declarations.items()}
+        self._shifted = {kind for kind, decl in declarations.items() if decl.get("shifts")}
 
-    def read_clocks(self, fields: set[tuple[str, str]]) -> None:
-        """Encode the local clock time of these (type, datetime field)s too, for `.clock` tests."""
-        self._clocks = {}
-        for kind, name in sorted(fields):
-            self._clocks.setdefault(kind, []).append(name)
+    def read_parts(self, parts: set[tuple[str, str, str]]) -> None:
+        """Encode these parts of (type, date or time field)s too, for the rules that read them."""
+        self._parts = {}
+        for kind, name, part in sorted(parts):
+            self._parts.setdefault(kind, []).append((name, part))
+
+    def part(self, value: dt.date, part: str) -> Any:
+        """A part of a date or time in the site's zone, as the engine compares it (see PART_KEY)."""
+        local = value.astimezone(self.zone) if isinstance(value, dt.datetime) else value
+        if part == "clock":
+            assert isinstance(local, dt.datetime)
+            return local.hour * 3600 + local.minute * 60 + local.second
+        day = local.date() if isinstance(local, dt.datetime) else local
+        if part == "date":
+            return day.toordinal() - EPOCH_ORDINAL
+        if part == "year":
+            return day.year
+        if part == "month":
+            return f"{day.year:04d}-{day.month:02d}"
+        return (day.year * 12 + day.month - 1) * 100 + day.day  # md
+
+    def local(self, value: dt.date, part: str) -> Any:
+        """A part of a date or time in the site's zone, as a rule's text or derived field holds it."""
+        local = value.astimezone(self.zone) if isinstance(value, dt.datetime) else value
+        day = local.date() if isinstance(local, dt.datetime) else local
+        return {"date": day, "year": day.year, "month": f"{day.year:04d}-{day.month:02d}",
+                "clock": local.strftime("%H:%M") if isinstance(local, dt.datetime) else None}[part]
 
     def check(self, record: Any, where: Where | str = "fact") -> dict[str, Any]:
         """A record as a normalised dict: typed values, an id. Raises FactError naming the field."""
@@ -211,10 +247,11 @@ class FactTypes:
                   for name in self._required[kind] if name not in out and record.get(name) is None]
         if wrong:
             raise FactError(_where(where), "; ".join(message for _, message in wrong), wrong)
-        for name in self._clocks.get(kind, ()):
+        if kind in self._shifted and self.shifts and "start" not in out and "end" not in out:
+            self._shift_times(out, enc)
+        for name, part in self._parts.get(kind, ()):
             if name in out:
-                local = out[name].astimezone(self.zone)
-                enc[name + CLOCK_KEY] = local.hour * 3600 + local.minute * 60 + local.second
+                enc[name + PART_KEY + part] = self.part(out[name], part)
         source = record.get("source")
         if source is not None:
             problem = _plain_problem(source, limits.MAX_LIST_DEPTH, mappings=True)
@@ -233,6 +270,19 @@ class FactTypes:
         out["id"] = given if given else f"{kind}:{_digest([enc.get(n) for n in self._order[kind]])}"
         enc["fid"] = "#" + out["id"]
         return out, enc
+
+    def _shift_times(self, out: dict[str, Any], enc: dict[str, Any]) -> None:
+        """start and end from the site's shift pattern, for a record that names its date and
+        shift but not when the shift ran (a night shift ends on the next day)."""
+        clock = self.shifts.get(str(out.get("shift")))
+        if clock is None or not isinstance(out.get("date"), dt.date):
+            return
+        start = dt.datetime.combine(out["date"], clock[0], tzinfo=self.zone)
+        end = dt.datetime.combine(out["date"], clock[1], tzinfo=self.zone)
+        if end <= start:
+            end += dt.timedelta(days=1)
+        for name, value in (("start", start), ("end", end)):
+            out[name], enc[name] = self._datetime(value)
 
     def _converter(self, spec: dict[str, Any]) -> Converter:
         """value -> (normalised value, engine value) for one declared field type."""
@@ -266,13 +316,20 @@ class FactTypes:
                 self._times[value] = found
         return found
 
+    def event(self, fact: dict[str, Any]) -> dt.date | None:
+        """When a fact happened: its type's `event` field, else its time, else its date."""
+        name = self._events.get(fact["type"])
+        value = fact.get(name) if name else fact.get("time") or fact.get("date")
+        return value if isinstance(value, dt.date) else None
+
     def event_date(self, fact: dict[str, Any]) -> dt.date | None:
         """The local date a fact happened on, which picks the revision in force."""
-        time = fact.get("time")
-        if isinstance(time, dt.datetime):
-            return time.astimezone(self.zone).date()
-        date = fact.get("date")
-        return date if isinstance(date, dt.date) else None
+        value = self.event(fact)
+        return value.astimezone(self.zone).date() if isinstance(value, dt.datetime) else value
+
+    def instant(self, value: dt.date) -> dt.datetime:
+        """A date or time as an instant: a date is its local midnight."""
+        return value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time(), tzinfo=self.zone)
 
 
 CACHE = 200_000  # distinct date/time texts remembered per engine: a site-year of timestamps

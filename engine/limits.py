@@ -37,6 +37,8 @@ LAST_DATE = dt.date(2199, 12, 31)
 MAX_ROUNDS = 64
 DERIVED_PER_FACT = 20
 MIN_DERIVED = 100_000
+# Steps one `each:` derivation may make (a day per step for 27 years).
+MAX_STEPS = 10_000
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from .documents import Document, load
 from .problems import PackInvalid, Problem, SourceError, Where
 
-FILES = ("pack.yaml", "clauses.yaml", "parameters.yaml", "facts.yaml", "raci.yaml", "sanctions.yaml")
+FILES = ("pack.yaml", "clauses.yaml", "parameters.yaml", "facts.yaml", "tables.yaml", "raci.yaml", "sanctions.yaml")
 FOLDERS = ("rules", "tests")
 
 

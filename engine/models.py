@@ -79,7 +79,7 @@ class Action(BaseModel):
     accountable: list[str] = Field(default_factory=list)
     consulted: list[str] = Field(default_factory=list)
     informed: list[str] = Field(default_factory=list)
-    due: dt.datetime | None = None
+    due: dt.datetime | dt.date | None = None  # a date: any time on that day will do
     due_text: str | None = None
 
 
@@ -125,8 +125,9 @@ class Obligation(BaseModel):
     late (discharged after it), open (not yet, not yet due) or overdue (not, and due)."""
 
     id: str
-    finding: str  # the finding that requires it
+    finding: str | None = None  # the finding that requires it (None: a rule that only sets obligations)
     rule: str
+    action: str | None = None  # the action's id in the rule
     pack: PackRef
     clauses: list[Citation]  # the clauses that set it: the rule's
     subject: Subject  # whom the finding is against
@@ -134,7 +135,7 @@ class Obligation(BaseModel):
     raci: str | None = None
     responsible: list[str] = Field(default_factory=list)
     accountable: list[str] = Field(default_factory=list)
-    due: dt.datetime | None = None
+    due: dt.datetime | dt.date | None = None
     due_text: str | None = None
     status: ObligationStatus
     discharged_by: str | None = None  # the id of the fact that discharged it
@@ -177,6 +178,8 @@ class Trace(BaseModel):
     facts_in: int = 0
     facts_history: int = 0
     facts_not_in_force: int = 0  # judged by no pack: dated before every revision that reads them
+    # left out: dated after the evaluation time (as_of)
+    facts_after_as_of: int = Field(default=0, exclude_if=lambda v: v == 0)
     sessions: int = 0
     matches: dict[str, int] = Field(default_factory=dict)  # rule id -> times it matched
     # the evaluation time ("now"): as given (--as-of), else the latest event time of the facts

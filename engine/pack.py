@@ -1,45 +1,34 @@
 """The typed model of a pack: what `check` builds from a pack's YAML once its schema holds, and
 what `plan`, `compiler` and `result` read. Every piece knows where it was written (`at`), so a
-problem found later still points at the file, line and column.
-
-A reference is written one way everywhere (conditions, derived fields, due times, messages,
-subjects):
-
-    $name            a parameter of the pack
-    $alias.field     a field of a fact the rule matched (`as:` names it; else its type does)
-    $alias.n         how many facts a count condition matched
-
-and may be shifted or scaled by a number or a parameter, with a unit for times and dates:
-
-    $first.time + $repeat_window_h h      $first.date + 1 d      $operating.n * $inspection_share_min
-
-In a text (a finding's message, an action, a subject's id) a reference stands in braces:
-"{$form.employee} slept {$form.sleep_hours} h". A text value that starts with $ but is no
-reference is written with $$.
+problem found later still points at the file, line and column. Values that are not literals
+are expressions (patuh.expressions: $parameter, $alias.field, $count.n, arithmetic, units).
 """
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeAlias, cast
+from typing import Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .documents import Document, YamlPath
+from .expressions import PARTS, Text
 from .problems import Problem, Where
 
-SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
-UNITS = tuple(SECONDS)
 Comparison: TypeAlias = Literal["eq", "ne", "lt", "le", "gt", "ge"]
 COMPARISONS: tuple[Comparison, ...] = ("eq", "ne", "lt", "le", "gt", "ge")
 ConditionKind: TypeAlias = Literal["fact", "count", "absent"]
 CONDITION_KINDS: tuple[ConditionKind, ...] = ("fact", "count", "absent")
-# `time.clock: {between: ["13:00", "18:00"]}` tests a datetime field's local clock time (in the
-# site's time zone): the procedure's sampling windows are hours of the day, whatever the date.
-CLOCK = ".clock"
+
+
+def split_field(name: str) -> tuple[str, str | None]:
+    """A tested field and its part: "time.clock" -> ("time", "clock"); a part of a date or time
+    in the site's zone (`time.clock: {between: ["13:00", "18:00"]}`: the procedure's sampling
+    windows are hours of the day, whatever the date)."""
+    base, dot, part = name.rpartition(".")
+    return (base, part) if dot and part in PARTS else (name, None)
 
 
 @dataclass(frozen=True)
@@ -57,124 +46,6 @@ class At:
 
     def __getitem__(self, sub: Hashable) -> At:
         return At(self.doc, self.path + (sub,))
-
-
-# -- references -----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Param:
-    """$name: a parameter's value, as settled for the evaluation."""
-
-    name: str
-
-    def __str__(self) -> str:
-        return f"${self.name}"
-
-
-Operator: TypeAlias = Literal["+", "-", "*"]
-
-
-@dataclass(frozen=True)
-class Shift:
-    """What is added to (or multiplies) a reference: a number or a parameter, in a unit."""
-
-    op: Operator
-    amount: float | int | Param
-    unit: str | None = None
-
-    def __str__(self) -> str:
-        return f" {self.op} {self.amount}" + (f" {self.unit}" if self.unit else "")
-
-
-@dataclass(frozen=True)
-class FieldRef:
-    """$alias.field: a field of a fact the rule matched, optionally shifted."""
-
-    alias: str
-    field: str
-    shift: Shift | None = None
-
-    def __str__(self) -> str:
-        return f"${self.alias}.{self.field}" + (str(self.shift) if self.shift else "")
-
-
-@dataclass(frozen=True)
-class CountRef:
-    """$alias.n: how many facts a count condition matched, optionally scaled."""
-
-    alias: str
-    shift: Shift | None = None
-
-    def __str__(self) -> str:
-        return f"${self.alias}.n" + (str(self.shift) if self.shift else "")
-
-
-Ref: TypeAlias = Param | FieldRef | CountRef
-_NAME = r"[a-z_][a-z0-9_]*"
-_AMOUNT = rf"\${_NAME}|[0-9]+(?:\.[0-9]+)?"
-_EXPRESSION = re.compile(rf"\$({_NAME})(?:\.({_NAME}))?(?:\s*([-+*])\s*({_AMOUNT})(?:\s*({'|'.join(UNITS)}))?)?")
-_IN_TEXT = re.compile(r"\{(\$[^{}]*)\}")
-
-
-class BadReference(ValueError):
-    pass
-
-
-def parse_reference(text: str, counts: frozenset[str] = frozenset()) -> Ref:
-    """A reference as written ("$first.time + $window_h h"); BadReference says what is wrong.
-    `counts` are the aliases of the rule's count conditions, whose `.n` is their result."""
-    found = _EXPRESSION.fullmatch(text.strip())
-    if not found:
-        raise BadReference(f"{text!r} is not a reference: expected $parameter, $alias.field or $alias.n, "
-                           "optionally + or - an amount and a unit (s, min, h, d), or * an amount")
-    head, field, op, amount, unit = found.groups()
-    shift = None
-    if op:
-        number: float | int | Param = Param(amount[1:]) if amount.startswith("$") else (
-            float(amount) if "." in amount else int(amount))
-        if op == "*" and unit:
-            raise BadReference(f"{text!r}: a product takes no unit")
-        shift = Shift(cast(Operator, op), number, unit)  # the pattern's [-+*]
-    if field is None:
-        if shift:
-            raise BadReference(f"{text!r}: a parameter is used as it is; shift a fact's field or a count instead")
-        return Param(head)
-    if head in counts:
-        if field != "n":
-            raise BadReference(f"{text!r}: a count has only .n")
-        if shift and shift.op != "*" and shift.unit:
-            raise BadReference(f"{text!r}: a count takes no unit")
-        return CountRef(head, shift)
-    return FieldRef(head, field, shift)
-
-
-def value_of(raw: Any, counts: frozenset[str] = frozenset()) -> Any:
-    """A value as written in a pack: a reference when it starts with $ ($$ for a literal $)."""
-    if isinstance(raw, str) and raw.startswith("$"):
-        return raw[1:] if raw.startswith("$$") else parse_reference(raw, counts)
-    return raw
-
-
-@dataclass(frozen=True)
-class Text:
-    """A text with references in braces: literal pieces and references, in order."""
-
-    raw: str
-    parts: tuple[str | Ref, ...]
-
-    @property
-    def refs(self) -> list[Ref]:
-        return [p for p in self.parts if not isinstance(p, str)]
-
-
-def parse_text(raw: str, counts: frozenset[str] = frozenset()) -> Text:
-    parts: list[str | Ref] = []
-    end = 0
-    for found in _IN_TEXT.finditer(raw):
-        parts += [raw[end:found.start()], parse_reference(found.group(1), counts)]
-        end = found.end()
-    parts.append(raw[end:])
-    return Text(raw, tuple(p for p in parts if p != ""))
 
 
 # -- the model --------------------------------------------------------------------------------------
@@ -244,8 +115,28 @@ class FactType(Piece):
     description: str | None = None
     subject: str | None = None
     derived: bool = False
+    event: str | None = None  # the field that dates a fact (default: time, else date)
+    shifts: bool = False  # its date and shift take start and end from the site's shift pattern
     fields: dict[str, FieldSpec]
     declaration: dict[str, Any] = Field(exclude=True, repr=False)  # as written, for the fact checker
+
+
+class Table(Piece):
+    """Data a pack holds with a clause behind it (which criteria belong to which audit level, a
+    lost-day table): its rows are facts of a type named by the table, which rules match like any
+    fact. A cell may hold a parameter ($name), so the table follows its overrides."""
+
+    name: str
+    description: str | None = None
+    clause: str | None = None
+    company_choice: bool = False
+    confidence: str | None = None
+    note: str | None = None
+    key: list[str]
+    fields: dict[str, FieldSpec]
+    rows: list[dict[str, Any]]
+    sums: dict[str, Any] = Field(default_factory=dict)  # column -> what its cells must add up to
+    declaration: dict[str, Any] = Field(exclude=True, repr=False)  # as a fact type, for the checker
 
 
 class Process(Piece):
@@ -315,16 +206,8 @@ class Subject(Piece):
 
 
 class Due(Piece):
-    at_time: FieldRef | None = None  # written `at:`
+    at_time: Any = None  # written `at:`: an expression giving a time or a date
     text: str | None = None
-
-
-class ActionSpec(Piece):
-    what: Text
-    raci: str | None = None
-    responsible: list[str] = Field(default_factory=list)
-    accountable: list[str] = Field(default_factory=list)
-    due: Due | None = None
 
 
 class FindingSpec(Piece):
@@ -337,15 +220,48 @@ class SanctionUse(Piece):
     note: str | None = None
 
 
+class Overdue(Piece):
+    """What an obligation not discharged by its due time (or discharged after it) is: a finding
+    of its own, against the accountable role."""
+
+    severity: Literal["critical", "major", "minor", "observation"]
+    message: Text | None = None
+    late_severity: Literal["critical", "major", "minor", "observation"] | None = None
+    sanctions: list[SanctionUse] = Field(default_factory=list)
+
+
+class ActionSpec(Piece):
+    what: Text
+    id: str | None = None  # names the obligation (and its overdue finding's rule: <rule>.<id>-overdue)
+    raci: str | None = None
+    responsible: list[str] = Field(default_factory=list)
+    accountable: list[str] = Field(default_factory=list)
+    due: Due | None = None
+    discharged_by: Condition | None = None  # a fact that does what is asked: the action is then an obligation
+    overdue: Overdue | None = None
+
+
+class Each(Piece):
+    """Derive one fact per step from `start` up to (not including) `end`: $each.start and
+    $each.end are each step's bounds, $each.index its number from 1."""
+
+    start: Any
+    end: Any
+    step: int | float
+    unit: str
+
+
 class Derive(Piece):
     type: str
-    fields: dict[str, Any]  # field -> literal or reference
+    fields: dict[str, Any]  # field -> literal or expression
+    each: Each | None = None
 
 
 class Rule(Piece):
     id: str
     title: str
-    clauses: list[str]
+    clauses: list[str]  # as written; an entry starting with $ cites the clause a fact's field names
+    cited: list[Any] = Field(default_factory=list)  # the clauses parsed: numbers and FieldRefs
     interpretation: str | None = None
     company_choice: str | None = None
     subject: Subject | None = None
@@ -356,6 +272,8 @@ class Rule(Piece):
     actions: list[ActionSpec] = Field(default_factory=list)
     sanctions: list[SanctionUse] = Field(default_factory=list)
     derive: list[Derive] = Field(default_factory=list)
+    reject: Text | None = None  # a record the rule matches is bad input, with this message
+    unjudged: dict[str, list[str]] = Field(default_factory=dict)  # alias -> fields whose lack is said
 
     @property
     def facts(self) -> list[Condition]:
@@ -412,6 +330,7 @@ class Pack(Piece):
     facts: dict[str, FactType] = Field(default_factory=dict)
     raci: Raci | None = None
     sanctions: dict[str, Rung] = Field(default_factory=dict)
+    tables: dict[str, Table] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     tests: list[TestCase] = Field(default_factory=list)
     hash: str = ""

@@ -17,9 +17,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from .expressions import MONTHS, FieldRef, Now, Op, refs
+from .facts import event_field
 from .models import ParameterUse
-from .pack import CLOCK, AnyOf, Condition, FieldRef, Pack, Rule, Test
+from .pack import AnyOf, Condition, Pack, Rule, Test, split_field
 from .problems import PackInvalid
+
+# A part of a date or time a rule reads, encoded on each fact that has the field (facts.py):
+# (fact type, field, part); "md" is the calendar key months and years are compared on.
+Part = tuple[str, str, str]
 
 
 @dataclass
@@ -43,14 +49,33 @@ class Plan:
     parts: list[PartPlan]
     levels: dict[str, int]  # rule id -> stage of its counts
     negated: dict[str, list[Condition]]  # rule id -> absences durable_rules decides
-    counted: dict[str, list[Condition]]  # rule id -> counts and absences patuh computes
-    clocks: set[tuple[str, str]] = field(default_factory=set)  # (type, datetime field) read as .clock
+    counted: dict[str, list[Condition]]  # rule id -> counts, absences and discharges patuh computes
+    # rule id -> action index -> the count of the facts that could discharge that obligation
+    discharges: dict[str, dict[int, Condition]] = field(default_factory=dict)
+    encoded: set[Part] = field(default_factory=set)
+    now: set[str] = field(default_factory=set)  # rules whose conditions read $now or $today
+
+
+def discharge_counts(rule: Rule, declarations: dict[str, dict[str, Any]]) -> dict[int, Condition]:
+    """An obligation's discharging facts are counted per match, like a count that always holds
+    (n >= 0): its members are the candidates, earliest first, that settle the status. Only a
+    fact that says when it was made can discharge (its event field, else time, else date)."""
+    out = {}
+    for i, action in enumerate(rule.actions):
+        if action.discharged_by is not None:
+            d = action.discharged_by
+            dated = event_field(declarations[d.type])
+            tests = d.tests + ([Test(at=d.at, field=dated, op="exists", value=True)] if dated else [])
+            out[i] = d.model_copy(update={"kind": "count", "alias": f"~{action.id or i}", "tests": tests,
+                                          "compare": [Test(at=d.at, field="n", op="ge", value=0)]})
+    return out
 
 
 def plan(pack: Pack, settled: dict[str, list[ParameterUse]], declarations: dict[str, dict[str, Any]]) -> Plan:
     """The plan of a checked pack with its settled parameters; PackInvalid when none exists."""
-    levels, cyclic = rule_levels(pack.rules)
-    parts, tangled = partitions(pack)
+    discharges = {r.id: discharge_counts(r, declarations) for r in pack.rules}
+    levels, cyclic = rule_levels(pack.rules, discharges)
+    parts, tangled = partitions(pack, discharges)
     problems = [rule.at.problem("counts or absences over facts that this rule itself (indirectly) derives: no order "
                                 "of evaluation exists", "when") for rule in pack.rules if rule.id in cyclic]
     problems += [rule.at.problem("rules partitioned by different fields derive facts for each other both ways: no "
@@ -60,10 +85,33 @@ def plan(pack: Pack, settled: dict[str, list[ParameterUse]], declarations: dict[
     if problems:
         raise PackInvalid(problems)
     negated = negations(pack.rules, declarations)
-    counted = {r.id: [c for c in r.counts if c not in negated[r.id]] for r in pack.rules}
-    clocks = {(c.type, t.field[:-len(CLOCK)]) for r in pack.rules for c in r.when for t in flat(c.tests)
-              if t.field.endswith(CLOCK)}
-    return Plan(pack, periods(pack, settled), parts, levels, negated, counted, clocks)
+    counted = {r.id: [c for c in r.counts if c not in negated[r.id]] + list(discharges[r.id].values())
+               for r in pack.rules}
+    encoded: set[Part] = set()
+    now: set[str] = set()
+    for rule in pack.rules:
+        aliases = {c.alias: c.type for c in rule.when}
+        for condition in rule.when + list(discharges[rule.id].values()):
+            for test in flat(condition.tests) + condition.compare:
+                base, part = split_field(test.field)
+                calendar = any(isinstance(o, Op) and o.unit in MONTHS for v in _values(test) for o in _ops(v))
+                if part or calendar:
+                    encoded.add((condition.type, base, "md" if calendar else part or ""))
+                for value in _values(test):
+                    for ref in refs(value):
+                        if isinstance(ref, Now):
+                            now.add(rule.id)
+                        elif isinstance(ref, FieldRef) and ref.alias in aliases and (ref.part or calendar):
+                            encoded.add((aliases[ref.alias], ref.field, "md" if calendar else ref.part or ""))
+    return Plan(pack, periods(pack, settled), parts, levels, negated, counted, discharges, encoded, now)
+
+
+def _values(test: Test) -> list[Any]:
+    return test.value if isinstance(test.value, list) else [test.value]
+
+
+def _ops(expr: Any) -> list[Op]:
+    return [expr, *_ops(expr.left), *_ops(expr.right)] if isinstance(expr, Op) else []
 
 
 def periods(pack: Pack, settled: dict[str, list[ParameterUse]]) -> list[Period]:
@@ -85,7 +133,7 @@ def _in_force(uses: list[ParameterUse], day: dt.date) -> ParameterUse:
     return chosen
 
 
-def rule_levels(rules: list[Rule]) -> tuple[dict[str, int], list[str]]:
+def rule_levels(rules: list[Rule], discharges: dict[str, dict[int, Condition]]) -> tuple[dict[str, int], list[str]]:
     """Evaluation stage of each rule: a count waits until every rule deriving what it counts
     (or what it anchors on) has run. The stages, and the ids of rules caught in a cycle."""
     producers: dict[str, list[Rule]] = {}
@@ -100,8 +148,9 @@ def rule_levels(rules: list[Rule]) -> tuple[dict[str, int], list[str]]:
     for _ in range(len(rules) + 1):
         changed = False
         for rule in rules:
-            base = max((type_level(c.type) for c in rule.when), default=0)
-            new = base + 1 if rule.counts else base
+            conditions = rule.when + list(discharges[rule.id].values())
+            base = max((type_level(c.type) for c in conditions), default=0)
+            new = base + 1 if rule.counts or discharges[rule.id] else base
             if new != level[rule.id]:
                 level[rule.id], changed = new, True
         if not changed:
@@ -109,7 +158,7 @@ def rule_levels(rules: list[Rule]) -> tuple[dict[str, int], list[str]]:
     return level, sorted(r.id for r in rules if level[r.id] > len(rules))
 
 
-def partitions(pack: Pack) -> tuple[list[PartPlan], list[str]]:
+def partitions(pack: Pack, discharges: dict[str, dict[int, Condition]]) -> tuple[list[PartPlan], list[str]]:
     """The pack's rules grouped by partition key, each group after the groups deriving what it
     reads (their derived facts join its input). The groups in that order, and the ids of rules
     whose groups feed each other in a cycle."""
@@ -117,7 +166,7 @@ def partitions(pack: Pack) -> tuple[list[PartPlan], list[str]]:
     for rule in pack.rules:
         groups.setdefault(pack.partition_key(rule), []).append(rule)
     derives = {k: {t for r in rs for t in r.derives} for k, rs in groups.items()}
-    reads = {k: {c.type for r in rs for c in r.when} for k, rs in groups.items()}
+    reads = {k: {c.type for r in rs for c in r.when + list(discharges[r.id].values())} for k, rs in groups.items()}
     after = {k: {o for o in groups if o != k and derives[o] & reads[k]} for k in groups}
     ordered: list[str | None] = []
     while len(ordered) < len(groups):
@@ -159,11 +208,12 @@ def joined_optional(rule: Rule, conditions: list[Condition],
     out: dict[str, set[str]] = {}
     for condition in conditions:
         for test in flat(condition.tests):
-            for value in test.value if isinstance(test.value, list) else [test.value]:
-                if isinstance(value, FieldRef) and value.alias in aliases:
-                    spec = declarations[aliases[value.alias].type]["fields"].get(value.field, {})
-                    if not spec.get("required"):
-                        out.setdefault(value.alias, set()).add(value.field)
+            for value in _values(test):
+                for ref in refs(value):
+                    if isinstance(ref, FieldRef) and ref.alias in aliases and ref.alias != condition.alias:
+                        spec = declarations[aliases[ref.alias].type]["fields"].get(ref.field, {})
+                        if not spec.get("required"):
+                            out.setdefault(ref.alias, set()).add(ref.field)
     return out
 
 

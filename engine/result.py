@@ -1,15 +1,21 @@
 """Result: what a rule's matches produce. During a session, the facts it derives (forward
-chaining); afterwards, its findings with their clause citations, RACI-resolved actions, due
-times and sanctions; and the evaluation's whole Result, with the evidence behind its findings.
+chaining), the records it rejects and the facts it could not judge; afterwards, its findings
+with their clause citations, RACI-resolved actions and sanctions, the obligations those actions
+set with their status at the evaluation time, and the evaluation's whole Result, with the
+evidence behind its findings.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, TypedDict
 
-from .compiler import CompiledPack, agg_alias, fact_id
+from . import limits
+from .compiler import CompiledPack, Unjudged, agg_alias, fact_id
+from .expressions import CountRef, FieldRef, Now, Param, Text, evaluate, is_expression, plain, refs, shift
 from .facts import FactTypes
 from .models import (
     Action,
@@ -17,6 +23,8 @@ from .models import (
     Derivation,
     DerivedFact,
     Finding,
+    Obligation,
+    ObligationStatus,
     PackRef,
     Result,
     Sanction,
@@ -24,9 +32,9 @@ from .models import (
     Trace,
     canonical,
 )
-from .pack import SECONDS, ActionSpec, CountRef, FieldRef, Param, Rule, Text
+from .pack import ActionSpec, Derive, Rule
 from .plan import flat
-from .problems import SourceError
+from .problems import FactError, SourceError, Where
 
 
 class _Roles(TypedDict):
@@ -38,35 +46,56 @@ class _Roles(TypedDict):
     informed: list[str]
 
 
-class _Fixed(TypedDict):
-    """What every finding of one rule shares (Consequences._fix)."""
-
-    roles: list[_Roles]  # per action
-    finding: dict[str, Any]  # the Finding fields: title, pack, clauses, severity, sanctions, ...
-
-
 @dataclass
 class Match:
     rule: Rule
     binding: dict[str, str]  # fact alias -> fact id
-    counts: dict[str, tuple[int, list[str]]]  # count alias -> (n, member ids)
+    counts: dict[str, tuple[int, list[str]]]  # count alias -> (n, member ids); discharges as ~<action id>
 
     @property
     def fact_ids(self) -> list[str]:
         ids = list(self.binding.values())
-        for _, members in self.counts.values():
-            ids += [m for m in members if m not in ids]
+        for alias, (_, members) in self.counts.items():
+            if not alias.startswith("~"):  # what could discharge an obligation is not evidence of the finding
+                ids += [m for m in members if m not in ids]
         return ids
 
 
+@dataclass
+class Lacking:
+    """A fact a rule would judge that lacks fields the rule needs (an unjudged companion matched)."""
+
+    rule: Rule
+    alias: str
+    binding: dict[str, str]
+    fields: list[str]
+
+
+@dataclass
+class _Fixed:
+    """What every finding of one rule shares, made once per rule."""
+
+    roles: list[_Roles]  # per action
+    finding: dict[str, Any] = field(default_factory=dict)  # title, pack, severity, sanctions, ...
+
+
 class Consequences:
-    """Collects one compiled pack's matches in an evaluation and turns them into results."""
+    """Collects one compiled pack's matches in an evaluation and turns them into results.
+
+    `now` is the evaluation time ($now, and what open and overdue are judged against);
+    `horizon` the latest time the history covers: an obligation that fell due after it became
+    overdue since the last run, which is when its finding is said."""
 
     def __init__(self, compiled: CompiledPack, types: FactTypes, facts: dict[str, dict[str, Any]],
-                 historical: set[str], derivations: dict[str, Derivation]):
+                 historical: set[str], derivations: dict[str, Derivation], now: dt.datetime,
+                 horizon: dt.datetime | None = None):
         self.compiled, self.types = compiled, types
         self.facts, self.historical, self.derivations = facts, historical, derivations
+        self.now, self.horizon = now, horizon
+        self.today = now.astimezone(types.zone).date()
         self.matches: list[Match] = []
+        self.lacking: dict[tuple[str, str], Lacking] = {}  # (rule, lacking fact) -> what it lacks
+        self.rejected: dict[tuple[str, str], FactError] = {}  # (rule, record) -> the error
         self.produced: dict[str, dict[str, Any]] = {}  # derived fact id -> its encoding, for later parts
         self.params = {name: use.value for name, use in compiled.params.items()}
         self._fixed: dict[str, _Fixed] = {}
@@ -80,103 +109,213 @@ class Consequences:
                        for c in self.compiled.counts[rule.id]})
         match.counts.update((c.alias, (0, [])) for c in rule.counts if c.alias not in match.counts)  # negated
         self.matches.append(match)
+        if rule.reject is not None:
+            self._reject(match)
         out: list[dict[str, Any]] = []
         for derive in rule.derive:
-            values = tuple((k, self.value(v, match)) for k, v in derive.fields.items())
-            checked = self._checked.get((derive.type, values))
-            if checked is None:  # many matches derive the same fact (one per shift and unit type)
-                checked = self._checked[(derive.type, values)] = self.types.check_encoded(
-                    {"type": derive.type, **dict(values)}, f"rule {rule.id} (derive {derive.type})")
-            fact, encoded = checked[0], dict(checked[1])  # the session stamps its copy
-            derived_id, sources = fact["id"], match.fact_ids
-            if derived_id not in self.facts:
-                self.facts[derived_id] = fact
-                if all(s in self.historical for s in sources):
-                    self.historical.add(derived_id)
-            if not all(s in self.historical for s in sources):
-                self.historical.discard(derived_id)  # derived now from this run's facts: current
-            # A fact derived several ways is shown with the least of them (by rule, then facts),
-            # not the first to match, which depends on the order the facts came in.
-            shown = self.derivations.get(derived_id)
-            if shown is None or (rule.id, sources) < (shown.rule, shown.facts):
-                self.derivations[derived_id] = Derivation.model_construct(
-                    rule=rule.id, pack=self.compiled.pack.name, facts=sources)
-            self.produced.setdefault(derived_id, checked[1])  # the unstamped encoding
-            out.append(encoded)  # the session asserts it unless it already holds it
+            for values in self._derived(derive, match):
+                out.append(self._assertable(rule, derive, values, match))
         return out
 
-    def value(self, value: Any, match: Match) -> Any:
-        """A literal, a parameter or a reference, as it holds for a match."""
-        if isinstance(value, Param):
-            return self.params[value.name]
-        if isinstance(value, CountRef):
-            n = match.counts[value.alias][0]
-            return n if value.shift is None else n * self.value(value.shift.amount, match)
-        if not isinstance(value, FieldRef):
-            return value
-        base = self.facts[match.binding[value.alias]].get(value.field)
-        if value.shift is None or base is None:
-            return base
-        shift = value.shift
-        amount = self.value(shift.amount, match)
+    def on_unjudged(self, role: Unjudged, frame: dict[str, Any]) -> None:
+        rule, alias = role.rule, role.condition.alias
+        binding = {c.alias: fact_id(frame[c.alias]) for c in rule.facts if c.alias in frame}
+        lacking = self.facts[binding[alias]]
+        missing = [name for name in role.fields if lacking.get(name) is None]
+        self.lacking.setdefault((rule.id, binding[alias]), Lacking(rule, alias, binding, missing))
+
+    def _reject(self, match: Match) -> None:
+        first = self.facts[match.binding[match.rule.facts[0].alias]]
+        key = (match.rule.id, first["id"])
+        if key not in self.rejected:
+            source = first.get("source") or {}
+            place = ", ".join(f"{k} {source[k]}" for k in ("file", "sheet", "row") if source.get(k) is not None)
+            where = Where(f"{first['type']} {first['id']}" + (f" ({place})" if place else ""))
+            assert match.rule.reject is not None
+            self.rejected[key] = FactError(where, f"{self.render(match.rule.reject, match)} "
+                                                  f"(rule {match.rule.id}, {self.compiled.pack.label})")
+
+    def _derived(self, derive: Derive, match: Match) -> list[tuple[tuple[str, Any], ...]]:
+        """The field values of each fact a derive makes for a match: one, or one per step of `each`."""
+        if derive.each is None:
+            return [tuple((k, self.value(v, match)) for k, v in derive.fields.items())]
+        each = derive.each
+        start, end = self.value(each.start, match), self.value(each.end, match)
+        if start is None or end is None:
+            return []  # a period without its bounds has no steps
+        out: list[tuple[tuple[str, Any], ...]] = []
+        step = start
+        while step < end:
+            index = len(out) + 1
+            if index > limits.MAX_STEPS:
+                raise SourceError(each.at.where(), f"rule {match.rule.id}: each steps more than {limits.MAX_STEPS:,} "
+                                                   f"times from {start} to {end}")
+            following = self._moved(match, start, each.step * index, each.unit)
+            scope = {"start": step, "end": following, "index": index}
+            out.append(tuple((k, self.value(v, match, scope)) for k, v in derive.fields.items()))
+            step = following
+        return out
+
+    def _moved(self, match: Match, start: Any, amount: Any, unit: str) -> Any:
+        # Each step is counted from the start (31 Jan + 1 mo, + 2 mo: 28 Feb, 31 Mar), never
+        # from the previous step, so a short month does not pull every later step back.
         try:
-            if shift.op == "*":
-                return base * amount
-            sign = -1 if shift.op == "-" else 1
-            if isinstance(base, dt.datetime):
-                return base + dt.timedelta(seconds=sign * amount * SECONDS[shift.unit or "s"])
-            if isinstance(base, dt.date):
-                return base + dt.timedelta(days=sign * amount)
-            return base + sign * amount
+            return shift(start, "+", Decimal(repr(amount)) if isinstance(amount, float) else amount, unit)
         except OverflowError:
-            raise SourceError(match.rule.at.where("then"), f"rule {match.rule.id}: {value} from {base} is beyond the "
+            raise SourceError(match.rule.at.where("then"), f"rule {match.rule.id}: a step from {start} is beyond the "
                                                            "calendar") from None
 
+    def _assertable(self, rule: Rule, derive: Derive, values: tuple[tuple[str, Any], ...],
+                    match: Match) -> dict[str, Any]:
+        checked = self._checked.get((derive.type, values))
+        if checked is None:  # many matches derive the same fact (one per shift and unit type)
+            checked = self._checked[(derive.type, values)] = self.types.check_encoded(
+                {"type": derive.type, **{k: v for k, v in values if v is not None}},
+                f"rule {rule.id} (derive {derive.type})")
+        fact = checked[0]
+        derived_id, sources = fact["id"], match.fact_ids
+        if derived_id not in self.facts:
+            self.facts[derived_id] = fact
+            if all(s in self.historical for s in sources):
+                self.historical.add(derived_id)
+        if not all(s in self.historical for s in sources):
+            self.historical.discard(derived_id)  # derived now from this run's facts: current
+        # A fact derived several ways is shown with the least of them (by rule, then facts),
+        # not the first to match, which depends on the order the facts came in.
+        shown = self.derivations.get(derived_id)
+        if shown is None or (rule.id, sources) < (shown.rule, shown.facts):
+            self.derivations[derived_id] = Derivation.model_construct(
+                rule=rule.id, pack=self.compiled.pack.name, facts=sources)
+        self.produced.setdefault(derived_id, checked[1])  # the unstamped encoding
+        return dict(checked[1])  # the session stamps its copy, and asserts it unless it holds it
+
+    # -- values ---------------------------------------------------------------------------------
+    def value(self, expr: Any, match: Match, each: dict[str, Any] | None = None) -> Any:
+        """A literal or an expression, as it holds for a match (None: a field it reads is absent)."""
+        if not is_expression(expr):
+            return expr
+        if isinstance(expr, (Param, Now, FieldRef, CountRef)) and not (isinstance(expr, CountRef) and expr.agg == "sum"):
+            return self._resolve(expr, match, each)  # a value copied is never converted
+        try:
+            return plain(evaluate(expr, lambda ref: self._resolve(ref, match, each)))
+        except OverflowError:
+            raise SourceError(match.rule.at.where("then"), f"rule {match.rule.id}: {expr} is beyond the "
+                                                           "calendar") from None
+
+    def _resolve(self, ref: Any, match: Match, each: dict[str, Any] | None) -> Any:
+        if isinstance(ref, Param):
+            return self.params[ref.name]
+        if isinstance(ref, Now):
+            return self.now if ref.name == "now" else self.today
+        if isinstance(ref, CountRef):
+            n, members = match.counts[ref.alias]
+            if ref.agg == "n":
+                return n
+            values = [v for m in members if (v := self.facts[m].get(ref.field or "")) is not None]
+            if ref.agg == "sum":
+                return sum((Decimal(repr(v)) if isinstance(v, float) else Decimal(v) for v in values), Decimal(0))
+            if ref.agg == "list":
+                return sorted({str(v) for v in values}, key=_natural)
+            return (min if ref.agg == "min" else max)(values) if values else None
+        assert isinstance(ref, FieldRef)
+        if ref.alias == "each" and each is not None:
+            return each[ref.field]
+        value = self.facts[match.binding[ref.alias]].get(ref.field)
+        return self.types.local(value, ref.part) if ref.part and value is not None else value
+
+    def render(self, text: Text, match: Match) -> str:
+        out = []
+        for part in text.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            out.append(self._shown(self.value(part.expr, match), part.spec))
+        return "".join(out)
+
+    def _shown(self, value: Any, spec: str = "") -> str:
+        if value is None:
+            return "-"  # a field the fact does not have
+        if isinstance(value, list):
+            return ", ".join(self._shown(v) for v in value)
+        if isinstance(value, dt.datetime):
+            local = value.astimezone(self.types.zone)
+            return local.strftime("%Y-%m-%d %H:%M ") + zone_name(local)
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if spec and isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                return format(value, spec)
+            except ValueError:
+                return format(float(value), spec)
+        if isinstance(value, float):
+            return format(Decimal(repr(value)).normalize(), "f")
+        return str(value)
+
     # -- after the session ----------------------------------------------------------------------
-    def findings(self) -> list[Finding]:
+    def chosen(self) -> list[Match]:
+        """One match per finding: per rule and once_per binding (else per set of facts), the
+        earliest. Historical ones included (their obligations are still tracked)."""
         chosen: dict[tuple[str, ...], Match] = {}
         for match in self.matches:
-            if match.rule.finding is None:
+            if match.rule.finding is None and not any(a.discharged_by for a in match.rule.actions):
                 continue
-            if all(i in self.historical for i in match.fact_ids):
-                continue  # judged in the run that first saw these facts
             once = match.rule.once_per
             key = (match.rule.id,) + (tuple(match.binding[a] for a in once) if once else tuple(match.fact_ids))
             if key not in chosen or self._order(match) < self._order(chosen[key]):
                 chosen[key] = match
-        return [self.finding(m) for m in chosen.values()]
+        return list(chosen.values())
+
+    def _historical(self, ids: list[str]) -> bool:
+        return all(i in self.historical for i in ids)
+
+    def findings(self) -> tuple[list[Finding], list[Obligation]]:
+        """The findings of this run (those of facts judged in an earlier run are not said again;
+        an unjudged fact is an observation), and the obligations the findings set."""
+        findings: list[Finding] = []
+        obligations: list[Obligation] = []
+        for match in self.chosen():
+            finding = self.finding(match) if match.rule.finding else None
+            if finding is not None and not self._historical(match.fact_ids):
+                findings.append(finding)
+            for spec in match.rule.actions:
+                if spec.discharged_by is not None:
+                    obligation, breach = self.obligation(match, spec, finding)
+                    if obligation is not None:
+                        obligations.append(obligation)
+                    if breach is not None:
+                        findings.append(breach)
+        findings += [self.unjudged(lacking) for lacking in sorted(self.lacking.values(), key=_lacking_key)
+                     if not self._historical(list(lacking.binding.values()))]
+        return findings, obligations
 
     def _order(self, match: Match) -> tuple[tuple[str, str], ...]:
-        return tuple((str(self.event_time(i)), i) for i in match.binding.values())
+        return tuple((str(self.types.event(self.facts[i])), i) for i in match.binding.values())
 
-    def event_time(self, fact_id: str) -> Any:
-        fact = self.facts[fact_id]
-        return fact.get("time") or fact.get("date")
+    def _time(self, ids: list[str]) -> dt.datetime | dt.date | None:
+        times = [t for t in (self.types.event(self.facts[i]) for i in ids) if t is not None]
+        return max(times, key=self.types.instant) if times else None
 
     def finding(self, match: Match) -> Finding:
         rule = match.rule
         fixed = self._fixed.get(rule.id) or self._fix(rule)
-        times = [t for t in (self.event_time(i) for i in match.binding.values()) if t is not None]
-        times.sort(key=lambda t: (t if isinstance(t, dt.datetime) else
-                                  dt.datetime.combine(t, dt.time(), tzinfo=self.types.zone)))
-        time = times[-1] if times else None
         ids = match.fact_ids
-        key = "\0".join([rule.id, self.compiled.pack.name] + sorted(ids))
         assert rule.finding is not None
         # Built without re-validation: every part is made here, from checked packs and facts.
         return Finding.model_construct(
-            id="F-" + hashlib.blake2b(key.encode(), digest_size=8).hexdigest(),
+            id=_id("F", rule.id, self.compiled.pack.name, *sorted(ids)),
             rule=rule.id,
             subject=self.subject(match),
             message=self.render(rule.finding.message, match),
-            time=time,
+            time=self._time(list(match.binding.values())),
             facts=ids,
-            actions=[self.action(a, match, roles) for a, roles in zip(rule.actions, fixed["roles"], strict=True)],
-            **fixed["finding"],
+            clauses=self.citations(rule, match),
+            actions=[self.action(a, match, roles) for a, roles in zip(rule.actions, fixed.roles, strict=True)],
+            severity=rule.finding.severity,
+            **fixed.finding,
         )
 
     def _fix(self, rule: Rule) -> _Fixed:
-        """What a rule's findings share, made once per rule: citations, pack, sanctions, roles."""
+        """What a rule's findings share, made once per rule: pack, sanctions, roles."""
         pack = self.compiled.pack
         raci = pack.raci
 
@@ -190,46 +329,187 @@ class Consequences:
                           "accountable": names(process.A if process else []) + names(spec.accountable),
                           "consulted": names(process.C if process else []),
                           "informed": names(process.I if process else [])})
-        assert rule.finding is not None
-        fixed: _Fixed = {"roles": roles, "finding": {
+        fixed = _Fixed(roles, {
             "title": rule.title,
             "pack": PackRef(name=pack.name, version=pack.version, hash=pack.hash),
-            "clauses": [Citation(document=pack.source_of(n).number, revision=pack.source_of(n).revision,
-                                 number=n, text=pack.clauses[n].text) for n in rule.clauses],
-            "severity": rule.finding.severity,
             "sanctions": [Sanction(rung=pack.sanctions[s.rung].id, label=pack.sanctions[s.rung].label, note=s.note)
                           for s in rule.sanctions],
             "interpretation": rule.interpretation,
             "parameters": {n: self.compiled.params[n] for n in sorted(parameters_used(rule))},
-        }}
+        })
         self._fixed[rule.id] = fixed
         return fixed
+
+    def citations(self, rule: Rule, match: Match | None) -> list[Citation]:
+        """The clauses a finding cites: the rule's own, and those its facts name ($r.criterion)."""
+        pack = self.compiled.pack
+        numbers: list[str] = []
+        for cited in rule.cited:
+            number = cited if isinstance(cited, str) else (
+                self.value(cited, match) if match is not None and cited.alias in match.binding else None)
+            if number is not None and str(number) in pack.clauses and str(number) not in numbers:
+                numbers.append(str(number))
+        return [Citation(document=pack.source_of(n).number, revision=pack.source_of(n).revision,
+                         number=n, text=pack.clauses[n].text) for n in numbers]
 
     def subject(self, match: Match) -> Subject:
         spec = match.rule.subject
         if spec:
             return Subject(kind=spec.kind, id=self.render(spec.id, match))
-        first = match.rule.facts[0]
-        fact = self.facts[match.binding[first.alias]]
-        field = self.types.declarations[first.type].get("subject")
-        if field and fact.get(field) is not None:
-            return Subject(kind=field, id=str(fact[field]))
-        return Subject(kind=first.type, id=fact["id"])
+        return self._own_subject(match.rule.facts[0].type, match.binding[match.rule.facts[0].alias])
 
-    def render(self, text: Text, match: Match) -> str:
-        return "".join(part if isinstance(part, str) else (
-            str(self.value(part, match)) if isinstance(part, CountRef)
-            else _text(self.value(part, match), self.types.zone))
-            for part in text.parts)
+    def _own_subject(self, kind: str, fact_id_: str) -> Subject:
+        fact = self.facts[fact_id_]
+        name = self.types.declarations[kind].get("subject")
+        if name and fact.get(name) is not None:
+            return Subject(kind=name, id=str(fact[name]))
+        return Subject(kind=kind, id=fact["id"])
+
+    def due(self, spec: ActionSpec, match: Match) -> dt.datetime | dt.date | None:
+        if not spec.due or spec.due.at_time is None:
+            return None
+        due = self.value(spec.due.at_time, match)
+        return due if isinstance(due, dt.date) else None
 
     def action(self, spec: ActionSpec, match: Match, roles: _Roles) -> Action:
-        due = None
-        if spec.due and spec.due.at_time:
-            due = self.value(spec.due.at_time, match)
-            if isinstance(due, dt.date) and not isinstance(due, dt.datetime):
-                due = dt.datetime.combine(due, dt.time(), tzinfo=self.types.zone)
-        return Action.model_construct(what=self.render(spec.what, match), raci=spec.raci, due=due,
+        return Action.model_construct(what=self.render(spec.what, match), raci=spec.raci, due=self.due(spec, match),
                                       due_text=spec.due.text if spec.due else None, **roles)
+
+    # -- obligations ------------------------------------------------------------------------------
+    def obligation(self, match: Match, spec: ActionSpec, finding: Finding | None
+                   ) -> tuple[Obligation | None, Finding | None]:
+        """The obligation an action sets for a match, with its status now, and the finding it is
+        when overdue or late (when the action says what that is). An obligation of an earlier
+        run is shown while not done, and when this run's facts discharge it."""
+        rule = match.rule
+        due = self.due(spec, match)
+        candidates = match.counts.get(f"~{spec.id}", (0, []))[1]
+        # Every candidate is dated (plan requires the field), and sorted by when it was made.
+        dated = sorted(((t, m) for m in candidates if (t := self.types.event(self.facts[m])) is not None),
+                       key=lambda pair: (self.types.instant(pair[0]), pair[1]))
+        on_time = [(t, m) for t, m in dated if t is not None and (due is None or _by(self.types, t, due))]
+        chosen = on_time[0] if on_time else dated[0] if dated else None
+        status: ObligationStatus
+        if chosen is not None:
+            status = "done" if on_time else "late"
+        elif due is None or not _passed(self.types, self.now, due):
+            status = "open"
+        else:
+            status = "overdue"
+        fixed = self._fixed.get(rule.id) or self._fix(rule)
+        roles = fixed.roles[rule.actions.index(spec)]
+        historical = self._historical(match.fact_ids)
+        fresh = chosen is not None and chosen[1] not in self.historical  # discharged by this run's facts
+        subject = finding.subject if finding else self.subject(match)
+        ids = match.fact_ids
+        obligation = Obligation.model_construct(
+            id=_id("O", rule.id, spec.id or "", self.compiled.pack.name, *sorted(ids)),
+            finding=finding.id if finding else None, rule=rule.id, action=spec.id,
+            pack=PackRef(name=self.compiled.pack.name, version=self.compiled.pack.version,
+                         hash=self.compiled.pack.hash),
+            clauses=self.citations(rule, match), subject=subject, what=self.render(spec.what, match),
+            due=due, due_text=spec.due.text if spec.due else None, status=status,
+            discharged_by=chosen[1] if chosen else None, discharged_at=chosen[0] if chosen else None,
+            facts=ids, responsible=roles["responsible"], accountable=roles["accountable"])
+        shown = obligation if (not historical or status != "done" or fresh) else None
+        breach = None
+        if spec.overdue is not None and status in ("overdue", "late"):
+            said_before = (status == "late" and not fresh) or (
+                status == "overdue" and historical and due is not None and self.horizon is not None
+                and not _after(self.types, due, self.horizon))
+            if not said_before:
+                breach = self.breach(match, spec, obligation, roles)
+        return shown, breach
+
+    def breach(self, match: Match, spec: ActionSpec, obligation: Obligation, roles: _Roles) -> Finding:
+        """An obligation overdue or done late, as a finding against the role accountable for it."""
+        assert spec.overdue is not None
+        rule, late = match.rule, obligation.status == "late"
+        pack = self.compiled.pack
+        accountable = roles["accountable"] or roles["responsible"]
+        subject = Subject(kind="role", id=accountable[0]) if accountable else obligation.subject
+        due = self._shown(obligation.due)
+        if spec.overdue.message is not None:
+            message = self.render(spec.overdue.message, match)
+        elif late:
+            message = (f"{obligation.what}: due {due}, done only at {self._shown(obligation.discharged_at)} "
+                       f"({obligation.discharged_by})")
+        else:
+            message = f"{obligation.what}: due {due}, not done by {self._shown(self.now)}"
+        ids = obligation.facts + ([obligation.discharged_by] if late and obligation.discharged_by else [])
+        status = "late" if late else "overdue"
+        return Finding.model_construct(
+            id=_id("F", f"{rule.id}.{spec.id}-{status}", pack.name, *sorted(ids)),
+            rule=f"{rule.id}.{spec.id}-{status}",
+            title=f"{rule.title}: {'done late' if late else 'overdue'}",
+            pack=PackRef(name=pack.name, version=pack.version, hash=pack.hash),
+            clauses=obligation.clauses,
+            severity=(spec.overdue.late_severity or spec.overdue.severity) if late else spec.overdue.severity,
+            message=message, subject=subject,
+            time=obligation.discharged_at if late else obligation.due,
+            facts=ids, actions=[],
+            sanctions=[Sanction(rung=pack.sanctions[s.rung].id, label=pack.sanctions[s.rung].label, note=s.note)
+                       for s in spec.overdue.sanctions],
+            interpretation=rule.interpretation,
+            parameters={n: self.compiled.params[n] for n in sorted(parameters_used(rule))})
+
+    def unjudged(self, lacking: Lacking) -> Finding:
+        """A fact a rule could not judge, said as an observation: nothing is silently unjudged."""
+        rule = lacking.rule
+        pack = self.compiled.pack
+        fact_ = self.facts[lacking.binding[lacking.alias]]
+        kind = next(c.type for c in rule.when if c.alias == lacking.alias)
+        ids = list(lacking.binding.values())
+        return Finding.model_construct(
+            id=_id("F", f"{rule.id}.unjudged", pack.name, *sorted(ids)),
+            rule=f"{rule.id}.unjudged", title=f"{rule.title}: cannot be judged",
+            pack=PackRef(name=pack.name, version=pack.version, hash=pack.hash),
+            clauses=self.citations(rule, None), severity="observation",
+            message=(f"{rule.id} cannot judge {kind} {fact_['id']}: it lacks "
+                     f"{' and '.join(lacking.fields)}"),
+            subject=self._own_subject(kind, fact_["id"]),
+            time=self._time([fact_["id"]]), facts=ids, actions=[], sanctions=[],
+            interpretation=rule.interpretation, parameters={})
+
+    def rejects(self) -> list[FactError]:
+        """The records rules rejected (bad input the fact checker could not see), in order."""
+        return [self.rejected[k] for k in sorted(self.rejected)]
+
+
+def _natural(text: str) -> list[Any]:
+    """A sort key that puts 1.2.10 after 1.2.9."""
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text)]
+
+
+def _lacking_key(lacking: Lacking) -> tuple[str, str]:
+    return lacking.rule.id, lacking.binding[lacking.alias]
+
+
+def _id(prefix: str, *parts: str) -> str:
+    return f"{prefix}-" + hashlib.blake2b("\0".join(parts).encode(), digest_size=8).hexdigest()
+
+
+def _by(types: FactTypes, done: dt.date, due: dt.date) -> bool:
+    """Whether something done at `done` met a due time (a due date: any time on that day)."""
+    if isinstance(due, dt.datetime):
+        return types.instant(done) <= due
+    return (done.astimezone(types.zone).date() if isinstance(done, dt.datetime) else done) <= due
+
+
+def _passed(types: FactTypes, now: dt.datetime, due: dt.date) -> bool:
+    """Whether a due time (or due date, all of it) has passed at `now`."""
+    return now > due if isinstance(due, dt.datetime) else now.astimezone(types.zone).date() > due
+
+
+def _after(types: FactTypes, due: dt.date, horizon: dt.datetime) -> bool:
+    return _passed(types, horizon, due) is False
+
+
+def zone_name(local: dt.datetime) -> str:
+    """The zone a local time is shown in: its abbreviation (WIB, WITA, WIT), else its offset."""
+    name = local.tzname() or ""
+    return name if name and not name.startswith(("+", "-", "UTC")) else local.strftime("%z")[:3] + ":" + \
+        local.strftime("%z")[3:]
 
 
 def parameters_used(rule: Rule) -> set[str]:
@@ -240,40 +520,36 @@ def parameters_used(rule: Rule) -> set[str]:
             values += test.value if isinstance(test.value, list) else [test.value]
     for derive in rule.derive:
         values += list(derive.fields.values())
+        if derive.each:
+            values += [derive.each.start, derive.each.end]
     texts = ([rule.finding.message] if rule.finding else []) + [a.what for a in rule.actions] + (
         [rule.subject.id] if rule.subject else [])
-    values += [ref for text in texts for ref in text.refs]
-    values += [a.due.at_time for a in rule.actions if a.due and a.due.at_time]
-    names: set[str] = set()
-    for value in values:
-        for part in (value, getattr(getattr(value, "shift", None), "amount", None)):
-            if isinstance(part, Param):
-                names.add(part.name)
-    return names
+    values += [slot.expr for text in texts for slot in text.slots]
+    for action in rule.actions:
+        if action.due and action.due.at_time is not None:
+            values.append(action.due.at_time)
+        if action.discharged_by:
+            values += [v for t in flat(action.discharged_by.tests) for v in
+                       (t.value if isinstance(t.value, list) else [t.value])]
+    return {r.name for value in values for r in refs(value) if isinstance(r, Param)}
 
 
-def _text(value: Any, zone: dt.tzinfo | None = None) -> str:
-    if value is None:
-        return "-"  # a field the fact does not have
-    if isinstance(value, dt.datetime):
-        return (value.astimezone(zone) if zone else value).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+def build_result(findings: dict[str, Finding], obligations: list[Obligation], derivations: dict[str, Derivation],
+                 known: dict[str, dict[str, Any]], historical: set[str], trace: Trace) -> Result:
+    """The evaluation's Result: findings in time order, the obligations by due time, the facts
+    derived now, and the evidence (every fact a finding or obligation rests on, through the
+    chains of derived facts)."""
+    def when(value: Any) -> str:
+        return value.isoformat() if isinstance(value, dt.date) else ""
 
-
-def build_result(findings: dict[str, Finding], derivations: dict[str, Derivation], known: dict[str, dict[str, Any]],
-                 historical: set[str], trace: Trace) -> Result:
-    """The evaluation's Result: findings in time order, the facts derived now, and the evidence
-    (every fact a finding rests on, through the chains of derived facts)."""
     ordered = sorted(findings.values(), key=lambda f: (str(f.time), f.subject.kind, f.subject.id, f.rule, f.id))
+    tracked = sorted(obligations, key=lambda o: (when(o.due), o.rule, o.id))
     # Built without re-validation: the facts were checked when derived.
     derived = [DerivedFact.model_construct(**{k: v for k, v in known[i].items() if k != "source"}, derived_from=d)
                for i, d in sorted(derivations.items()) if i not in historical]
     evidence: dict[str, dict[str, Any]] = {}
     stack = [i for f in ordered for i in f.facts]
+    stack += [i for o in tracked for i in o.facts + ([o.discharged_by] if o.discharged_by else [])]
     while stack:
         fact_id_ = stack.pop()
         if fact_id_ in evidence or fact_id_ not in known:
@@ -281,5 +557,6 @@ def build_result(findings: dict[str, Finding], derivations: dict[str, Derivation
         evidence[fact_id_] = canonical(known[fact_id_])
         if fact_id_ in derivations:
             stack += derivations[fact_id_].facts
-    return Result(findings=ordered, derived=derived, trace=trace, facts=dict(sorted(evidence.items())),
+    return Result(findings=ordered, obligations=tracked, derived=derived, trace=trace,
+                  facts=dict(sorted(evidence.items())),
                   derivations={i: derivations[i] for i in sorted(evidence) if i in derivations})

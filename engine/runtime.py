@@ -13,13 +13,12 @@ import itertools
 import json
 import re
 import threading
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import durable_rules_engine as core
 
 from . import limits
-from .compiler import END, SESSION, START, CompiledPack, Part
+from .compiler import END, SESSION, START, CompiledPack, Part, Unjudged
 from .counts import Groups
 from .pack import Rule
 from .problems import EngineError, SourceError
@@ -32,7 +31,14 @@ _running = threading.Lock()
 _sids = itertools.count(1)
 
 # main-rule match -> derived facts (already encoded) to assert into the same session
-OnMatch = Callable[[Rule, dict[str, Any]], list[dict[str, Any]]]
+class Handler(Protocol):
+    """What a session tells of its matches (result.Consequences)."""
+
+    def on_match(self, rule: Rule, frame: dict[str, Any]) -> list[dict[str, Any]]:
+        """A main rule matched: the facts it derives (encoded), to assert into the session."""
+
+    def on_unjudged(self, role: Unjudged, frame: dict[str, Any]) -> None:
+        """A fact the rule would judge lacks what it needs."""
 
 
 class DerivationRunaway(SourceError):
@@ -68,14 +74,14 @@ def _handle(part: Part) -> int:
 class Session:
     """One durable_rules state: assert, let every action run, compute counts stage by stage."""
 
-    def __init__(self, compiled: CompiledPack, part: Part, on_match: OnMatch):
+    def __init__(self, compiled: CompiledPack, part: Part, handler: Handler):
         self.compiled, self.part = compiled, part
         self.handle = _handle(part)
         self.sid = f"s{next(_sids)}"
-        self.on_match = on_match
+        self.on_match, self.on_unjudged = handler.on_match, handler.on_unjudged
         self.groups = Groups()
         self.asserted = 0  # durable_rules ids in this session: "0", "1", ...
-        self.present: set[str] = set()  # fids asserted in this session
+        self.present: dict[str, dict[str, Any]] = {}  # fid -> the encoding asserted in this session
         self.pending: list[dict[str, Any]] = []  # facts derived by the actions being run, asserted after them
         self.deriving: set[str] = set()  # the rules that derived the pending facts
         self.batches = self.ends = 0  # asserts made, and their end markers seen (see _assert)
@@ -95,7 +101,8 @@ class Session:
             if self.compiled.counts[rule_id]:
                 by_level.setdefault(self.compiled.levels[rule_id], []).append(self.compiled.rules[rule_id])
         for level in sorted(by_level):
-            self._assert(self.groups.aggregates(by_level[level], self.compiled.counts))
+            self._assert(self.groups.aggregates(by_level[level], self.compiled.counts, self.compiled.aggregates,
+                                                self.present))
         # Deleted only after success: deleting a state whose assert failed has aborted the
         # process before the error could be reported; one leaked state is the lesser harm.
         core.delete_state(self.handle, self.sid)
@@ -110,7 +117,7 @@ class Session:
         facts = list({f["fid"]: f for f in facts if f["fid"] not in self.present}.values())
         if not facts:
             return None
-        self.present.update(f["fid"] for f in facts)
+        self.present.update((f["fid"], f) for f in facts)
         self.batches += 1
         facts.append({"type": END, "fid": f"#{END}:{self.batches}"})
         for fact in facts:
@@ -191,6 +198,8 @@ class Session:
             self.groups.collect(role.rule, role.condition, frame)
         elif role.kind == "anchor":
             self.groups.anchor(role.rule, frame)
+        elif role.kind == "unjudged":
+            self.on_unjudged(role, frame)
         else:
             derived = self.on_match(role.rule, frame)
             if derived:

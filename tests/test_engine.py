@@ -70,8 +70,8 @@ def test_absence_over_the_anchors_own_type_does_not_depend_on_input_order(camera
               alert("E1", "2026-03-02T12:00:00+08:00")]
     for order in (alerts, alerts[::-1], [alerts[1], alerts[2], alerts[0]]):
         firsts = sorted(f.message for f in camera.evaluate(order).findings if f.rule == "demo.first-wl1-in-window")
-        assert firsts == ["E1: first Level 1 alert in 2 h at 2026-03-02 08:00",
-                          "E1: first Level 1 alert in 2 h at 2026-03-02 12:00"]
+        assert firsts == ["E1: first Level 1 alert in 2 h at 2026-03-02 08:00 WITA",
+                          "E1: first Level 1 alert in 2 h at 2026-03-02 12:00 WITA"]
 
 
 def test_a_repeat_of_another_alert_type_or_employee_is_not_again(camera):

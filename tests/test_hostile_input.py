@@ -231,9 +231,9 @@ def test_lint_refuses_an_amount_written_as_a_word(tmp_path):
     pack = small_pack(tmp_path, AGAIN)
     code, lines, _ = refused("lint", str(pack))
     assert code == 2
-    assert lines == [f"error: {pack}/rules/r.yaml:12:39: '$first.date + two d' is not a reference: expected "
-                     "$parameter, $alias.field or $alias.n, optionally + or - an amount and a unit (s, min, h, d), "
-                     "or * an amount"]
+    assert lines == [f"error: {pack}/rules/r.yaml:12:39: '$first.date + two d': 'two' is neither a number nor a "
+                     "reference (a parameter is $two); expected $parameter, $alias.field or $alias.n, joined by "
+                     "+ - * / (an amount added to a time or date with its unit: s, min, h, d, mo, y)"]
 
 
 def test_lint_refuses_an_amount_that_is_not_a_number_in_a_derived_field(tmp_path):

@@ -14,7 +14,8 @@ ENGINE = REPO / "engine"
 
 # Each module of engine/ (patuh.<name>), lowest first; `plugins` is patuh.plugins (plugins/).
 LAYERS = [
-    "problems", "limits", "plugins", "documents", "models", "pack", "facts", "rows", "load", "schema", "check",
+    "problems", "limits", "plugins", "documents", "models", "expressions", "pack", "facts", "rows", "load", "schema",
+    "build", "check",
     "config", "plan", "compiler", "counts", "runtime", "result", "output", "sinks", "reports", "explain", "api",
     "packtest", "pytest_plugin", "cli",
 ]

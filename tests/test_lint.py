@@ -81,7 +81,7 @@ MISTAKES = [
     # -- consequences a fact could break at run time ------------------------------------------------
     Mistake("due-from-a-text-field", "rules/preshift.yaml",
             "due: {at: $shift.start, text", "due: {at: $shift.unit, text",
-            says=(r"\$shift\.unit is a string", r"date or datetime"), at="$shift.unit, text"),
+            says=(r"due at \$shift\.unit", r"expected a time or a date, found a string"), at="$shift.unit, text"),
     Mistake("required-derived-field-from-optional", "rules/preshift.yaml",
             "shift: $form.shift", "shift: $form.unit",
             says=(r"derived sleep_unfit\.shift is required", r"form\.unit is optional"), at="$form.unit"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 
@@ -23,6 +24,10 @@ def add_evaluation(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--history", action="extend", nargs="+", default=[], metavar="FILE",
                         help="earlier facts files, or earlier results (eval --format json: their evidence and "
                              "derived facts), that 'again' and 'next day' see (repeatable)")
+    parser.add_argument("--as-of", type=as_of, metavar="TIME",
+                        help="the evaluation time ($now; what open and overdue obligations are judged against): "
+                             "2026-03-02T14:00, with or without a zone (else the site's), or a date (its end); "
+                             "default: the latest time in the facts. Facts dated later are left out")
 
 
 def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -60,7 +65,16 @@ def evaluate(args: argparse.Namespace, engine: Engine | None = None) -> Result:
         raise FactsInvalid(sorted(problems, key=lambda p: (order.get(p.where.file.split(" record ")[0], -1),
                                                            p.where.line)))
     return engine.evaluate(read["fact"], history=read["history fact"],
-                           progress=_progress if sys.stderr.isatty() else None)
+                           progress=_progress if sys.stderr.isatty() else None, as_of=args.as_of)
+
+
+def as_of(text: str) -> dt.datetime | dt.date:
+    """--as-of: an ISO time or date."""
+    try:
+        return dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a time like 2026-03-02T14:00 or 2026-03-02T14:00+08:00, or a "
+                                         f"date like 2026-03-02; found {text!r}") from None
 
 
 def _progress(done: int, total: int) -> None:
