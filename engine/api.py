@@ -306,8 +306,11 @@ class Engine:
         horizon = max((self.types.instant(t) for i in historical if (t := self.types.event(known[i])) is not None),
                       default=None)
         derivations: dict[str, Derivation] = {}
-        trace = Trace(facts_in=len(current.keys() - later), facts_history=len(historical), as_of=now,
-                      facts_after_as_of=len(later))
+        trace = Trace(timezone=self.config.timezone, facts_in=len(current.keys() - later),
+                      facts_history=len(historical), as_of=now, facts_after_as_of=len(later),
+                      shifts={name: {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M"),
+                                     "source": f"{self.config.label}, company choice"}
+                              for name, (start, end) in self.config.shifts.items()})
         findings: dict[str, Finding] = {}
         obligations: list[Obligation] = []
         rejected: list[FactError] = []
@@ -360,18 +363,15 @@ class Engine:
 
     def _now(self, as_of: dt.datetime | dt.date | None, facts: list[dict[str, Any]]) -> dt.datetime:
         """The evaluation time: as given (a date: its last moment in the site's zone, a time
-        without a zone: in it), else the latest time any fact gives, else this moment."""
+        without a zone: in it), else the latest time any fact gives, else this moment (the one
+        case the wall clock is read: facts that say nothing of when)."""
         if isinstance(as_of, dt.datetime):
             return as_of if as_of.tzinfo else as_of.replace(tzinfo=self.types.zone)
         if isinstance(as_of, dt.date):
             return dt.datetime.combine(as_of, dt.time.max, tzinfo=self.types.zone)
-        times = [self._end(t) for f in facts if (t := self.types.event(f)) is not None]
+        # A date alone counts from its start: no more time has passed than the facts show.
+        times = [self.types.instant(t) for f in facts if (t := self.types.event(f)) is not None]
         return max(times) if times else dt.datetime.now(self.types.zone).replace(microsecond=0)
-
-    def _end(self, value: dt.date) -> dt.datetime:
-        """The last moment a date or time names (a date is its whole day)."""
-        return value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time.max,
-                                                                                tzinfo=self.types.zone)
 
     def _after(self, fact: dict[str, Any], now: dt.datetime) -> bool:
         when = self.types.event(fact)

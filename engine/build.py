@@ -28,6 +28,7 @@ from .pack import (
     FactType,
     FieldSpec,
     FindingSpec,
+    ObligationExpectation,
     Overdue,
     Override,
     Pack,
@@ -90,8 +91,8 @@ class _Builder:
                     raci=self.raci(), sanctions=self.sanctions(), tables=self.tables(),
                     rules=[self.rule(rule, At(doc, ("rules", i))) for doc in self.files.rules
                            for i, rule in enumerate(doc.data["rules"])],
-                    tests=[self.test(case, At(doc, ("tests", i))) for doc in self.files.tests
-                           for i, case in enumerate(doc.data["tests"])],
+                    tests=[self.test(case, At(doc, ("tests", i)), doc.data.get("ignore") or [])
+                           for doc in self.files.tests for i, case in enumerate(doc.data["tests"])],
                     hash=self.files.hash)
 
     def _doc(self, name: str) -> Document | None:
@@ -171,11 +172,15 @@ class _Builder:
             out[item["id"]] = Rung(at=at, **item)
         return out
 
-    def test(self, data: dict[str, Any], at: At) -> TestCase:
+    def test(self, data: dict[str, Any], at: At, ignore: list[str]) -> TestCase:
+        obligations = data.get("obligations")
         return TestCase(at=at, name=data["name"], description=data.get("description"), facts=data["facts"],
                         history=data.get("history") or [], parameters=data.get("parameters") or {},
-                        timezone=data.get("timezone"),
-                        expect=[Expectation(at=at["expect"][i], **e) for i, e in enumerate(data["expect"])])
+                        timezone=data.get("timezone"), shifts=data.get("shifts"), as_of=data.get("as_of"),
+                        ignore=ignore + (data.get("ignore") or []),
+                        expect=[Expectation(at=at["expect"][i], **e) for i, e in enumerate(data["expect"])],
+                        obligations=[ObligationExpectation(at=at["obligations"][i], **o)
+                                     for i, o in enumerate(obligations)] if obligations is not None else None)
 
     # -- rules ----------------------------------------------------------------------------------
     def rule(self, data: dict[str, Any], at: At) -> Rule:
@@ -249,6 +254,7 @@ class _Builder:
                                     alias=discharge.get("as", "discharge"), index=index,
                                     tests=self.where(discharge.get("where") or {}, at["discharged_by"]["where"],
                                                      counts)) if discharge else None,
+            discharged_at=discharge.get("at") if discharge else None,
             overdue=Overdue(at=at["overdue"], severity=overdue["severity"], late_severity=overdue.get("late_severity"),
                             message=self.text(overdue["message"], at["overdue"]["message"], counts)
                             if overdue.get("message") else None,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import limits
-from .expressions import MONTHS, SECONDS, Call, CountRef, FieldRef, Neg, Now, Op, Param, Text, refs
+from .expressions import CALENDAR, MONTHS, SECONDS, Call, CountRef, FieldRef, Neg, Now, Op, Param, Text, refs
 from .facts import event_field
 from .pack import AnyOf, At, Condition, Derive, Pack, Rule, Table, Test, split_field
 from .problems import Problem
@@ -99,11 +99,21 @@ def check_pack(pack: Pack, known: Known) -> list[Problem]:
     ids = {r.id for r in pack.rules} | {f"{r.id}.{a.id}-{s}" for r in pack.rules for a in r.actions
                                         if a.discharged_by and a.id for s in ("overdue", "late")}
     ids |= {f"{r.id}.unjudged" for r in pack.rules if r.unjudged}
+    actions = {(r.id, a.id) for r in pack.rules for a in r.actions if a.discharged_by and a.id}
     for case in pack.tests:
         for expect in case.expect:
             if (expect.pack or pack.name) == pack.name and expect.rule not in ids:
                 problems.append(expect.at.problem(f"test expects rule {expect.rule!r}, which this pack does not have",
                                                   "rule"))
+        for i, rule_id in enumerate(case.ignore):
+            if rule_id not in ids:
+                problems.append(case.at.problem(f"test ignores rule {rule_id!r}, which this pack does not have",
+                                                "ignore", i))
+        for owed in case.obligations or []:
+            if (owed.rule, owed.action) not in actions:
+                problems.append(owed.at.problem(f"test expects an obligation {owed.action!r} of rule {owed.rule!r}, "
+                                                "which no action of this pack sets (an action with an id and "
+                                                "discharged_by)", "action"))
     return problems
 
 
@@ -612,6 +622,10 @@ class _RuleChecker:
                 self.problem(at, f"{expr}: a function is computed in derived fields and texts, not in a condition; "
                                  "derive the value first")
             args = [self._type(a, at, scope) for a in expr.args]
+            if expr.name in CALENDAR:
+                if args[0] not in (None, "date"):
+                    self.problem(at, f"{expr}: {expr.name}() takes a date (of a time: $alias.time.date)")
+                return "date"
             if expr.name in ("min", "max"):
                 known = {a for a in args if a}
                 if len({("number" if k == "integer" else k) for k in known}) > 1:
@@ -825,7 +839,12 @@ class _RuleChecker:
                                  "discharged_by")
                 self._condition(action.discharged_by, discharge=True)
                 decl = self.types.get(action.discharged_by.type)
-                if decl is not None and event_field(decl) is None:
+                at_field = decl["fields"].get(action.discharged_at) if decl and action.discharged_at else None
+                if decl is not None and action.discharged_at and (
+                        at_field is None or at_field["type"] not in ("date", "datetime")):
+                    self.problem(action.at, f"discharged_by at: {action.discharged_at!r} is not a date or datetime "
+                                            f"field of {action.discharged_by.type!r}", "discharged_by", "at")
+                elif decl is not None and not action.discharged_at and event_field(decl) is None:
                     self.problem(action.at, f"{action.discharged_by.type!r} facts say nothing of when they were made "
                                             "(no event, time or date field), so none could be done by a due time",
                                  "discharged_by")

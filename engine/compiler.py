@@ -306,19 +306,25 @@ class _Compiler:
             out.roles[name] = Role("anchor", rule)
 
     def unjudged(self, rule: Rule, definition: dict[str, Any], out: CompiledPack, now: list[dict[str, Any]]) -> None:
-        """For each fact condition the rule names under `unjudged`, a companion that matches the
-        facts lacking one of those fields: the conditions up to it, its tests on other fields, and
-        no later condition (which may read what is missing)."""
+        """For each fact condition the rule names under `unjudged`, a companion that matches a fact
+        lacking one of those fields when there is something to judge: the conditions before it,
+        its tests on other fields, and every later condition that is not an absence, as a fact
+        that exists, without the tests that read what is missing (6.5.2 on a roster entry without
+        shift times: the employee has alerts of the kind it counts, but no window to count in)."""
         for alias, names in rule.unjudged.items():
             condition = next(c for c in rule.when if c.alias == alias)
+            missing = {(alias, name) for name in names}
             earlier = [c for c in rule.facts if c.index < condition.index]
-            kept = [t for t in condition.tests if not _reads(t, set(names))]
-            missing = [{"$nex": {name: 1}} for name in names]
-            lacking = condition.model_copy(update={"tests": kept})
-            extra = [missing[0] if len(missing) == 1 else {"$or": missing}]
-            joined = joined_optional(rule, earlier + [lacking], self.declarations)
+            lacking = condition.model_copy(update={"tests": [t for t in condition.tests if not _reads(t, set(names))]})
+            later = [c.model_copy(update={"kind": "fact", "tests": [t for t in c.tests if not _joins(t, missing)]})
+                     for c in rule.when if c.index > condition.index and c.kind != "absent"]
+            conditions = earlier + [lacking] + later
+            joined = joined_optional(rule, conditions, self.declarations)
             patterns = now + [{c.alias: self.pattern(c, joined.get(c.alias, set()))} for c in earlier]
-            patterns.append({alias: self.pattern(lacking, joined.get(alias, set()), extra)})
+            gaps = [{"$nex": {name: 1}} for name in names]
+            patterns.append({alias: self.pattern(lacking, joined.get(alias, set()),
+                                                 [gaps[0] if len(gaps) == 1 else {"$or": gaps}])})
+            patterns += [{c.alias: self.pattern(c, joined.get(c.alias, set()))} for c in later]
             name = f"{rule.id}~u:{alias}"
             definition[name] = {"all": patterns}
             out.roles[name] = Unjudged(rule, condition, names)
@@ -364,6 +370,13 @@ def _reads(test: Test | AnyOf, names: set[str]) -> bool:
     if isinstance(test, AnyOf):
         return any(_reads(t, names) for alternative in test.alternatives for t in alternative)
     return split_field(test.field)[0] in names
+
+
+def _joins(test: Test | AnyOf, fields: set[tuple[str, str]]) -> bool:
+    """Whether a test compares with one of these (alias, field)s of another fact."""
+    if isinstance(test, AnyOf):
+        return any(_joins(t, fields) for alternative in test.alternatives for t in alternative)
+    return any(isinstance(r, FieldRef) and (r.alias, r.field) in fields for v in _values(test) for r in refs(v))
 
 
 def _one_any(tests: list[Test | AnyOf]) -> list[Test | AnyOf]:

@@ -3,19 +3,53 @@ from __future__ import annotations
 
 import json
 
-from .models import Finding, Result
+from .models import Finding, Obligation, Result
+from .result import local_text
 
 
-def select(result: Result, key: str) -> list[Finding]:
-    """Findings whose id starts with `key`, or whose rule is `key`."""
-    return [f for f in result.findings if f.id.startswith(key) or f.rule == key]
+def select(result: Result, key: str) -> list[Finding | Obligation]:
+    """Findings and obligations whose id starts with `key`, or whose rule is `key`."""
+    found: list[Finding | Obligation] = [f for f in result.findings if f.id.startswith(key) or f.rule == key]
+    return found + [o for o in result.obligations if o.id.startswith(key) or o.rule == key
+                    or f"{o.rule}.{o.action}" == key]
+
+
+def describe(result: Result, item: Finding | Obligation) -> str:
+    return explain(result, item) if isinstance(item, Finding) else explain_obligation(result, item)
+
+
+def explain_obligation(result: Result, obligation: Obligation) -> str:
+    """An obligation's chain: what is owed, by whom and when, its status and the fact that
+    discharged it, the clause that sets it, and the facts of the finding that set it."""
+    zone = result.trace.timezone
+    roles = ", ".join(f"{letter}: {'/'.join(names)}" for letter, names in
+                      (("R", obligation.responsible), ("A", obligation.accountable)) if names)
+    due = local_text(obligation.due, zone) or obligation.due_text or "no due time"
+    lines = [f"Obligation {obligation.id}  [{obligation.status}]",
+             f"  {obligation.what}" + (f"  [{roles}]" if roles else ""),
+             f"  Due {due}" + (f" ({obligation.due_text})" if obligation.due and obligation.due_text else "")
+             + f"; judged at {local_text(result.trace.as_of, zone)}",
+             f"  Subject: {obligation.subject.kind} {obligation.subject.id}"]
+    if obligation.discharged_by:
+        lines.append(f"  Discharged by {obligation.discharged_by} at {local_text(obligation.discharged_at, zone)}")
+    lines += ["", f"Rule {obligation.rule}" + (f", action {obligation.action}" if obligation.action else "")
+              + (f", for finding {obligation.finding}" if obligation.finding else ""),
+              f"  from pack {obligation.pack.name} {obligation.pack.version} (content hash {obligation.pack.hash})"]
+    for citation in obligation.clauses:
+        lines += [f"  demanded by {citation.document} revisi {citation.revision}, clause {citation.number}:",
+                  f"    \"{citation.text.strip()}\""]
+    lines += ["", "Evidence:"]
+    for fact_id in obligation.facts + ([obligation.discharged_by] if obligation.discharged_by else []):
+        lines += _evidence(result, fact_id, depth=1, seen=set())
+    return "\n".join(lines) + "\n"
 
 
 def explain(result: Result, finding: Finding) -> str:
     lines = [
         f"Finding {finding.id}  [{finding.severity}]",
         f"  {finding.message}",
-        f"  Subject: {finding.subject.kind} {finding.subject.id}" + (f", at {finding.time}" if finding.time else ""),
+        f"  Subject: {finding.subject.kind} {finding.subject.id}"
+        + (f", at {local_text(finding.time, result.trace.timezone)}" if finding.time else ""),
         "",
         f"Rule {finding.rule}: {finding.title}",
         f"  from pack {finding.pack.name} {finding.pack.version} (content hash {finding.pack.hash})",
@@ -40,7 +74,7 @@ def explain(result: Result, finding: Finding) -> str:
         for action in finding.actions:
             roles = ", ".join(f"{letter}: {'/'.join(names)}" for letter, names in
                               (("R", action.responsible), ("A", action.accountable)) if names)
-            due = action.due.isoformat() if action.due else (action.due_text or "")
+            due = local_text(action.due, result.trace.timezone) if action.due else (action.due_text or "")
             lines.append(f"  - {action.what}" + (f"  [{roles}]" if roles else "") + (f"  due {due}" if due else ""))
     if finding.sanctions:
         lines += ["", "Sanctions:"]

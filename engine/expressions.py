@@ -9,7 +9,8 @@
                           $count.min.FIELD, $count.max.FIELD, $count.list.FIELD over those facts
 
 joined by + - * / and parentheses; an amount added to a time or a date carries its unit
-(s, min, h, d, mo, y: months and years on the calendar); floor, ceil, round, abs, min and max:
+(s, min, h, d, mo, y: months and years on the calendar); floor, ceil, round, abs, min and max;
+week_start, month_start and month_end of a date (its week's Monday, its month's first and last day):
 
     $first.time + $repeat_window_h h      $audit.date + 3 y      $met.n / $applicable.n * 100
     $e.pja * $w_pja + $e.inspection * $w_inspection          floor($share * 1000) / 10
@@ -33,7 +34,8 @@ SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
 MONTHS = {"mo": 1, "y": 12}
 PARTS = ("date", "year", "month", "clock")
 AGGREGATES = ("n", "sum", "min", "max", "list")
-FUNCTIONS = ("floor", "ceil", "round", "abs", "min", "max")
+FUNCTIONS = ("floor", "ceil", "round", "abs", "min", "max", "week_start", "month_start", "month_end")
+CALENDAR = ("week_start", "month_start", "month_end")  # of a date: its week's Monday, its month's first or last day
 NOW = ("now", "today")
 
 
@@ -143,7 +145,7 @@ def is_expression(value: Any) -> bool:
 # -- parsing ------------------------------------------------------------------------------------------
 
 _TOKEN = re.compile(r"\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<ref>\$[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*)"
-                    r"|(?P<word>[a-z]+)|(?P<symbol>[-+*/(),]))")
+                    r"|(?P<word>[a-z_]+)|(?P<symbol>[-+*/(),]))")
 
 
 class _Parser:
@@ -224,7 +226,8 @@ class _Parser:
                 self.take()
                 args.append(self.sum())
             self.take(")")
-            if value in ("min", "max") and len(args) < 2 or value not in ("min", "max", "round") and len(args) != 1:
+            if (value in ("min", "max") and len(args) < 2 or value not in ("min", "max", "round") and len(args) != 1
+                    or value == "round" and len(args) > 2):
                 raise self.bad(f"{value}() takes {'two or more values' if value in ('min', 'max') else 'one value'}")
             return Call(value, tuple(args))
         if kind == "word":
@@ -261,9 +264,13 @@ def _check_units(expr: Any, text: str) -> None:
         _check_units(expr.right, text)
 
 
+_CALL = re.compile(rf"({'|'.join(FUNCTIONS)})\(")
+
+
 def value_of(raw: Any, counts: frozenset[str] = frozenset()) -> Any:
-    """A value as written in a pack: an expression when it starts with $ ($$ for a literal $)."""
-    if isinstance(raw, str) and raw.startswith("$"):
+    """A value as written in a pack: an expression when it starts with $ ($$ for a literal $) or
+    with a function ("floor($share * 100)"); else the literal."""
+    if isinstance(raw, str) and (raw.startswith("$") or _CALL.match(raw)):
         return raw[1:] if raw.startswith("$$") else parse(raw, counts)
     return raw
 
@@ -365,6 +372,12 @@ def shift(base: Any, op: str, amount: Any, unit: str | None) -> Any:
 
 
 def apply(name: str, args: list[Any]) -> Any:
+    if name in CALENDAR:
+        day = args[0].date() if isinstance(args[0], dt.datetime) else args[0]
+        if name == "week_start":
+            return day - dt.timedelta(days=day.weekday())
+        first = day.replace(day=1)
+        return first if name == "month_start" else add_months(first, 1) - dt.timedelta(days=1)
     if name == "floor":
         return math.floor(args[0])
     if name == "ceil":

@@ -319,7 +319,7 @@ class FactTypes:
     def event(self, fact: dict[str, Any]) -> dt.date | None:
         """When a fact happened: its type's `event` field, else its time, else its date."""
         name = self._events.get(fact["type"])
-        value = fact.get(name) if name else fact.get("time") or fact.get("date")
+        value = (fact.get(name) if name else None) or fact.get("time") or fact.get("date")
         return value if isinstance(value, dt.date) else None
 
     def event_date(self, fact: dict[str, Any]) -> dt.date | None:

@@ -173,11 +173,15 @@ class PackUse(BaseModel):
 
 
 class Trace(BaseModel):
+    timezone: str | None = None  # the site's zone: the one every time a person reads is shown in
     packs: list[PackUse] = Field(default_factory=list)
     overrides: dict[str, dict[str, ParameterUse]] = Field(default_factory=dict)
     facts_in: int = 0
     facts_history: int = 0
     facts_not_in_force: int = 0  # judged by no pack: dated before every revision that reads them
+    # the site's shift pattern (a company choice, from its config): shift -> start, end, source;
+    # it gave start and end to the records of `shifts: true` types that named only date and shift
+    shifts: dict[str, dict[str, str]] = Field(default_factory=dict, exclude_if=lambda v: not v)
     # left out: dated after the evaluation time (as_of)
     facts_after_as_of: int = Field(default=0, exclude_if=lambda v: v == 0)
     sessions: int = 0

@@ -238,6 +238,7 @@ class ActionSpec(Piece):
     accountable: list[str] = Field(default_factory=list)
     due: Due | None = None
     discharged_by: Condition | None = None  # a fact that does what is asked: the action is then an obligation
+    discharged_at: str | None = None  # the discharging fact's field that says when (default: its event field)
     overdue: Overdue | None = None
 
 
@@ -296,6 +297,14 @@ class Expectation(Piece):
     count: int = 1
 
 
+class ObligationExpectation(Piece):
+    rule: str
+    action: str
+    status: Literal["done", "late", "open", "overdue"]
+    subject: str | None = None
+    count: int = 1
+
+
 class TestCase(Piece):
     name: str
     description: str | None = None
@@ -303,7 +312,11 @@ class TestCase(Piece):
     history: list[Any] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
     timezone: str | None = None
+    shifts: dict[str, Any] | None = None  # the site's shift pattern, as a config writes it
+    as_of: Any = None  # the evaluation time: a datetime, a date or ISO text
+    ignore: list[str] = Field(default_factory=list)  # rules whose findings the case does not check
     expect: list[Expectation]
+    obligations: list[ObligationExpectation] | None = None  # None: obligations not checked
 
 
 class Override(Piece):

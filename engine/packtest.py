@@ -10,6 +10,7 @@ clause is covered when an exercised rule cites it. What no case exercises is lis
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from .api import Engine, check_folders
+from .models import Result
 from .pack import Pack, TestCase
 from .problems import SourceError
 
@@ -45,15 +47,17 @@ def _key(pack: str, rule: str, subject: str | None, sanctions: Iterable[str] | N
 
 def run_case(engine: Engine, pack: Pack, case: TestCase) -> CaseResult:
     try:
-        if case.parameters or case.timezone:  # the same packs, in this case's site
+        if case.parameters or case.timezone or case.shifts:  # the same packs, in this case's site
             config: dict[str, Any] = {"parameters": {pack.name: case.parameters}}
             if case.timezone:
                 config["timezone"] = case.timezone
+            if case.shifts:
+                config["shifts"] = case.shifts
             engine = Engine([p.path for p in engine.packs], config=config,
                             plugins=list(engine.plugins.get_plugins()), entry_points=False)
         facts = [(case.at.where("facts", i), f) for i, f in enumerate(case.facts)]
         history = [(case.at.where("history", i), f) for i, f in enumerate(case.history)]
-        result = engine.evaluate(facts, history=history)
+        result = engine.evaluate(facts, history=history, as_of=_as_of(case))
     except SourceError as exc:
         return CaseResult(pack, case, False, str(exc))
     matched = set(result.trace.matches)
@@ -63,7 +67,7 @@ def run_case(engine: Engine, pack: Pack, case: TestCase) -> CaseResult:
     checked = {pack.name} | {k[0] for k in expected}  # a case answers for the packs it names
     got: Counter[Key] = Counter()
     for finding in result.findings:
-        if finding.pack.name not in checked:
+        if finding.pack.name not in checked or (finding.pack.name == pack.name and finding.rule in case.ignore):
             continue
         # Compare only what the case pins down: subject and sanctions when it names them.
         rungs = tuple(sorted(s.rung for s in finding.sanctions))
@@ -71,16 +75,55 @@ def run_case(engine: Engine, pack: Pack, case: TestCase) -> CaseResult:
                    and (k[2] is None or k[2] == finding.subject.id) and (k[3] is None or k[3] == rungs)]
         matches.sort(key=lambda k: (k[2] is None, k[3] is None))  # an exact expectation before a looser one
         got[matches[0] if matches else _key(finding.pack.name, finding.rule, finding.subject.id, rungs)] += 1
-    if got == expected:
+    parts = _obligations(pack, case, result)
+    if got == expected and not parts:
         return CaseResult(pack, case, True, matched=matched)
     missing = expected - got
     extra = got - expected
-    parts = []
     if missing:
         parts.append("expected but not found: " + "; ".join(_show(k, n) for k, n in sorted(missing.items(), key=str)))
     if extra:
         parts.append("found but not expected: " + "; ".join(_show(k, n) for k, n in sorted(extra.items(), key=str)))
     return CaseResult(pack, case, False, " | ".join(parts), matched)
+
+
+def _as_of(case: TestCase) -> dt.datetime | dt.date | None:
+    value = case.as_of
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise SourceError(case.at.where("as_of"), f"expected a time like 2026-03-02T14:00+08:00 or a date, "
+                                                      f"found {value!r}") from None
+    return value if isinstance(value, dt.date) else None
+
+
+def _obligations(pack: Pack, case: TestCase, result: Result) -> list[str]:
+    """What differs between the obligations a case expects (when it lists them) and the result's."""
+    if case.obligations is None:
+        return []
+    expected: Counter[tuple[str, str, str, str | None]] = Counter()
+    for owed in case.obligations:
+        expected[(owed.rule, owed.action, owed.status, owed.subject)] += owed.count
+    got: Counter[tuple[str, str, str, str | None]] = Counter()
+    for obligation in result.obligations:
+        if obligation.pack.name != pack.name:
+            continue
+        key = (obligation.rule, obligation.action or "", obligation.status, obligation.subject.id)
+        loose = key[:3] + (None,)
+        got[key if key in expected else loose if loose in expected else key] += 1
+
+    def show(items: Counter[tuple[str, str, str, str | None]]) -> str:
+        return "; ".join(f"{rule}.{action} {status}" + (f" for {subject}" if subject else "")
+                         + (f" x{n}" if n > 1 else "") for (rule, action, status, subject), n in sorted(items.items(),
+                                                                                                    key=str))
+
+    parts = []
+    if expected - got:
+        parts.append("obligations expected but not found: " + show(expected - got))
+    if got - expected:
+        parts.append("obligations found but not expected: " + show(got - expected))
+    return parts
 
 
 def _show(key: Key, n: int) -> str:

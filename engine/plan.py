@@ -64,7 +64,7 @@ def discharge_counts(rule: Rule, declarations: dict[str, dict[str, Any]]) -> dic
     for i, action in enumerate(rule.actions):
         if action.discharged_by is not None:
             d = action.discharged_by
-            dated = event_field(declarations[d.type])
+            dated = action.discharged_at or event_field(declarations[d.type])
             tests = d.tests + ([Test(at=d.at, field=dated, op="exists", value=True)] if dated else [])
             out[i] = d.model_copy(update={"kind": "count", "alias": f"~{action.id or i}", "tests": tests,
                                           "compare": [Test(at=d.at, field="n", op="ge", value=0)]})

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypedDict
+from zoneinfo import ZoneInfo
 
 from . import limits
 from .compiler import CompiledPack, Unjudged, agg_alias, fact_id
@@ -194,7 +195,7 @@ class Consequences:
         """A literal or an expression, as it holds for a match (None: a field it reads is absent)."""
         if not is_expression(expr):
             return expr
-        if isinstance(expr, (Param, Now, FieldRef, CountRef)) and not (isinstance(expr, CountRef) and expr.agg == "sum"):
+        if isinstance(expr, (Param, Now, FieldRef)) or (isinstance(expr, CountRef) and expr.agg != "sum"):
             return self._resolve(expr, match, each)  # a value copied is never converted
         try:
             return plain(evaluate(expr, lambda ref: self._resolve(ref, match, each)))
@@ -237,11 +238,8 @@ class Consequences:
             return "-"  # a field the fact does not have
         if isinstance(value, list):
             return ", ".join(self._shown(v) for v in value)
-        if isinstance(value, dt.datetime):
-            local = value.astimezone(self.types.zone)
-            return local.strftime("%Y-%m-%d %H:%M ") + zone_name(local)
         if isinstance(value, dt.date):
-            return value.isoformat()
+            return local_text(value, self.types.zone)
         if spec and isinstance(value, (int, float)) and not isinstance(value, bool):
             try:
                 return format(value, spec)
@@ -385,7 +383,7 @@ class Consequences:
         due = self.due(spec, match)
         candidates = match.counts.get(f"~{spec.id}", (0, []))[1]
         # Every candidate is dated (plan requires the field), and sorted by when it was made.
-        dated = sorted(((t, m) for m in candidates if (t := self.types.event(self.facts[m])) is not None),
+        dated = sorted(((t, m) for m in candidates if (t := self._done_at(spec, self.facts[m])) is not None),
                        key=lambda pair: (self.types.instant(pair[0]), pair[1]))
         on_time = [(t, m) for t, m in dated if t is not None and (due is None or _by(self.types, t, due))]
         chosen = on_time[0] if on_time else dated[0] if dated else None
@@ -420,6 +418,11 @@ class Consequences:
             if not said_before:
                 breach = self.breach(match, spec, obligation, roles)
         return shown, breach
+
+    def _done_at(self, spec: ActionSpec, fact_: dict[str, Any]) -> dt.date | None:
+        """When a discharging fact did what was asked: its `at` field, else its event time."""
+        value = fact_.get(spec.discharged_at) if spec.discharged_at else self.types.event(fact_)
+        return value if isinstance(value, dt.date) else None
 
     def breach(self, match: Match, spec: ActionSpec, obligation: Obligation, roles: _Roles) -> Finding:
         """An obligation overdue or done late, as a finding against the role accountable for it."""
@@ -503,6 +506,19 @@ def _passed(types: FactTypes, now: dt.datetime, due: dt.date) -> bool:
 
 def _after(types: FactTypes, due: dt.date, horizon: dt.datetime) -> bool:
     return _passed(types, horizon, due) is False
+
+
+def local_text(value: dt.date | None, zone: dt.tzinfo | str | None) -> str:
+    """A time as a person reads it: in the site's zone, which it names ("2026-03-02 14:00 WITA");
+    seconds only when there are some. A date as it is."""
+    if value is None:
+        return ""
+    if not isinstance(value, dt.datetime):
+        return value.isoformat()
+    zone = ZoneInfo(zone) if isinstance(zone, str) else zone
+    local = value.astimezone(zone) if zone is not None and value.tzinfo else value
+    text = local.strftime("%Y-%m-%d %H:%M" + (":%S" if local.second or local.microsecond else ""))
+    return f"{text} {zone_name(local)}" if local.tzinfo else text
 
 
 def zone_name(local: dt.datetime) -> str:

@@ -83,7 +83,7 @@ MISTAKES = [
             "due: {at: $shift.start, text", "due: {at: $shift.unit, text",
             says=(r"due at \$shift\.unit", r"expected a time or a date, found a string"), at="$shift.unit, text"),
     Mistake("required-derived-field-from-optional", "rules/preshift.yaml",
-            "shift: $form.shift", "shift: $form.unit",
+            "shift: $form.shift\n            sleep_hours", "shift: $form.unit\n            sleep_hours",
             says=(r"derived sleep_unfit\.shift is required", r"form\.unit is optional"), at="$form.unit"),
     Mistake("derived-field-of-another-type", "rules/preshift.yaml",
             "sleep_hours: $form.sleep_hours", "sleep_hours: $form.fit",
@@ -160,10 +160,10 @@ MISTAKES = [
             '  revision: "02"\n', "",
             says=(r"missing required field 'revision'", r"\bdocument\b"), at="number:", at_file="pack.yaml"),
     Mistake("version-not-semver", "pack.yaml",
-            "version: 0.2.0", 'version: "0.1"',
+            "version: 0.3.0", 'version: "0.1"',
             says=(r"\bversion\b", r"'0\.1'", SEMVER), at='"0.1"'),
     Mistake("version-unquoted-number", "pack.yaml",
-            "version: 0.2.0", "version: 1.0",
+            "version: 0.3.0", "version: 1.0",
             says=(r"\bversion\b", r"\b1\.0\b", SEMVER), at="1.0"),
     Mistake("duplicate-yaml-key", "pack.yaml",
             "language: id", "language: id\nlanguage: en",
@@ -220,7 +220,7 @@ MISTAKES = [
             at="Sleep Hours"),
     # -- files lint never reads ---------------------------------------------------------------------------------
     Mistake("rules-file-with-yml-suffix", "rules/camera.yml", None,
-            "rules:\n  - id: fatigue.camera-alert\n    title: Alert kamera fatigue\n    clauses: [\"6.5.3\"]\n"
+            "rules:\n  - id: fatigue.camera-alert\n    title: Alert kamera fatigue\n    clauses: [\"6.5.9\"]\n"
             "    when:\n      - fact: readiness_form\n    then:\n      finding: {severity: minor, message: alert}\n",
             says=(r".",), exact=False),
 ]

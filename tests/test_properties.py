@@ -169,7 +169,7 @@ hours = (st.floats(min_value=-1e20, max_value=1e20, allow_nan=False) | st.sample
 @given(st.lists(hours, min_size=1, max_size=12), st.integers(0, 1000))
 def test_sleep_rules_judge_any_number_as_python_compares_it(sleep, order):
     forms = [{"type": "readiness_form", "employee": f"CK-{i:04d}", "date": "2026-03-02", "shift": "I",
-              "sleep_hours": h, "fit": True} for i, h in enumerate(sleep)]
+              "sleep_hours": h, "fit": True, "filled_at": "2026-03-02T05:00:00+08:00"} for i, h in enumerate(sleep)]
     expected = sorted([("fatigue.sleep-under-4h", f["employee"]) for f in forms if f["sleep_hours"] < 4]
                       + [("fatigue.sleep-shortfall-survey", f["employee"]) for f in forms
                          if 4 <= f["sleep_hours"] < 7])

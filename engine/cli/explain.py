@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..explain import explain, select
+from ..explain import describe, select
 from ..problems import SourceError, Where
 from .eval import add_evaluation, evaluate
 
@@ -13,11 +13,13 @@ BAD_INPUT = 2
 
 
 def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser("explain", help="trace a finding (or a rule's findings) back to clause and evidence",
-                                 description="Trace a finding (or a rule's findings) back to clause and evidence.")
+    parser = commands.add_parser("explain",
+                                 help="trace a finding or an obligation (or a rule's) back to clause and evidence",
+                                 description="Trace a finding or an obligation (or a rule's) back to clause and "
+                                             "evidence.")
     add_evaluation(parser)
     parser.add_argument("finding", metavar="FINDING_OR_RULE", nargs="?",
-                        help="a finding id (or its start) or a rule id")
+                        help="a finding or obligation id (or its start), a rule id, or RULE.ACTION")
     parser.set_defaults(run=run)
 
 
@@ -29,8 +31,8 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate(args)
     chosen = select(result, args.finding)
     if not chosen:
-        print(f"error: no finding or rule {args.finding!r} in this evaluation ({len(result.findings)} findings)",
-              file=sys.stderr)
+        print(f"error: no finding, obligation or rule {args.finding!r} in this evaluation "
+              f"({len(result.findings)} findings, {len(result.obligations)} obligations)", file=sys.stderr)
         return BAD_INPUT
-    print("\n".join(explain(result, f) for f in chosen), end="")
+    print("\n".join(describe(result, item) for item in chosen), end="")
     return 0

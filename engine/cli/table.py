@@ -6,8 +6,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from ..models import Result
+from ..models import Obligation, Result
 from ..output import write_atomic
+from ..result import local_text
 
 
 def table(rows: Sequence[tuple[str, ...]]) -> str:
@@ -35,7 +36,8 @@ def findings_table(result: Result, by: str | None = None) -> str:
     rows = [head]
     details: list[list[str]] = []  # per finding: its action and sanction lines
     for f in findings:
-        row = (str(f.time or ""), f.subject.id, f.severity, f.rule, ",".join(c.number for c in f.clauses), f.message)
+        row = (local_text(f.time, result.trace.timezone), f.subject.id, f.severity, f.rule,
+               ",".join(c.number for c in f.clauses), f.message)
         rows.append(row[:1] + row[2:] if by == "subject" else row)
         lines = [f"  action: {a.what} [R: {'/'.join(a.responsible) or '-'}; A: {'/'.join(a.accountable) or '-'}]"
                  for a in f.actions]
@@ -57,7 +59,34 @@ def findings_table(result: Result, by: str | None = None) -> str:
     if by == "subject":
         groups = len({(f.subject.kind, f.subject.id) for f in findings})
         summary += f", {groups} subject{'s' if groups != 1 else ''}"
-    return "\n".join(out + ["", summary]) + "\n"
+    if result.obligations:
+        counts = {s: sum(1 for o in result.obligations if o.status == s) for s in ("overdue", "open", "late", "done")}
+        summary += "; obligations: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    return "\n".join(out + obligations_lines(result) + ["", summary]) + "\n"
+
+
+def obligations_lines(result: Result) -> list[str]:
+    """The obligations still to do (overdue, then open), grouped under the role accountable for
+    each, by due time: what a site works through."""
+    pending = [o for o in result.obligations if o.status in ("overdue", "open")]
+    if not pending:
+        return []
+    by_role: dict[str, list[Obligation]] = {}
+    for obligation in pending:
+        by_role.setdefault(_accountable(obligation), []).append(obligation)
+    out = ["", "Obligations still to do, by the role accountable:"]
+    for role in sorted(by_role):
+        items = sorted(by_role[role], key=lambda o: (o.status != "overdue", _when(o.due), o.rule, o.id))
+        out += ["", f"== {role}: {len(items)} ({sum(o.status == 'overdue' for o in items)} overdue)"]
+        rows = [("DUE", "STATUS", "SUBJECT", "RULE", "WHAT")]
+        rows += [(local_text(o.due, result.trace.timezone) or (o.due_text or "-"), o.status, o.subject.id,
+                  f"{o.rule}.{o.action}" if o.action else o.rule, o.what) for o in items]
+        out += table_lines(rows)
+    return out
+
+
+def _accountable(obligation: Obligation) -> str:
+    return (obligation.accountable or obligation.responsible or ["(no role named)"])[0]
 
 
 def _when(time: Any) -> str:
