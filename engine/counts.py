@@ -54,7 +54,9 @@ class Groups:
                     fact.update({f"a{i}": "#" + anchor_id for i, anchor_id in enumerate(anchor)})
                     for agg, name in sorted(needed.get(rule.id, {}).get(count.alias, ())):
                         values = [v for m in members if (v := encoded["#" + m].get(name)) is not None]
-                        fact[f"{agg}{PART_KEY}{name}"] = (sum(values) if agg == "sum" else
-                                                          (min if agg == "min" else max)(values) if values else None)
+                        # as result.py: a sum of nothing counted is 0, of facts lacking the field unknown
+                        fact[f"{agg}{PART_KEY}{name}"] = (
+                            (sum(values) if values or not members else None) if agg == "sum"
+                            else (min if agg == "min" else max)(values) if values else None)
                     out.append(fact)
         return out

@@ -213,15 +213,18 @@ class Consequences:
             if ref.agg == "n":
                 return n
             values = [v for m in members if (v := self.facts[m].get(ref.field or "")) is not None]
-            if ref.agg == "sum":
+            if ref.agg == "sum":  # of nothing counted: 0; of facts none of which has the field: unknown
+                if members and not values:
+                    return None
                 return sum((Decimal(repr(v)) if isinstance(v, float) else Decimal(v) for v in values), Decimal(0))
             if ref.agg == "list":
                 return sorted({str(v) for v in values}, key=_natural)
             return (min if ref.agg == "min" else max)(values) if values else None
         assert isinstance(ref, FieldRef)
         if ref.alias == "each" and each is not None:
-            return each[ref.field]
-        value = self.facts[match.binding[ref.alias]].get(ref.field)
+            value = each[ref.field]
+        else:
+            value = self.facts[match.binding[ref.alias]].get(ref.field)
         return self.types.local(value, ref.part) if ref.part and value is not None else value
 
     def render(self, text: Text, match: Match) -> str:

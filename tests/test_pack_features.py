@@ -1,0 +1,329 @@
+"""The pack format's computing features, end to end on a small pack of a company's own audit
+procedure: tables as facts, aggregates (n, sum, min, max, list) into derived fields and texts,
+exact decimal arithmetic, calendar months and years in conditions and due dates, $today, one
+fact per step (`each`), citations taken from a fact's field, rejected records and obligations
+without a finding. Each expected value is worked out by hand from the facts in the test."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import patuh
+import pytest
+from patuh.problems import FactsInvalid, PackInvalid
+
+PACK = {
+    "pack.yaml": """\
+name: audits
+version: 1.0.0
+language: en
+partition_by: company
+document: {number: SOP-AUD, title: Internal audits, issuer: ACME, revision: '1', effective: 2020-01-01}
+""",
+    "clauses.yaml": """\
+clauses:
+  - {number: '1', text: The company is audited against every criterion of its level.}
+  - {number: '2', text: An audit is repeated within three years.}
+  - {number: '3', text: The score is the share of criteria met; 85 per cent is good.}
+  - {number: '4', text: Each month of a contract is reported.}
+  - {number: 'C1', text: Criterion one.}
+  - {number: 'C2', text: Criterion two.}
+  - {number: 'C3', text: Criterion three.}
+""",
+    "parameters.yaml": """\
+parameters:
+  cycle_y: {value: 3, unit: y, clause: '2'}
+  good_pct: {value: 85, clause: '3'}
+  weight_c3: {value: 2, clause: '3'}
+""",
+    "facts.yaml": """\
+facts:
+  audit:
+    subject: company
+    fields:
+      audit: {type: string, required: true}
+      company: {type: string, required: true}
+      date: {type: date, required: true}
+      level: {type: string, required: true, values: [basic, full]}
+  result:
+    subject: company
+    fields:
+      audit: {type: string, required: true}
+      company: {type: string, required: true}
+      criterion: {type: string, required: true, values: [C1, C2, C3]}
+      met: {type: boolean, required: true}
+      hours: {type: number}
+  score:
+    derived: true
+    subject: company
+    fields:
+      company: {type: string, required: true}
+      audit: {type: string, required: true}
+      met: {type: integer, required: true}
+      weight: {type: number, required: true}
+      pct: {type: number, required: true}
+      hours: {type: number}
+  contract:
+    subject: company
+    fields:
+      company: {type: string, required: true}
+      start: {type: date, required: true}
+      end: {type: date, required: true}
+  contract_month:
+    derived: true
+    subject: company
+    event: first
+    fields:
+      company: {type: string, required: true}
+      month: {type: string, required: true}
+      first: {type: date, required: true}
+      n: {type: integer, required: true}
+""",
+    "tables.yaml": """\
+tables:
+  criterion_level:
+    clause: '1'
+    key: [criterion]
+    fields:
+      criterion: {type: string, required: true}
+      level: {type: string, required: true, values: [basic, full]}
+      weight: {type: number, required: true}
+    rows:
+      - {criterion: C1, level: basic, weight: 1}
+      - {criterion: C2, level: full, weight: 1}
+      - {criterion: C3, level: full, weight: $weight_c3}
+""",
+    "rules/audit.yaml": """\
+rules:
+  - id: audits.score
+    title: Audit score
+    clauses: ['3']
+    when:
+      - fact: audit
+        as: a
+      - count: result
+        as: met
+        where: {audit: $a.audit, company: $a.company, met: true}
+        ge: 0
+      - count: criterion_level
+        as: scope
+        where: {level: $a.level}
+        ge: 1
+    then:
+      derive:
+        - type: score
+          fields:
+            company: $a.company
+            audit: $a.audit
+            met: $met.n
+            weight: $scope.sum.weight
+            pct: floor($met.n / $scope.n * 1000) / 10
+            hours: $met.sum.hours
+
+  - id: audits.score-low
+    title: Audit score below good
+    clauses: ['3']
+    when:
+      - fact: score
+        as: s
+        where: {pct: {lt: $good_pct}}
+    then:
+      finding:
+        severity: minor
+        message: "{$s.audit}: {$s.pct:.1f} % of criteria met (weight {$s.weight}), below {$good_pct} %"
+
+  - id: audits.criterion-not-met
+    title: Criterion not met
+    clauses: [$r.criterion, '1']
+    when:
+      - fact: result
+        as: r
+        where: {met: false}
+    then:
+      finding:
+        severity: minor
+        message: "{$r.audit}: criterion {$r.criterion} not met"
+
+  - id: audits.criterion-outside-level
+    title: A result for a criterion the audit's level does not hold
+    clauses: ['1']
+    when:
+      - fact: result
+        as: r
+      - fact: audit
+        as: a
+        where: {audit: $r.audit, company: $r.company, level: basic}
+      - fact: criterion_level
+        as: c
+        where: {criterion: $r.criterion, level: full}
+    then:
+      reject: "criterion {$r.criterion} is not one of a {$a.level} audit's"
+
+  - id: audits.overdue
+    title: No audit within the cycle
+    clauses: ['2']
+    when:
+      - fact: audit
+        as: a
+        where: {date: {lt: $today - $cycle_y y}}
+      - absent: audit
+        as: later
+        where: {company: $a.company, date: {gt: $a.date}}
+    then:
+      finding:
+        severity: major
+        message: "{$a.company}: last audit {$a.date}, more than {$cycle_y} years before {$today}"
+
+  - id: audits.repeated-late
+    title: Next audit later than the cycle
+    clauses: ['2']
+    when:
+      - fact: audit
+        as: a
+      - fact: audit
+        as: b
+        where: {company: $a.company, date: {gt: $a.date + $cycle_y y}}
+    then:
+      finding:
+        severity: minor
+        message: "{$a.company}: audited {$a.date}, next only {$b.date}"
+
+  - id: audits.next-audit
+    title: The next audit is owed within the cycle
+    clauses: ['2']
+    when:
+      - fact: audit
+        as: a
+    then:
+      actions:
+        - id: next
+          what: "Audit {$a.company} again by {$a.date + $cycle_y y}"
+          due: {at: $a.date + $cycle_y y}
+          discharged_by:
+            fact: audit
+            where: {company: $a.company, date: {gt: $a.date}}
+          overdue: {severity: major}
+
+  - id: audits.contract-months
+    title: Months of a contract
+    clauses: ['4']
+    when:
+      - fact: contract
+        as: c
+    then:
+      derive:
+        - type: contract_month
+          each: {from: $c.start, to: $c.end, step: 1 mo}
+          fields:
+            company: $c.company
+            month: $each.start.month
+            first: $each.start
+            n: $each.index
+""",
+}
+
+
+def write_pack(root: Path, files: dict[str, str] = PACK) -> Path:
+    folder = root / "audits"
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> patuh.Engine:
+    return patuh.Engine([write_pack(tmp_path_factory.mktemp("pack"))], entry_points=False)
+
+
+def audit(audit_id: str, company: str, date: str, level: str = "basic") -> dict:
+    return {"type": "audit", "audit": audit_id, "company": company, "date": date, "level": level}
+
+
+def result(audit_id: str, company: str, criterion: str, met: bool, hours: float | None = None) -> dict:
+    out = {"type": "result", "audit": audit_id, "company": company, "criterion": criterion, "met": met}
+    return out | ({"hours": hours} if hours is not None else {})
+
+
+def test_a_table_scopes_a_count_and_its_cells_follow_parameters(engine):
+    run = engine.evaluate([audit("A1", "PT X", "2026-01-10", "full"), result("A1", "PT X", "C2", True, 1.1),
+                           result("A1", "PT X", "C3", True, 2.2)])
+    [score] = [d for d in run.derived if d.type == "score"]
+    # the full level's criteria in the table: C2 and C3, weights 1 + $weight_c3 (2); both met.
+    assert (score.met, score.weight, score.pct) == (2, 3, 100)
+    assert str(score.hours) == "3.3"  # in decimals 1.1 + 2.2 is 3.3, not 3.3000000000000003
+    assert not [f for f in run.findings if f.rule == "audits.score-low"]
+
+
+def test_a_share_below_the_mark_with_its_format(engine):
+    run = engine.evaluate([audit("A2", "PT Y", "2026-01-10"), result("A2", "PT Y", "C1", False)])
+    [score] = [d for d in run.derived if d.type == "score"]
+    assert (score.met, score.weight, score.pct, score.hours) == (0, 1, 0, 0)  # no criterion met: no hours
+    [low] = [f for f in run.findings if f.rule == "audits.score-low"]
+    assert low.message == "A2: 0.0 % of criteria met (weight 1), below 85 %"
+
+
+def test_a_finding_cites_the_clause_its_fact_names(engine):
+    run = engine.evaluate([audit("A3", "PT Z", "2026-01-10", "full"), result("A3", "PT Z", "C2", False)])
+    [finding] = [f for f in run.findings if f.rule == "audits.criterion-not-met"]
+    assert [c.number for c in finding.clauses] == ["C2", "1"]
+    assert finding.clauses[0].text == "Criterion two."
+
+
+def test_a_rule_rejects_a_record_as_bad_input(engine):
+    with pytest.raises(FactsInvalid) as caught:
+        engine.evaluate([audit("A4", "PT Q", "2026-01-10"), result("A4", "PT Q", "C3", True)])
+    [problem] = caught.value.problems
+    assert "criterion C3 is not one of a basic audit's" in str(problem)
+    assert "rule audits.criterion-outside-level" in str(problem)
+
+
+def test_calendar_years_in_a_join_and_against_today(engine):
+    facts = [audit("B1", "PT R", "2020-02-29"), audit("B2", "PT R", "2023-03-01"), audit("B3", "PT R", "2023-02-28")]
+    # 2020-02-29 + 3 y is 2023-02-28 (no 29 February): B2 is after it, B3 on it.
+    late = [f for f in engine.evaluate(facts[:2]).findings if f.rule == "audits.repeated-late"]
+    assert [f.message for f in late] == ["PT R: audited 2020-02-29, next only 2023-03-01"]
+    assert not [f for f in engine.evaluate([facts[0], facts[2]]).findings if f.rule == "audits.repeated-late"]
+    # $today - 3 y: overdue once three calendar years have passed since the last audit.
+    assert not [f for f in engine.evaluate(facts[:1], as_of=dt.date(2023, 2, 28)).findings
+                if f.rule == "audits.overdue"]
+    [overdue] = [f for f in engine.evaluate(facts[:1], as_of=dt.date(2023, 3, 1)).findings
+                 if f.rule == "audits.overdue"]
+    assert overdue.message == "PT R: last audit 2020-02-29, more than 3 years before 2023-03-01"
+
+
+def test_an_obligation_without_a_finding_is_due_on_a_date(engine):
+    first = audit("C1", "PT S", "2021-06-30")
+    [open_] = engine.evaluate([first], as_of=dt.date(2024, 6, 30)).obligations
+    assert (open_.status, open_.due, open_.finding) == ("open", dt.date(2024, 6, 30), None)
+    run = engine.evaluate([first], as_of=dt.date(2024, 7, 1))
+    assert [o.status for o in run.obligations] == ["overdue"]
+    [breach] = [f for f in run.findings if f.rule == "audits.next-audit.next-overdue"]
+    assert breach.severity == "major" and [c.number for c in breach.clauses] == ["2"]
+    # The next audit on the due date itself is in time; it owes its own next one by 2027-06-30.
+    run = engine.evaluate([first, audit("C2", "PT S", "2024-06-30")])
+    audits = {f["audit"]: i for i, f in run.facts.items() if f["type"] == "audit"}
+    by_audit = {run.facts[o.facts[0]]["audit"]: (o.status, o.due, o.discharged_by) for o in run.obligations}
+    assert by_audit == {"C1": ("done", dt.date(2024, 6, 30), audits["C2"]),
+                        "C2": ("open", dt.date(2027, 6, 30), None)}
+
+
+def test_each_makes_one_fact_per_calendar_month_counted_from_the_start(engine):
+    run = engine.evaluate([{"type": "contract", "company": "PT T", "start": "2026-01-31", "end": "2026-05-01"}])
+    months = sorted((d.n, d.month, d.first) for d in run.derived if d.type == "contract_month")
+    assert months == [(1, "2026-01", dt.date(2026, 1, 31)), (2, "2026-02", dt.date(2026, 2, 28)),
+                      (3, "2026-03", dt.date(2026, 3, 31)), (4, "2026-04", dt.date(2026, 4, 30))]
+
+
+def test_lint_types_expressions_and_tables(tmp_path):
+    broken = dict(PACK)
+    broken["tables.yaml"] = PACK["tables.yaml"].replace("- {criterion: C2, level: full, weight: 1}",
+                                                        "- {criterion: C1, level: basic, weight: one}")
+    broken["rules/audit.yaml"] = PACK["rules/audit.yaml"].replace("pct: floor($met.n / $scope.n * 1000) / 10",
+                                                                  "pct: $a.date * 2")
+    with pytest.raises(PackInvalid) as caught:
+        patuh.load_pack(write_pack(tmp_path, broken))
+    messages = [str(p) for p in caught.value.problems]
+    assert any("has the key of row 1" in m for m in messages)
+    assert any("criterion_level.weight: expected a number, found 'one'" in m for m in messages)
+    assert any("$a.date * 2: only numbers multiply and divide" in m for m in messages)
