@@ -226,10 +226,21 @@ class FactTypes:
         out: dict[str, Any] = {"type": kind}
         enc: dict[str, Any] = {"type": kind}
         wrong: list[tuple[str | None, str]] = []  # (field, problem): every one, said in one line
-        for name, value in record.items():
+        items = list(record.items())
+        for name, value in items:
             if value is None or name in RESERVED:
                 continue
             found = fields.get(name)
+            if found is None and isinstance(value, dict) and value and self._splits(kind, name):
+                # `amputation: {part: thumb, joint: tip}` for the fields amputation_part and
+                # amputation_joint: a mapping is given as the fields its keys name
+                unknown = [k for k in value if f"{name}_{k}" not in fields]
+                if unknown:
+                    wrong.append((name, f"{kind}.{name}: unknown key {unknown[0]!r}; expected: "
+                                        f"{', '.join(sorted(k[len(name) + 1:] for k in self._splits(kind, name)))}"))
+                else:
+                    items += [(f"{name}_{k}", v) for k, v in value.items() if f"{name}_{k}" not in record]
+                continue
             if found is None:
                 wrong.append((name, f"{kind}: unknown field {name!r}; expected: {', '.join(sorted(fields))}"))
                 continue
@@ -270,6 +281,10 @@ class FactTypes:
         out["id"] = given if given else f"{kind}:{_digest([enc.get(n) for n in self._order[kind]])}"
         enc["fid"] = "#" + out["id"]
         return out, enc
+
+    def _splits(self, kind: str, name: str) -> list[str]:
+        """The fields a mapping given under `name` is split into: those named `name_<key>`."""
+        return [f for f in self._order[kind] if f.startswith(name + "_")]
 
     def _shift_times(self, out: dict[str, Any], enc: dict[str, Any]) -> None:
         """start and end from the site's shift pattern, for a record that names its date and

@@ -327,3 +327,18 @@ def test_lint_types_expressions_and_tables(tmp_path):
     assert any("has the key of row 1" in m for m in messages)
     assert any("criterion_level.weight: expected a number, found 'one'" in m for m in messages)
     assert any("$a.date * 2: only numbers multiply and divide" in m for m in messages)
+
+
+def test_a_mapping_is_given_as_the_fields_its_keys_name():
+    from patuh.facts import FactTypes
+    from patuh.problems import FactError
+
+    types = FactTypes({"incident": {"fields": {
+        "amputation_part": {"type": "string", "values": ["thumb", "index"]},
+        "amputation_joint": {"type": "string", "values": ["tip", "base"]}}}})
+    fact = types.check({"type": "incident", "amputation": {"part": "thumb", "joint": "tip"}})
+    assert (fact["amputation_part"], fact["amputation_joint"]) == ("thumb", "tip")
+    with pytest.raises(FactError, match=r"incident\.amputation: unknown key 'side'; expected: joint, part"):
+        types.check({"type": "incident", "amputation": {"part": "thumb", "side": "left"}})
+    with pytest.raises(FactError, match=r"incident\.amputation_part: expected one of index, thumb, found 'toe'"):
+        types.check({"type": "incident", "amputation": {"part": "toe"}})
