@@ -8,13 +8,19 @@ chart; its exact format is not in the text, so this draws alerts per employee, s
 """
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import io
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from . import output
+from .api import Engine
+from .facts import read_files
 from .output import csv_text, write_atomic
+from .plugins import hookimpl
 
 COLUMNS = ("week", "week_start", "employee", "unit", "alert", "count")
 
@@ -77,3 +83,41 @@ def charts(rows: list[dict[str, Any]], folder: Path) -> list[Path]:
         write_atomic(path, image.getvalue())
         written.append(path)
     return written
+
+
+class FatigueWeekly:
+    """`patuh report fatigue-weekly`, through the patuh_reports hook."""
+
+    name = "fatigue-weekly"
+    help = "CK-PR-SHE-25 6.5.3: camera alerts per week, employee, unit and type, as CSV and a PNG chart per week"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.description = ("The dispatcher's weekly summary of fatigue camera alerts (CK-PR-SHE-25 6.5.3): "
+                              "fatigue-weekly.csv and fatigue-weekly-<week>.png in --out. Weeks run Monday to "
+                              "Sunday in the site's time zone.")
+        parser.add_argument("--facts", action="extend", nargs="+", required=True, metavar="FILE",
+                            help="camera_alert facts (.json, .jsonl or .yaml); other fact types are ignored")
+        parser.add_argument("--config", metavar="FILE", help="site config (its timezone sets the weeks)")
+        parser.add_argument("--out", required=True, metavar="DIR", help="folder to write into (made if missing)")
+
+    def run(self, args: argparse.Namespace) -> int:
+        output.check_folder(args.out)  # a bad --out fails before the facts are read, with nothing made
+        engine = Engine(["fatigue"], config=args.config)
+        records = read_files(args.facts)
+        facts = [fact for fact, _ in engine.check_facts(records).values()]  # all checked before anything is written
+        rows = weekly_alerts(facts, engine.types.zone)
+        out = output.make_folder(args.out)
+        output.write_atomic(out / "fatigue-weekly.csv", to_csv(rows))
+        for path in charts(rows, out):
+            print(path, file=sys.stderr)
+        print(f"{len(rows)} rows, {sum(r['count'] for r in rows)} alerts -> {out / 'fatigue-weekly.csv'}",
+              file=sys.stderr)
+        if undated_alerts(facts):
+            print(f"{undated_alerts(facts)} alerts without a time are in no week (6.3.2.3.1 findings in patuh eval)",
+                  file=sys.stderr)
+        return 0
+
+
+@hookimpl
+def patuh_reports() -> list[FatigueWeekly]:
+    return [FatigueWeekly()]

@@ -1,6 +1,6 @@
 # mypy: disable-error-code="empty-body"
 # (Specs below declares the hooks' signatures only: pluggy calls the plugins' implementations, never its bodies.)
-"""Plugin hooks (pluggy): how packs, fact types, detectors and result sinks get into patuh.
+"""Plugin hooks (pluggy): how packs, fact types, detectors, reports and result sinks get into patuh.
 
 A plugin is any module registered under the `patuh` entry point group. patuh's own packs,
 detectors and sinks come in the same way (`patuh.rulesets`, `patuh.detectors.*`, `patuh.sinks`),
@@ -44,6 +44,20 @@ class Detector(Protocol):
 
 
 @runtime_checkable
+class Report(Protocol):
+    """A report a procedure asks for (`patuh report NAME`), made from facts or a result."""
+
+    name: str
+    help: str  # one line for `patuh report --help`
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """The options of `patuh report NAME`."""
+
+    def run(self, args: argparse.Namespace) -> int:
+        """Write the report; the exit code."""
+
+
+@runtime_checkable
 class Sink(Protocol):
     """Where a result goes besides the output (`patuh eval --sink NAME:TARGET`). It may also have
     `check(target)`, called before evaluating, raising patuh.problems.SourceError when the target
@@ -70,6 +84,10 @@ class Specs:
     @hookspec
     def patuh_sinks(self) -> list[Sink]:
         """Result sinks (see Sink)."""
+
+    @hookspec
+    def patuh_reports(self) -> list[Report]:
+        """Reports (see Report)."""
 
 
 def manager(*extra: object, entry_points: bool = True) -> pluggy.PluginManager:
@@ -106,7 +124,7 @@ def fact_declarations(pm: pluggy.PluginManager) -> dict[str, dict]:
     return out
 
 
-def _named(pm: pluggy.PluginManager, hook: str, kind: type[Detector] | type[Sink]) -> dict[str, Any]:
+def _named(pm: pluggy.PluginManager, hook: str, kind: type[Detector] | type[Sink] | type[Report]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for found in getattr(pm.hook, hook)():
         for item in found:
@@ -126,6 +144,13 @@ def sinks(pm: pluggy.PluginManager) -> dict[str, Sink]:
     return _named(pm, "patuh_sinks", Sink)
 
 
+def reports(pm: pluggy.PluginManager) -> dict[str, Report]:
+    """The reports of every plugin, by name."""
+    return _named(pm, "patuh_reports", Report)
+
+
 def named(pm: pluggy.PluginManager, hook: str) -> dict[str, Any]:
-    """Detectors or sinks by name."""
-    return detectors(pm) if hook == "patuh_detectors" else sinks(pm)
+    """Detectors, reports or sinks by name."""
+    if hook == "patuh_detectors":
+        return detectors(pm)
+    return reports(pm) if hook == "patuh_reports" else sinks(pm)

@@ -16,7 +16,7 @@ ENGINE = REPO / "engine"
 LAYERS = [
     "problems", "limits", "plugins", "documents", "models", "expressions", "pack", "facts", "rows", "load", "schema",
     "build", "check",
-    "config", "plan", "compiler", "counts", "runtime", "result", "output", "sinks", "reports", "explain", "api",
+    "config", "plan", "compiler", "counts", "runtime", "result", "output", "sinks", "explain", "api", "reports",
     "packtest", "pytest_plugin", "cli",
 ]
 # What detectors may import of patuh: the public API and the leaves under it.

@@ -238,4 +238,5 @@ def test_a_misspelt_hook_is_a_plugin_error_naming_the_plugin():
     with pytest.raises(PluginError) as raised:
         manager(Misspelt(), entry_points=False)
     assert str(raised.value).startswith("plugin Misspelt: unknown hook 'patuh_pack' in plugin ")
-    assert str(raised.value).endswith("; patuh's hooks: patuh_detectors, patuh_fact_types, patuh_packs, patuh_sinks")
+    assert str(raised.value).endswith("; patuh's hooks: patuh_detectors, patuh_fact_types, patuh_packs, "
+                                      "patuh_reports, patuh_sinks")
