@@ -52,7 +52,7 @@ class CameraParams:
     face_min_shape: float = 0.7
     face_max_shape: float = 2.0
     laugh_width: float = 1.15
-    laugh_lift: float = 0.12
+    laugh_lift: float = 0.0
     # parameter name -> where its value came from ("pack fatigue 0.1.0", "config site.yaml")
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 

@@ -24,10 +24,11 @@ RIGHT_EYE = (362, 385, 387, 263, 373, 380)
 # Inner lips (upper 13, lower 14) and mouth corners (78, 308): mouth aspect ratio for yawns.
 MOUTH = (13, 14, 78, 308)
 # Outer mouth corners (61, 291) and the outer eye corners (33, 263): how wide the mouth is,
-# in eye spans (a laugh widens it), and how far its corners are raised above the lips' middle
-# (upper 0, lower 17), in mouth widths (a laugh raises them).
+# in eye spans (a laugh widens it), and how high its corners are against the upper lip's inner
+# middle (13), in mouth widths (a laugh raises them; a yawn, which drops the jaw, and speech
+# pull them down; the lower lip is not used, as it drops with the jaw in all three).
 MOUTH_CORNERS = (61, 291)
-LIPS_MIDDLE = (0, 17)
+UPPER_LIP = 13
 EYE_CORNERS = (33, 263)
 # Head pose from the mesh's own 3D points: the cheeks (234, 454) give yaw, forehead (10) to
 # chin (152) gives pitch. The mesh predicts z in the same scale as x, so atan2 reads an angle.
@@ -56,6 +57,7 @@ MOUTH_REACH = 0.25
 # latched onto) kept "a face" on a cat and on a framed portrait in every frame.
 DETECTOR_FLOOR = 0.2
 MATCH_IOU = 0.3
+MESH_FACES = 2
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class Signals:
     hand_ear: bool | None = None  # a hand held at an ear; None: no face, or hands not looked for
     hand_mouth: bool | None = None  # a hand at the mouth
     mouth_width: float | None = None  # mouth corner to corner, in eye spans (outer corners)
-    corner_lift: float | None = None  # mouth corners above the lips' middle, in mouth widths
+    corner_lift: float | None = None  # mouth corners above the upper lip's inner middle, in mouth widths
     face_score: float | None = None  # the face detector's confidence for this face (None: not run)
     face_width: float | None = None  # the face's width (cheek to cheek), share of the frame's width
     face_shape: float | None = None  # the face's height (forehead to chin) over its width (cheeks)
@@ -135,14 +137,13 @@ def hand_places(face: np.ndarray, hands: list[np.ndarray]) -> tuple[bool, bool]:
 
 def mouth_shape(pts: np.ndarray) -> tuple[float, float]:
     """(mouth width in eye spans, corner lift in mouth widths): a laugh widens the mouth and
-    raises its corners; a yawn narrows it and pulls them down."""
+    raises its corners; a yawn pulls them down."""
     left, right = pts[MOUTH_CORNERS[0], :2], pts[MOUTH_CORNERS[1], :2]
     width = float(np.linalg.norm(left - right))
     span = float(np.linalg.norm(pts[EYE_CORNERS[0], :2] - pts[EYE_CORNERS[1], :2]))
     if width == 0 or span == 0:
         return 0.0, 0.0
-    middle = (pts[LIPS_MIDDLE[0], 1] + pts[LIPS_MIDDLE[1], 1]) / 2
-    return width / span, float(middle - (left[1] + right[1]) / 2) / width
+    return width / span, float(pts[UPPER_LIP, 1] - (left[1] + right[1]) / 2) / width
 
 
 def face_size(pts: np.ndarray, frame_width: int) -> tuple[float, float]:
@@ -193,7 +194,7 @@ class FaceSignals:
         import mediapipe as mp  # imported here: the rest of the package stays usable without it
 
         self._mesh = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=static, max_num_faces=1, refine_landmarks=True,
+            static_image_mode=static, max_num_faces=MESH_FACES, refine_landmarks=True,
             min_detection_confidence=0.5, min_tracking_confidence=0.5)
         self._hands = mp.solutions.hands.Hands(
             static_image_mode=static, max_num_hands=2, model_complexity=0,
@@ -213,12 +214,19 @@ class FaceSignals:
         found = self._mesh.process(rgb).multi_face_landmarks
         if not found:
             return Signals(face=False, blocked=False), None
-        pts = np.array([(p.x * w, p.y * h, p.z * w) for p in found[0].landmark], dtype=np.float32)
         boxes = []
         for detection in self._detector.process(rgb).detections or []:
             box = detection.location_data.relative_bounding_box
             boxes.append((box.xmin * w, box.ymin * h, box.width * w, box.height * h, float(detection.score[0])))
-        signals = from_landmarks(pts, frame_width=w, face_score=detector_score(pts, boxes))
+        # the mesh follows up to MESH_FACES faces (with one, it kept following a portrait on the
+        # wall after the operator came back): the operator's is the one the detector vouches
+        # for most, weighted by its size (the seat is nearer the camera than any wall)
+        candidates = []
+        for landmarks in found:
+            pts = np.array([(p.x * w, p.y * h, p.z * w) for p in landmarks.landmark], dtype=np.float32)
+            candidate = from_landmarks(pts, frame_width=w, face_score=detector_score(pts, boxes))
+            candidates.append(((candidate.face_score or 0.0) * (candidate.face_width or 0.0), candidate, pts))
+        _, signals, pts = max(candidates, key=lambda c: c[0])
         if self._hands is not None:
             if self._frame % self._hands_every == 0:
                 hands = self._hands.process(rgb).multi_hand_landmarks or []

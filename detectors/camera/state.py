@@ -47,17 +47,20 @@ its pose within camera_face_max_yaw_deg and camera_face_max_pitch_deg of the cam
 over width within camera_face_min_shape and camera_face_max_shape; a measure a caller did not
 give is not judged). Presence then follows the frames with hysteresis over the last
 camera_presence_window_s: while present, it ends when camera_presence_share of the window's
-frames saw no face, dated back to the frame after the last one that saw it; while absent, it
-ends when that share saw one, dated back to the last frame that did not. A phantom frame or
+frames saw no face; while absent, it ends when that share saw one. Either turn is dated back to
+the earliest frame of the window from which on that share holds (_turn), so an absence runs
+from its first missing frame to its last, and a stray frame at its edge is left out. A phantom frame or
 three in an empty cab (a picture, a seat, an animal the mesh takes for a face) neither ends nor
 restarts an absence, and a face lost for a frame or two is not an absence. An absence sounds
 only on a frame that sees no face, so a face back a moment before the limit is never sounded
 as missing. Eyes, mouth, head and hands count only on frames that see a face while present.
 
 Laugh: the mouth wider than camera_laugh_width times the operator's calibrated width (in eye
-spans) with its corners raised at least camera_laugh_lift above the lips' middle (in mouth
-widths). Before the baseline exists no laugh is told (a neutral mouth width varies from face to
-face more than a laugh changes it), so a laugh in the first seconds is judged as any face is.
+spans) with its corners raised camera_laugh_lift or more above where they were in calibration
+(against the upper lip's inner middle, in mouth widths). A yawn drops the jaw and pulls the
+corners down; speech parts the lips without widening them. Before the baseline exists no laugh
+is told (a neutral mouth's width varies from face to face more than a laugh changes it), so a
+laugh in the first seconds is judged as any face is.
 
 Calibration: a fixed EAR threshold fails on operators whose open eyes read 0.22 (narrow eyes,
 a camera above the dash looking down) or 0.38, so the first calibration_s seconds of face with
@@ -179,8 +182,9 @@ class OperatorState:
         self.ear_baseline: float | None = None
         self.eye_baselines: tuple[float, float] | None = None
         self.mouth_baseline: float | None = None
+        self.lift_baseline: float | None = None
         self.yaw0 = self.pitch0 = 0.0
-        self._calibration: list[tuple[float, float, float, float, float, float | None]] = []
+        self._calibration: list[tuple[float, float, float, float, float, float | None, float | None]] = []
         self._calibration_frames = max(1, round(params.calibration_s * self.fps))
         self._perclos: deque[bool] = deque(maxlen=max(1, round(params.perclos_window_s * self.fps)))
         self._episodes: dict[str, _Episode] = {}
@@ -193,8 +197,7 @@ class OperatorState:
         self._window: deque[tuple[bool, bool]] = deque(maxlen=max(1, round(params.presence_window_s * self.fps)))
         self._need = max(1, math.ceil(params.presence_share * self._window.maxlen - EPS))  # type: ignore[operator]
         self.present = True
-        self._last_seen = -1  # last frame that saw a face
-        self._last_missed = -1  # last frame that saw none
+        self._last_missed = -1  # last frame that saw no face
         self.rejected: str | None = None  # why the last frame's face was not taken (None: taken, or none)
 
     # -- per frame --------------------------------------------------------------------------
@@ -210,10 +213,11 @@ class OperatorState:
         return self.p.closed_fraction * self.eye_baselines[0], self.p.closed_fraction * self.eye_baselines[1]
 
     def laughing(self, s: Signals) -> bool:
-        """Mouth wide (against the operator's calibrated width) and its corners raised."""
-        if self.mouth_baseline is None or s.mouth_width is None or s.corner_lift is None:
+        """Mouth wide and its corners raised, against the operator's calibrated mouth."""
+        if self.mouth_baseline is None or self.lift_baseline is None or s.mouth_width is None or s.corner_lift is None:
             return False
-        return s.mouth_width >= self.p.laugh_width * self.mouth_baseline and s.corner_lift >= self.p.laugh_lift
+        return (s.mouth_width >= self.p.laugh_width * self.mouth_baseline
+                and s.corner_lift >= self.lift_baseline + self.p.laugh_lift)
 
     def plausible(self, s: Signals) -> str | None:
         """None when the frame's face may be the operator's; else why not."""
@@ -316,27 +320,29 @@ class OperatorState:
     def _presence(self, index: int, seen: bool, blocked: bool, moving: bool | None) -> list[Alert]:
         """The presence decision with hysteresis, and the no_face episode it makes."""
         self._window.append((seen, blocked))
-        if seen:
-            self._last_seen = index
-        else:
+        if not seen:
             self._last_missed = index
         count = sum(1 for was, _ in self._window if was == (not self.present))
         finished: list[Alert] = []
         if self.present and count >= self._need:
             self.present = False
-            first = self._last_seen + 1  # the absence began after the last frame that saw a face
+            frames = list(self._window)
+            k = self._turn(frames, seen=False)  # the absence's first frame, in the window
+            first = index - (len(frames) - 1) + k
             episode = self._episodes["no_face"] = _Episode(first=first)
-            back = index - first + 1  # frames of the absence so far, all in the window (see below)
-            recent = list(self._window)[-back:] if back <= len(self._window) else list(self._window)
-            episode.frames = back
-            episode.blocked = sum(b for _, b in recent)
-            episode.seen = sum(w for w, _ in recent)
-            self._sound("no_face", episode, index, moving)  # a limit shorter than the window
+            episode.frames = len(frames) - k
+            episode.blocked = sum(b for _, b in frames[k:])
+            episode.seen = sum(w for w, _ in frames[k:])
+            if not seen:
+                self._sound("no_face", episode, index, moving)  # a limit shorter than the window
         elif not self.present and count >= self._need:
             self.present = True
+            frames = list(self._window)
+            k = self._turn(frames, seen=True)  # the first frame of the face back, in the window
             absence = self._episodes.get("no_face")
             if absence is not None:
-                finished += self._finish("no_face", absence, self._last_missed_before(index))
+                last = max(absence.first, index - (len(frames) - 1) + k - 1)
+                finished += self._finish("no_face", absence, last)
                 if absence.alerts:  # someone else may be in the seat now
                     self._recalibrate()
         elif not self.present:
@@ -348,16 +354,20 @@ class OperatorState:
                 self._sound("no_face", episode, index, moving)
         return finished
 
-    def _last_missed_before(self, index: int) -> int:
-        """The last frame that saw no face, before the frames that brought presence back."""
-        frames = list(self._window)
-        for back, (seen, _) in enumerate(reversed(frames)):
-            if not seen:
-                return index - back
-        return index - len(frames)
+    def _turn(self, frames: list[tuple[bool, bool]], seen: bool) -> int:
+        """Where in the window the presence turned: the earliest frame that is `seen` (a face,
+        or no face) from which on that share of the window's frames reaches presence_share.
+        A stray frame before the turn (a phantom, a dropout) is left out of it."""
+        count = 0
+        turn = len(frames) - 1
+        for k in range(len(frames) - 1, -1, -1):
+            count += frames[k][0] == seen
+            if frames[k][0] == seen and count >= self.p.presence_share * (len(frames) - k) - EPS:
+                turn = k
+        return turn
 
     def _recalibrate(self) -> None:
-        self.ear_baseline = self.eye_baselines = self.mouth_baseline = None
+        self.ear_baseline = self.eye_baselines = self.mouth_baseline = self.lift_baseline = None
         self.yaw0 = self.pitch0 = 0.0
         self._calibration = []
 
@@ -371,13 +381,15 @@ class OperatorState:
         if s.mar is not None and s.mar > self.p.yawn_mar:
             return
         self._calibration.append((s.ear_left, s.ear_right, (s.ear_left + s.ear_right) / 2, s.yaw_deg, s.pitch_deg,
-                                  s.mouth_width))
+                                  s.mouth_width, s.corner_lift))
         if len(self._calibration) >= self._calibration_frames:
-            lefts, rights, ears, yaws, pitches, mouths = zip(*self._calibration, strict=True)
+            lefts, rights, ears, yaws, pitches, mouths, lifts = zip(*self._calibration, strict=True)
             self.eye_baselines = (median(lefts), median(rights))
             self.ear_baseline, self.yaw0, self.pitch0 = median(ears), median(yaws), median(pitches)
             widths = [m for m in mouths if m is not None]
+            raised = [m for m in lifts if m is not None]
             self.mouth_baseline = median(widths) if widths else None
+            self.lift_baseline = median(raised) if raised else None
             self._calibration = []
 
     def _armed(self, index: int) -> bool:
