@@ -3,8 +3,8 @@ patuh.detectors.camera.scenes, short videos built here from real faces that inst
 ship (the astronaut and 100 faces of Labeled Faces in the Wild in scikit-image, Grace Hopper in
 matplotlib) in cab-like backgrounds (objects, a cat, portraits and a poster on the wall). Each
 scene states the alerts table 6.4.3.3 asks for and why; each test asserts exactly those (kind,
-first and last second), or, for the one scene the detector is known to miss, exactly what it
-raises instead and why."""
+first and last second), or, for the scenes the detector is known to miss (two painted yawns),
+exactly what it raises instead and why."""
 from __future__ import annotations
 
 import pytest

@@ -45,6 +45,7 @@ class CameraParams:
     presence_window_s: float = 1.0
     presence_share: float = 0.6
     face_min_score: float = 0.5
+    face_track_shift: float = 0.5
     face_min_width: float = 0.16
     face_max_width: float = 0.9
     face_max_yaw_deg: float = 60.0

@@ -77,6 +77,8 @@ class Signals:
     corner_lift: float | None = None  # mouth corners above the upper lip's inner middle, in mouth widths
     face_score: float | None = None  # the face detector's confidence for this face (None: not run)
     face_width: float | None = None  # the face's width (cheek to cheek), share of the frame's width
+    face_x: float | None = None  # the face's centre (mean of its landmarks), in frame widths from the left
+    face_y: float | None = None  # ... and from the top, in frame widths too
     face_shape: float | None = None  # the face's height (forehead to chin) over its width (cheeks)
 
     @property
@@ -161,10 +163,12 @@ def from_landmarks(pts: np.ndarray, is_blocked: bool = False, frame_width: int |
     yaw, pitch = head_angles(pts)
     mouth_width, corner_lift = mouth_shape(pts)
     size, shape = face_size(pts, frame_width) if frame_width else (None, None)
+    x, y = ((float(pts[:, 0].mean()) / frame_width, float(pts[:, 1].mean()) / frame_width) if frame_width
+            else (None, None))
     return Signals(face=True, blocked=is_blocked, ear_left=eye_aspect_ratio(pts, LEFT_EYE),
                    ear_right=eye_aspect_ratio(pts, RIGHT_EYE), mar=mouth_aspect_ratio(pts),
                    yaw_deg=yaw, pitch_deg=pitch, mouth_width=mouth_width, corner_lift=corner_lift,
-                   face_score=face_score, face_width=size, face_shape=shape)
+                   face_score=face_score, face_width=size, face_shape=shape, face_x=x, face_y=y)
 
 
 def detector_score(pts: np.ndarray, boxes: list[tuple[float, float, float, float, float]]) -> float:

@@ -41,19 +41,24 @@ and a rule that needs moving == true can still discard it in the pack, whereas a
 cannot be recovered there. A site that wants no such alerts supplies telemetry.
 
 Presence (face_missing, and every face-based condition): a frame "sees" a face when the mesh
-found one and it is plausible (_plausible: the face detector vouches for it with at least
-camera_face_min_score, it is camera_face_min_width to camera_face_max_width of the frame wide,
-its pose within camera_face_max_yaw_deg and camera_face_max_pitch_deg of the camera, its height
-over width within camera_face_min_shape and camera_face_max_shape; a measure a caller did not
-give is not judged). Presence then follows the frames with hysteresis over the last
-camera_presence_window_s: while present, it ends when camera_presence_share of the window's
-frames saw no face; while absent, it ends when that share saw one. Either turn is dated back to
-the earliest frame of the window from which on that share holds (_turn), so an absence runs
-from its first missing frame to its last, and a stray frame at its edge is left out. A phantom frame or
-three in an empty cab (a picture, a seat, an animal the mesh takes for a face) neither ends nor
-restarts an absence, and a face lost for a frame or two is not an absence. An absence sounds
-only on a frame that sees no face, so a face back a moment before the limit is never sounded
-as missing. Eyes, mouth, head and hands count only on frames that see a face while present.
+found one and it is plausible (plausible()): the face detector vouches for it with at least
+camera_face_min_score, or, while the operator is present, it is where the detector last vouched
+for the operator's face (within camera_face_track_shift face widths; a turned head the mesh
+follows reads 0 on the detector in a frame of three); it is camera_face_min_width to
+camera_face_max_width of the frame wide; its pose is within camera_face_max_yaw_deg and
+camera_face_max_pitch_deg of the camera; its height over width is within camera_face_min_shape
+and camera_face_max_shape (a measure a caller did not give is not judged). Presence then
+follows the frames with hysteresis over the last camera_presence_window_s: while present, it
+ends when camera_presence_share of the window's frames saw no face; while absent, it ends when
+that share saw one. Either turn is dated back to the earliest frame of the window from which
+on that share holds (_turn), so an absence runs from its first missing frame to its last, and a
+stray frame at its edge is left out. A phantom frame or three in an empty cab (a picture, a
+seat, an animal the mesh takes for a face) neither ends nor restarts an absence, and a face
+lost for a frame or two is not an absence. An absence sounds only on a frame that sees no face,
+so a face back a moment before the limit is never sounded as missing. Eyes, mouth, head and
+hands count only on frames that see a face while present; a frame that sees none while present
+(a dropout) neither ends nor proves what was going on: its time counts to the episodes under
+way, and when the absence is decided they end where it began.
 
 Laugh: the mouth wider than camera_laugh_width times the operator's calibrated width (in eye
 spans) with its corners raised camera_laugh_lift or more above where they were in calibration
@@ -91,6 +96,7 @@ from .params import CameraParams
 from .signals import Signals
 
 TOUCH_GAP_S = 1.0  # signal hygiene, not a rule threshold: hand-at-mouth flicker counts as one touch
+TRACK_SCALE = 1.5  # signal hygiene: a face the mesh follows may grow or shrink by this (leaning in or back)
 EPS = 1e-9  # durations are k/fps: compare them with a hair of tolerance for float rounding
 
 
@@ -199,6 +205,7 @@ class OperatorState:
         self.present = True
         self._last_missed = -1  # last frame that saw no face
         self.rejected: str | None = None  # why the last frame's face was not taken (None: taken, or none)
+        self._anchor: tuple[float, float, float] | None = None  # x, y, width of the face last vouched for
 
     # -- per frame --------------------------------------------------------------------------
     def closed_threshold(self) -> float:
@@ -219,11 +226,22 @@ class OperatorState:
         return (s.mouth_width >= self.p.laugh_width * self.mouth_baseline
                 and s.corner_lift >= self.lift_baseline + self.p.laugh_lift)
 
+    def _tracked(self, s: Signals) -> bool:
+        """Is the face, while the operator is present, where the detector last vouched for the
+        operator's (its centre within face_track_shift face widths, its width within TRACK_SCALE
+        times)? The mesh follows a face it found from frame to frame; a head turned past 30
+        deg reads 0 on the detector in a frame of three, a cat or a portrait is somewhere else."""
+        if not self.present or self._anchor is None or None in (s.face_x, s.face_y, s.face_width):
+            return False
+        x, y, width = self._anchor
+        shift = ((s.face_x - x) ** 2 + (s.face_y - y) ** 2) ** 0.5 / width  # type: ignore[operator]
+        return shift <= self.p.face_track_shift and 1 / TRACK_SCALE <= s.face_width / width <= TRACK_SCALE  # type: ignore[operator]
+
     def plausible(self, s: Signals) -> str | None:
         """None when the frame's face may be the operator's; else why not."""
         p = self.p
-        if s.face_score is not None and s.face_score < p.face_min_score:
-            return f"face detector {s.face_score:.2f} < {p.face_min_score:g}"
+        if s.face_score is not None and s.face_score < p.face_min_score and not self._tracked(s):
+            return f"face detector {s.face_score:.2f} < {p.face_min_score:g}, not where the operator's face was"
         if s.face_width is not None and not p.face_min_width <= s.face_width <= p.face_max_width:
             return f"face {s.face_width:.2f} of the frame wide, outside {p.face_min_width:g}-{p.face_max_width:g}"
         if s.yaw_deg is not None and abs(s.yaw_deg) > p.face_max_yaw_deg:
@@ -247,7 +265,15 @@ class OperatorState:
         self.sounded = []
         self.rejected = self.plausible(s) if s.face else None
         seen = s.face and self.rejected is None
+        if seen and s.face_x is not None and s.face_y is not None and s.face_width is not None and (
+                s.face_score is None or s.face_score >= self.p.face_min_score):
+            self._anchor = (s.face_x, s.face_y, s.face_width)
         finished = self._presence(index, seen, s.blocked, moving)
+        if self.present and not seen:  # a dropout: the face is still there, its frame unmeasured
+            for name, ongoing in self._episodes.items():
+                ongoing.frames += 1  # what was going on goes on, neither proven nor ended by it
+                self._sound(name, ongoing, index, moving)
+            return finished
         face = seen and self.present  # eyes, mouth, head and hands count on these frames
         yaw = pitch = None
         if face and s.yaw_deg is not None and s.pitch_deg is not None:  # a face always has its angles
@@ -333,6 +359,9 @@ class OperatorState:
             episode.frames = len(frames) - k
             episode.blocked = sum(b for _, b in frames[k:])
             episode.seen = sum(w for w, _ in frames[k:])
+            for name in [n for n in self._episodes if n != "no_face"]:  # the face's episodes end with it
+                ongoing = self._episodes[name]
+                finished += self._finish(name, ongoing, max(ongoing.first, first - 1))
             if not seen:
                 self._sound("no_face", episode, index, moving)  # a limit shorter than the window
         elif not self.present and count >= self._need:
