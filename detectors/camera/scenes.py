@@ -15,6 +15,14 @@ the seat beside the headrest), `portrait` (a framed photograph of skimage's came
 with a head on it, on the wall), `poster` (a framed portrait of the astronaut on the wall, big
 enough for a face detector to find a face in it).
 
+What skimage.data holds without a download (0.26), and what is used: people: astronaut (used),
+camera (the cameraman, used as a portrait on the wall), lfw_subset (100 faces and 100 non-faces
+at 25x25, faces 40 and 55 used: the mesh reads the others' eyes unevenly); animals: chelsea (the
+cat, used), horse (a silhouette, no face); objects and scenes: coffee, clock, coins, rocket,
+brick, gravel (used), page (used), text, moon, grass, hubble_deep_field, retina, logo, colorwheel,
+immunohistochemistry (not used: nothing a cab shows); no_time_for_that_tiny.gif is 25x14 pixels.
+The rest (cells3d, kidney, lily, skin, ...) is fetched on first use, so not used.
+
 Edits are made on the photograph, placed by the face mesh's own landmarks: eyes painted closed
 (skin colour over the eye and a lash line, as sample.eyes_closed), and the face warped by moving
 landmarks (a smooth displacement field): a laugh (lower lids up into a squint, mouth corners out
