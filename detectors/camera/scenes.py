@@ -17,7 +17,8 @@ enough for a face detector to find a face in it).
 
 What skimage.data holds without a download (0.26), and what is used: people: astronaut (used),
 camera (the cameraman, used as a portrait on the wall), lfw_subset (100 faces and 100 non-faces
-at 25x25, faces 40 and 55 used: the mesh reads the others' eyes unevenly); animals: chelsea (the
+at 25x25: faces 40 and 55 used, of eleven tried, some of which read one open eye at half the
+other's EAR); animals: chelsea (the
 cat, used), horse (a silhouette, no face); objects and scenes: coffee, clock, coins, rocket,
 brick, gravel (used), page (used), text, moon, grass, hubble_deep_field, retina, logo, colorwheel,
 immunohistochemistry (not used: nothing a cab shows); no_time_for_that_tiny.gif is 25x14 pixels.
