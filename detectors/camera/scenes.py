@@ -15,14 +15,13 @@ the seat beside the headrest), `portrait` (a framed photograph of skimage's came
 with a head on it, on the wall), `poster` (a framed portrait of the astronaut on the wall, big
 enough for a face detector to find a face in it).
 
-What skimage.data holds without a download (0.26), and what is used: people: astronaut (used),
-camera (the cameraman, used as a portrait on the wall), lfw_subset (100 faces and 100 non-faces
-at 25x25: faces 40 and 55 used, of eleven tried, some of which read one open eye at half the
-other's EAR); animals: chelsea (the
-cat, used), horse (a silhouette, no face); objects and scenes: coffee, clock, coins, rocket,
-brick, gravel (used), page (used), text, moon, grass, hubble_deep_field, retina, logo, colorwheel,
-immunohistochemistry (not used: nothing a cab shows); no_time_for_that_tiny.gif is 25x14 pixels.
-The rest (cells3d, kidney, lily, skin, ...) is fetched on first use, so not used.
+What skimage.data holds without a download (0.26), and what is used of it. People: astronaut
+(used), camera (the cameraman: used as a portrait on the wall), lfw_subset (100 faces and 100
+non-faces at 25x25: faces 40 and 55 used, of eleven tried, some of which read one open eye at
+half the other's EAR). Animals: chelsea (the cat: used), horse (a silhouette, no face). Objects:
+coffee, clock, coins, rocket, brick, gravel, page (used); text, moon, grass, hubble_deep_field,
+retina, logo, colorwheel, immunohistochemistry (nothing a cab shows); no_time_for_that_tiny.gif
+is 25x14 pixels. The rest (cells3d, kidney, lily, skin, ...) is fetched on first use: not used.
 
 Edits are made on the photograph, placed by the face mesh's own landmarks: eyes painted closed
 (skin colour over the eye and a lash line, as sample.eyes_closed), and the face warped by moving
