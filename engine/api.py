@@ -26,6 +26,7 @@ from .compiler import EVALUATION, CompiledPack, compile_plan, evaluation_fact
 from .config import Config, load_config, settle_parameters
 from .facts import FactTypes
 from .load import load_folder, load_folders
+from .memory import collector_paused
 from .models import Derivation, Fact, Finding, Obligation, PackUse, ParameterUse, Result, Trace
 from .pack import Pack
 from .plan import plan as plan_pack
@@ -283,6 +284,11 @@ class Engine:
         are left out and counted in the trace. `progress(done, total)` is called as sessions
         finish. Records a rule rejects as bad input raise FactsInvalid, like those the fact
         checker refuses: nothing of the evaluation is returned."""
+        with collector_paused():
+            return self._evaluate(facts, history, progress, as_of)
+
+    def _evaluate(self, facts: Iterable[FactInput], history: Iterable[FactInput],
+                  progress: Callable[[int, int], None] | None, as_of: dt.datetime | dt.date | None) -> Result:
         problems: list[FactError] = []
         current: Checked = {}
         past: Checked = {}

@@ -16,6 +16,7 @@ import threading
 from typing import Any, Protocol
 
 import durable_rules_engine as core
+import orjson
 
 from . import limits
 from .compiler import END, SESSION, START, CompiledPack, Part, Unjudged
@@ -58,8 +59,24 @@ def core_json(value: object) -> str:
     """JSON text that durable_rules' reader takes as Python's json module meant it."""
     text = json.dumps(value, ensure_ascii=False)
     if _EXPONENT.search(text):
-        text = _TOKEN.sub(lambda m: m.group(1) or f"{m.group(2)}.0{m.group(3)}", text)
+        text = _fraction(text)
     return text
+
+
+def _fraction(text: str) -> str:
+    """Every exponent of a number in JSON text given a fraction ("1e+20" as "1.0e+20")."""
+    return _TOKEN.sub(lambda m: m.group(1) or f"{m.group(2)}.0{m.group(3)}", text)
+
+
+def fact_json(fact: dict[str, Any]) -> str:
+    """One fact's JSON for durable_rules, without its opening brace (the session puts its sid
+    and id there). orjson writes an exponent always with its sign ("1e+20", "1e-7"), so a fact
+    whose text holds neither "e+" nor "e-" has none and is not re-scanned: content ids hold hex
+    digits ("4e1") and made the old scan of every batch a quarter of the evaluation's time."""
+    text = orjson.dumps(fact).decode()
+    if "e+" in text or "e-" in text:
+        text = _fraction(text)
+    return text[1:]
 
 
 def _handle(part: Part) -> int:
@@ -120,12 +137,14 @@ class Session:
         self.present.update((f["fid"], f) for f in facts)
         self.batches += 1
         facts.append({"type": END, "fid": f"#{END}:{self.batches}"})
-        for fact in facts:
-            fact["sid"] = self.sid
-            fact["id"] = str(self.asserted)
-            self.asserted += 1
+        sid, first = self.sid, self.asserted
+        self.asserted += len(facts)
+        # Each fact's own JSON, with this session's sid and a durable_rules id ("0", "1", ...) put
+        # first: the encodings are shared by every session that asserts them, and never changed.
+        text = "[" + ",".join(f'{{"sid":"{sid}","id":"{first + n}",{fact_json(fact)}'
+                              for n, fact in enumerate(facts)) + "]"
         try:
-            asserted: tuple[int, int] = core.assert_facts(self.handle, core_json(facts))  # (result code, state)
+            asserted: tuple[int, int] = core.assert_facts(self.handle, text)  # (result code, state)
             code, state = asserted
         except core.error as exc:  # e.g. 311: a join read a field a fact lacks (compiler prevents it)
             raise EngineError(f"durable_rules stopped on {len(facts) - 1} facts in session {self.sid} of "
@@ -177,7 +196,7 @@ class Session:
         """Run a state's pending actions. `result` is durable_rules' (state, message) of the first,
         both JSON text; a message is an object of rule name -> the frame it matched."""
         while result:
-            message = json.loads(result[1])
+            message = orjson.loads(result[1])
             try:
                 for name, frame in message.items():
                     self._dispatch(name, frame)

@@ -14,7 +14,7 @@ ENGINE = REPO / "engine"
 
 # Each module of engine/ (patuh.<name>), lowest first; `plugins` is patuh.plugins (plugins/).
 LAYERS = [
-    "problems", "limits", "plugins", "documents", "models", "expressions", "pack", "facts", "rows", "load", "schema",
+    "problems", "limits", "memory", "plugins", "documents", "models", "expressions", "pack", "facts", "rows", "load", "schema",
     "build", "check",
     "config", "plan", "compiler", "counts", "runtime", "result", "output", "sinks", "explain", "api", "reports",
     "packtest", "pytest_plugin", "cli",
