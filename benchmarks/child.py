@@ -59,7 +59,7 @@ def site_month(folder: str) -> dict:
     result = engine.evaluate(records)
     evaluated = time.perf_counter()
     peak_evaluated = _status_kb("VmHWM")  # before the JSON text is made
-    size = len(result.to_json().encode())
+    size = sum(len(chunk) for chunk in result.json_chunks())  # streamed, as `patuh eval --format json` writes it
     done = time.perf_counter()
     cpu = time.process_time() - cpu
     peak = _status_kb("VmHWM")

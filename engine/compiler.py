@@ -114,6 +114,9 @@ class Part:
     rules: list[str] = field(default_factory=list)
     types: set[str] = field(default_factory=set)  # fact types its patterns match
     early: set[str] = field(default_factory=set)  # types asserted before the rest (see plan.negations)
+    # The fields its sessions give durable_rules (a superset of those its patterns and counts
+    # read): every fact is asserted projected to them, so the core parses and keeps no more.
+    reads: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -260,6 +263,8 @@ class _Compiler:
             suffix = f"/{planned.key}" if len(self.plan.parts) > 1 else ""
             part.name = f"{pack.name}@{pack.version}{suffix}#{digest}"
             part.definition = definition
+            summed = {name for r in part.rules for uses in out.aggregates.get(r, {}).values() for _, name in uses}
+            part.reads = frozenset(_names(definition) | summed | {"type", FID})
             out.parts.append(part)
             out.types |= part.types
         return out
@@ -352,6 +357,15 @@ def _guard(condition: Condition) -> list[dict[str, Any]]:
 
 def _values(test: Test) -> list[Any]:
     return test.value if isinstance(test.value, list) else [test.value]
+
+
+def _names(node: Any) -> set[str]:
+    """Every key and text in a definition: the fields its patterns read are among them."""
+    if isinstance(node, dict):
+        return set(node).union(*(_names(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_names(v) for v in node))
+    return {node} if isinstance(node, str) else set()
 
 
 def _ops(expr: Any) -> list[Op]:

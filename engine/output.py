@@ -84,8 +84,9 @@ def make_folder(path: PathArg) -> Path:
     return Path(path)
 
 
-def write_atomic(path: PathArg, data: str | bytes) -> None:
-    """Write `data` (text as UTF-8) to `path`, all or nothing; see the module's docstring."""
+def write_atomic(path: PathArg, data: str | bytes | Iterable[bytes]) -> None:
+    """Write `data` (text as UTF-8, or chunks of bytes as they are made) to `path`, all or
+    nothing; see the module's docstring."""
     data = data.encode("utf-8") if isinstance(data, str) else data
     how, target = _plan(path)
     with os_errors(path):
@@ -93,11 +94,11 @@ def write_atomic(path: PathArg, data: str | bytes) -> None:
             _replace(path, target, data)
         elif how == "stdout":
             sys.stdout.flush()
-            _write_all(sys.stdout.fileno(), data)
+            _write_chunks(sys.stdout.fileno(), data)
         else:  # a device or a named pipe: opened without O_CREAT or O_TRUNC, never replaced
             fd = os.open(target, os.O_WRONLY | os.O_CLOEXEC)
             try:
-                _write_all(fd, data)
+                _write_chunks(fd, data)
             finally:
                 os.close(fd)
 
@@ -171,7 +172,7 @@ def _is_stdout(st: os.stat_result) -> bool:
         return False
 
 
-def _replace(path: PathArg, real: str, data: bytes) -> None:
+def _replace(path: PathArg, real: str, data: bytes | Iterable[bytes]) -> None:
     folder, name = os.path.split(real)
     try:
         mode = stat.S_IMODE(os.stat(real).st_mode)
@@ -185,7 +186,7 @@ def _replace(path: PathArg, real: str, data: bytes) -> None:
             try:
                 if mode is not None:
                     os.fchmod(fd, mode)
-                _write_all(fd, data)
+                _write_chunks(fd, data)
                 os.fsync(fd)  # the data on disk before the name: a crash leaves the old file, not an empty one
             finally:
                 os.close(fd)
@@ -196,10 +197,29 @@ def _replace(path: PathArg, real: str, data: bytes) -> None:
             raise
 
 
+def _write_chunks(fd: int, data: bytes | Iterable[bytes]) -> None:
+    for chunk in [data] if isinstance(data, bytes) else _buffered(data):
+        _write_all(fd, chunk)
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
+
+
+def _buffered(chunks: Iterable[bytes], size: int = 1 << 20) -> Iterator[bytes]:
+    """Small chunks joined into writes of about `size` bytes (one system call each)."""
+    pending: list[bytes] = []
+    held = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        held += len(chunk)
+        if held >= size:
+            yield b"".join(pending)
+            pending, held = [], 0
+    if pending:
+        yield b"".join(pending)
 
 
 class _Terminated(BaseException):

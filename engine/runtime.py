@@ -19,7 +19,7 @@ import durable_rules_engine as core
 import orjson
 
 from . import limits
-from .compiler import END, SESSION, START, CompiledPack, Part, Unjudged
+from .compiler import END, FID, SESSION, START, CompiledPack, Part, Unjudged, agg_alias
 from .counts import Groups
 from .pack import Rule
 from .problems import EngineError, SourceError
@@ -59,23 +59,19 @@ def core_json(value: object) -> str:
     """JSON text that durable_rules' reader takes as Python's json module meant it."""
     text = json.dumps(value, ensure_ascii=False)
     if _EXPONENT.search(text):
-        text = _fraction(text)
+        text = _TOKEN.sub(lambda m: m.group(1) or f"{m.group(2)}.0{m.group(3)}", text)
     return text
-
-
-def _fraction(text: str) -> str:
-    """Every exponent of a number in JSON text given a fraction ("1e+20" as "1.0e+20")."""
-    return _TOKEN.sub(lambda m: m.group(1) or f"{m.group(2)}.0{m.group(3)}", text)
 
 
 def fact_json(fact: dict[str, Any]) -> str:
     """One fact's JSON for durable_rules, without its opening brace (the session puts its sid
-    and id there). orjson writes an exponent always with its sign ("1e+20", "1e-7"), so a fact
-    whose text holds neither "e+" nor "e-" has none and is not re-scanned: content ids hold hex
-    digits ("4e1") and made the old scan of every batch a quarter of the evaluation's time."""
+    and id there). orjson writes it, ten times faster than json; a number Python would write with
+    an exponent shows in orjson's text as an exponent with its sign ("1e+20") or as a fraction
+    under 1e-4 ("0.000015"), and a fact holding such text goes through core_json instead. Content
+    ids hold hex digits ("4e1"): the scan of every batch for exponents was a quarter of the time."""
     text = orjson.dumps(fact).decode()
-    if "e+" in text or "e-" in text:
-        text = _fraction(text)
+    if "e+" in text or "e-" in text or "0.0000" in text:
+        text = core_json(fact)
     return text[1:]
 
 
@@ -137,11 +133,13 @@ class Session:
         self.present.update((f["fid"], f) for f in facts)
         self.batches += 1
         facts.append({"type": END, "fid": f"#{END}:{self.batches}"})
-        sid, first = self.sid, self.asserted
+        sid, first, reads = self.sid, self.asserted, self.part.reads
         self.asserted += len(facts)
-        # Each fact's own JSON, with this session's sid and a durable_rules id ("0", "1", ...) put
-        # first: the encodings are shared by every session that asserts them, and never changed.
-        text = "[" + ",".join(f'{{"sid":"{sid}","id":"{first + n}",{fact_json(fact)}'
+        # Each fact's own JSON, projected to the fields the part's patterns read, with this
+        # session's sid and a durable_rules id ("0", "1", ...) put first: the encodings are shared
+        # by every session that asserts them, and never changed.
+        text = "[" + ",".join(f'{{"sid":"{sid}","id":"{first + n}",'
+                              f'{fact_json({k: v for k, v in fact.items() if k in reads})}'
                               for n, fact in enumerate(facts)) + "]"
         try:
             asserted: tuple[int, int] = core.assert_facts(self.handle, text)  # (result code, state)
@@ -220,6 +218,9 @@ class Session:
         elif role.kind == "unjudged":
             self.on_unjudged(role, frame)
         else:
+            for count in self.compiled.counts[role.rule.id]:  # each aggregate whole, as counts made it
+                alias = agg_alias(count.alias)
+                frame[alias] = self.present[frame[alias][FID]]
             derived = self.on_match(role.rule, frame)
             if derived:
                 self.pending += derived

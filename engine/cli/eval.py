@@ -5,11 +5,13 @@ import argparse
 import datetime as dt
 import json
 import sys
+from collections.abc import Iterable
 
 from .. import output
 from .. import plugins as plugin_hooks
 from ..api import Engine
 from ..facts import Records, read_files
+from ..memory import collector_paused
 from ..models import Result
 from ..problems import FactError, FactsInvalid, SourceError, Where
 from .table import findings_table, write
@@ -101,14 +103,16 @@ def run(args: argparse.Namespace) -> int:
             check(target)
         chosen.append((sinks[name], target))
     result = evaluate(args, engine)
+    text: str | Iterable[bytes]
     if args.format == "json":
-        text = result.to_json()
+        text = result.json_chunks()  # written as it is made: never the whole text at once
     elif args.format == "jsonl":
         text = "".join(json.dumps(f.model_dump(mode="json"), sort_keys=True, ensure_ascii=False) + "\n"
                        for f in result.findings)
     else:
         text = findings_table(result, by=args.by)
-    write(text, args.out)
+    with collector_paused():
+        write(text, args.out)
     for sink, target in chosen:
         with output.os_errors(target):  # a plugin sink's failing write is an error line too, not a traceback
             sink.write(result, target)

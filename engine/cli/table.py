@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..models import Obligation, Result
@@ -98,10 +98,16 @@ def _when(time: Any) -> str:
     return str(time.isoformat())
 
 
-def write(text: str, out: str | None) -> None:
+def write(text: str | Iterable[bytes], out: str | None) -> None:
     """Standard output, or --out through patuh.output: all or nothing, a failed run never leaves a
-    file that looks complete."""
+    file that looks complete. Text, or UTF-8 chunks as they are made (the JSON result)."""
     if out:
         write_atomic(out, text)
-    else:
+    elif isinstance(text, str):
         sys.stdout.write(text)
+    else:
+        buffer = getattr(sys.stdout, "buffer", None)  # None: a text stream (a host app's, a test's)
+        if buffer is not None:
+            sys.stdout.flush()
+        for chunk in text:  # each chunk is whole UTF-8 (a finding, a fact, ...)
+            buffer.write(chunk) if buffer is not None else sys.stdout.write(chunk.decode())
