@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -33,6 +33,7 @@ from .plan import plan as plan_pack
 from .problems import FactError, FactsInvalid, PackInvalid, Problem, SourceError, Where
 from .result import Consequences, build_result
 from .runtime import Session
+from .workers import ChunkLog, ChunkTask, EngineSpec, replay, run_cluster, run_forked, run_task
 
 # Facts per durable_rules session. Measured (benchmarks/README.md): 1,000-2,000 is fastest for
 # raw durable_rules and no slower for patuh than 5,000; larger states cost memory and joins.
@@ -204,6 +205,9 @@ class Engine:
         # Each period's table rows as facts (a cell naming a parameter takes the period's value).
         self.tables: dict[int, list[tuple[dict[str, Any], dict[str, Any]]]] = {
             id(c): self._table_facts(c) for c in self.compiled}
+        # What a cluster's worker builds the same engine from.
+        self._spec = EngineSpec(tuple(str(p.path) for p in self.packs), self.config.doc.data if self.config.doc
+                                else None, max_session_facts)
 
     def _resolve(self, packs: Sequence[str | Path] | str | Path | None) -> list[Path]:
         if packs is None:
@@ -275,20 +279,30 @@ class Engine:
         return out
 
     def evaluate(self, facts: Iterable[FactInput], history: Iterable[FactInput] = (),
-                 progress: Callable[[int, int], None] | None = None, as_of: dt.datetime | dt.date | None = None
-                 ) -> Result:
+                 progress: Callable[[int, int], None] | None = None, as_of: dt.datetime | dt.date | None = None,
+                 workers: int = 1, cluster: str | None = None) -> Result:
         """Judge `facts` (dicts, Fact models, or (where, record) pairs for error messages), with
         `history` from earlier runs, at the evaluation time `as_of` ($now: what open and overdue
         obligations are judged against; a date is its end in the site's zone). By default it is
         the latest time of the facts, so a replayed log is judged as it was; facts dated after it
         are left out and counted in the trace. `progress(done, total)` is called as sessions
         finish. Records a rule rejects as bad input raise FactsInvalid, like those the fact
-        checker refuses: nothing of the evaluation is returned."""
-        with collector_paused():
-            return self._evaluate(facts, history, progress, as_of)
+        checker refuses: nothing of the evaluation is returned.
+
+        `workers` > 1 runs the sessions of each part in that many forked processes; `cluster`, a
+        dask.distributed scheduler's address, runs them on its workers (patuh and the same packs
+        installed there). The result is the same, byte for byte, however they run."""
+        client = _client(cluster) if cluster else None
+        try:
+            with collector_paused():
+                return self._evaluate(facts, history, progress, as_of, workers, client)
+        finally:
+            if client is not None:
+                client.close()
 
     def _evaluate(self, facts: Iterable[FactInput], history: Iterable[FactInput],
-                  progress: Callable[[int, int], None] | None, as_of: dt.datetime | dt.date | None) -> Result:
+                  progress: Callable[[int, int], None] | None, as_of: dt.datetime | dt.date | None,
+                  workers: int, client: Any) -> Result:
         problems: list[FactError] = []
         current: Checked = {}
         past: Checked = {}
@@ -344,10 +358,21 @@ class Engine:
                 if not given and not derived:
                     continue
                 early = [evaluation] if EVALUATION in part.types else []
-                for chunk in partition(given + derived, part.key, self.max_session_facts):
-                    # A session stamps its own sid and id on each fact before asserting it, so the
-                    # same encoding serves every part and chunk that reads it.
-                    Session(compiled, part, consequences).run(early + [encoded[f["id"]] for f in chunk])
+                chunks = partition(given + derived, part.key, self.max_session_facts)
+                # The same encoding serves every part and chunk that reads it (a session asserts
+                # its own copy of it, with its sid and ids).
+                batches = [early + [encoded[f["id"]] for f in chunk] for chunk in chunks]
+                if client is not None:
+                    tasks = [ChunkTask(self._spec, self.compiled.index(compiled), compiled.parts.index(part),
+                                       part.name, [(f, encoded[f["id"]]) for f in chunk], early,
+                                       {f["id"] for f in chunk if f["id"] in historical}, now, horizon)
+                             for chunk in chunks]
+                    ran = self._replayed(consequences, run_cluster(client, _cluster_task, tasks))
+                elif workers > 1 and len(chunks) > 1:
+                    ran = self._replayed(consequences, run_forked(workers, compiled, part, consequences, batches))
+                else:
+                    ran = (Session(compiled, part, consequences).run(batch) for batch in batches)
+                for chunk, _ in zip(chunks, ran, strict=True):
                     trace.sessions += 1
                     done = min(total, done + sum(1 for f in chunk if f["id"] not in consequences.produced))
                     if progress:
@@ -366,6 +391,12 @@ class Engine:
         if rejected:
             raise FactsInvalid(rejected)
         return build_result(findings, obligations, derivations, known, historical, trace)
+
+    @staticmethod
+    def _replayed(consequences: Consequences, logs: Iterator[ChunkLog]) -> Iterator[None]:
+        for log in logs:  # in chunk order, as the sessions would have run here
+            replay(consequences, log)
+            yield None
 
     def _now(self, as_of: dt.datetime | dt.date | None, facts: list[dict[str, Any]]) -> dt.datetime:
         """The evaluation time: as given (a date: its last moment in the site's zone, a time
@@ -422,6 +453,31 @@ class Engine:
                 if fact["type"] in chosen.types:
                     judged.add(fact["id"])
         return routed, len(missed - judged)
+
+def _client(address: str) -> Any:
+    """A dask.distributed client of the scheduler at `address`."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise SourceError(Where(f"--cluster {address}"), "dask.distributed is not installed: "
+                                                         "pip install 'patuh[cluster]'") from None
+    try:
+        return Client(address, timeout=30)
+    except (OSError, TimeoutError) as exc:
+        raise SourceError(Where(f"--cluster {address}"), f"no dask scheduler answers there: {exc}") from None
+
+
+_cluster_engines: dict[EngineSpec, Engine] = {}  # on a cluster's worker: each engine built once
+
+
+def _cluster_task(task: ChunkTask) -> ChunkLog:
+    """What a cluster's worker runs for a chunk: its engine (built once), then the session."""
+    engine = _cluster_engines.get(task.spec)
+    if engine is None:
+        engine = _cluster_engines[task.spec] = Engine(list(task.spec.packs), config=task.spec.config,
+                                                      max_session_facts=task.spec.max_session_facts)
+    return run_task(engine.compiled[task.compiled], engine.types, task)
+
 
 def pack_order(packs: list[Pack]) -> list[Pack]:
     """Packs in the order they are evaluated: a pack that reads a fact type another pack derives

@@ -30,6 +30,9 @@ class SourceError(Exception):
         self.where = where
         self.message = message
 
+    def __reduce__(self) -> tuple[Any, ...]:  # as it was made: errors come back from worker processes
+        return type(self), (self.where, self.message)
+
 
 class Problem(SourceError):
     """One thing wrong with a pack, at a place in one of its files."""
@@ -42,6 +45,9 @@ class PackInvalid(Exception):
         self.problems = sorted(problems, key=lambda p: (p.where.file, p.where.line, p.where.column, p.message))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.problems,)
+
 
 class FactError(SourceError):
     """A fact that does not fit its declared type, with the file and record it came from.
@@ -52,6 +58,9 @@ class FactError(SourceError):
         super().__init__(where, message)
         self.fields = fields if fields is not None else [(None, message)]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.where, self.message, self.fields)
+
 
 class FactsInvalid(FactError):
     """Every bad record of an input, each a FactError: all are reported, not only the first. It
@@ -61,6 +70,9 @@ class FactsInvalid(FactError):
         super().__init__(problems[0].where, problems[0].message)
         self.problems = problems
         self.records = records or []  # what could be read, for checking alongside
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.problems, self.records)
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)

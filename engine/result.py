@@ -105,22 +105,34 @@ class Consequences:
 
     # -- during the session ---------------------------------------------------------------------
     def on_match(self, rule: Rule, frame: dict[str, Any]) -> list[dict[str, Any]]:
+        match = self.match(rule, frame)
+        return self.record(match, self.derived(match))
+
+    def match(self, rule: Rule, frame: dict[str, Any]) -> Match:
+        """A main rule's match as durable_rules framed it: the facts bound, the counts' groups."""
         match = Match(rule, {c.alias: fact_id(frame[c.alias]) for c in rule.facts},
                       {c.alias: (frame[agg_alias(c.alias)]["n"], frame[agg_alias(c.alias)]["members"])
                        for c in self.compiled.counts[rule.id]})
         match.counts.update((c.alias, (0, [])) for c in rule.counts if c.alias not in match.counts)  # negated
+        return match
+
+    def derived(self, match: Match) -> list[tuple[int, tuple[tuple[str, Any], ...]]]:
+        """The field values of each fact the match derives, by the index of its derive."""
+        return [(i, values) for i, derive in enumerate(match.rule.derive) for values in self._derived(derive, match)]
+
+    def record(self, match: Match, derived: list[tuple[int, tuple[tuple[str, Any], ...]]]) -> list[dict[str, Any]]:
+        """Keep a match and the facts it derives (forward chaining): their encodings, to assert."""
         self.matches.append(match)
-        if rule.reject is not None:
+        if match.rule.reject is not None:
             self._reject(match)
-        out: list[dict[str, Any]] = []
-        for derive in rule.derive:
-            for values in self._derived(derive, match):
-                out.append(self._assertable(rule, derive, values, match))
-        return out
+        return [self._assertable(match.rule, match.rule.derive[i], values, match) for i, values in derived]
 
     def on_unjudged(self, role: Unjudged, frame: dict[str, Any]) -> None:
+        self.lacks(role, {c.alias: fact_id(frame[c.alias]) for c in role.rule.facts if c.alias in frame})
+
+    def lacks(self, role: Unjudged, binding: dict[str, str]) -> None:
+        """A fact the rule would judge lacks what it needs (its unjudged companion matched)."""
         rule, alias = role.rule, role.condition.alias
-        binding = {c.alias: fact_id(frame[c.alias]) for c in rule.facts if c.alias in frame}
         lacking = self.facts[binding[alias]]
         missing = [name for name in role.fields if lacking.get(name) is None]
         self.lacking.setdefault((rule.id, binding[alias]), Lacking(rule, alias, binding, missing))
@@ -166,13 +178,24 @@ class Consequences:
             raise SourceError(match.rule.at.where("then"), f"rule {match.rule.id}: a step from {start} is beyond the "
                                                            "calendar") from None
 
-    def _assertable(self, rule: Rule, derive: Derive, values: tuple[tuple[str, Any], ...],
-                    match: Match) -> dict[str, Any]:
+    def checked(self, rule: Rule, derive: Derive, values: tuple[tuple[str, Any], ...]
+                ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A derived fact checked as a given one is, and its encoding; made once per content."""
         checked = self._checked.get((derive.type, values))
         if checked is None:  # many matches derive the same fact (one per shift and unit type)
             checked = self._checked[(derive.type, values)] = self.types.check_encoded(
                 {"type": derive.type, **{k: v for k, v in values if v is not None}},
                 f"rule {rule.id} (derive {derive.type})")
+        return checked
+
+    def remember(self, checked: dict[tuple[str, tuple[tuple[str, Any], ...]], tuple[dict[str, Any], dict[str, Any]]]
+                 ) -> None:
+        """Derived facts checked elsewhere (a worker process), so that they are not checked again."""
+        self._checked.update(checked)
+
+    def _assertable(self, rule: Rule, derive: Derive, values: tuple[tuple[str, Any], ...],
+                    match: Match) -> dict[str, Any]:
+        checked = self.checked(rule, derive, values)
         fact = checked[0]
         derived_id, sources = fact["id"], match.fact_ids
         if derived_id not in self.facts:
