@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Iterable
 
@@ -43,7 +44,25 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--out", metavar="FILE", help="write here (atomically) instead of standard output")
     parser.add_argument("--sink", action="append", default=[], metavar="NAME:TARGET",
                         help="also send the result to a sink, e.g. jsonl:findings.jsonl (repeatable)")
+    parser.add_argument("--workers", type=workers, default=cores(), metavar="N",
+                        help=f"evaluate sessions in N worker processes (default: this machine's cores, {cores()}); "
+                             "the result is the same with any N")
+    parser.add_argument("--cluster", metavar="ADDRESS",
+                        help="evaluate sessions on a dask.distributed cluster, e.g. tcp://10.0.0.5:8786 (patuh "
+                             "and the same packs installed on its workers; pip install 'patuh[cluster]')")
     parser.set_defaults(run=run)
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def workers(text: str) -> int:
+    """--workers: a whole number of processes, at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, at least 1; found {text!r}")
+    return int(text)
 
 
 def evaluate(args: argparse.Namespace, engine: Engine | None = None) -> Result:
@@ -67,7 +86,8 @@ def evaluate(args: argparse.Namespace, engine: Engine | None = None) -> Result:
         raise FactsInvalid(sorted(problems, key=lambda p: (order.get(p.where.file.split(" record ")[0], -1),
                                                            p.where.line)))
     return engine.evaluate(read["fact"], history=read["history fact"],
-                           progress=_progress if sys.stderr.isatty() else None, as_of=args.as_of)
+                           progress=_progress if sys.stderr.isatty() else None, as_of=args.as_of,
+                           workers=getattr(args, "workers", 1), cluster=getattr(args, "cluster", None))
 
 
 def as_of(text: str) -> dt.datetime | dt.date:
