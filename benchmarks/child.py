@@ -1,4 +1,5 @@
-"""One evaluation in a fresh process, for its peak memory: `python -m benchmarks.child patuh|raw N [MAX]`,
+"""One evaluation in a fresh process, for its peak memory: `python -m benchmarks.child patuh|raw N [MAX [PACK]]`
+(PACK: a pack name or folder, default fatigue),
 or `python -m benchmarks.child site-month FOLDER` (benchmarks/sitemonth.py's files, read as
 `patuh eval --facts FOLDER/*.jsonl --config ... --format json` reads them: parsing and the JSON
 result included).
@@ -84,7 +85,8 @@ def main(argv: list[str]) -> dict:
 
     limit = int(argv[2]) if len(argv) > 2 else patuh.api.MAX_SESSION_FACTS
     records = generate.facts(n)
-    engine = patuh.Engine(["fatigue"], max_session_facts=limit) if impl == "patuh" else None
+    engine = patuh.Engine([argv[3] if len(argv) > 3 else "fatigue"], max_session_facts=limit) \
+        if impl == "patuh" else None
     if impl == "raw":
         data = raw.prepare(records)
         del records

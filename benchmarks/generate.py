@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import shutil
 from collections import Counter
+from pathlib import Path
 
 FACTS_PER_EMPLOYEE = 20
 FIRST_DAY = dt.date(2024, 1, 1)
@@ -131,3 +133,16 @@ def expected(records: list[dict], sleep_no_work_below_h: float = 4, sleep_minimu
             if date - dt.timedelta(days=repeat_next_day_d) in unfit[r["employee"]]:
                 counts["fatigue.sleep-under-4h-repeated"] += 1
     return dict(counts)
+
+
+def preshift_pack(folder: Path) -> Path:
+    """The fatigue pack with only its six pre-shift rules (rules/preshift.yaml), in `folder`: the
+    rules raw.py writes for durable_rules, judged by patuh alone."""
+    target = Path(folder) / "fatigue-preshift"
+    if not target.exists():
+        shutil.copytree(Path(__file__).resolve().parent.parent / "rulesets" / "fatigue", target,
+                        ignore=shutil.ignore_patterns("tests"))
+        for rules in (target / "rules").iterdir():
+            if rules.name != "preshift.yaml":
+                rules.unlink()
+    return target

@@ -45,6 +45,8 @@ class Fact(BaseModel):
 
 def canonical(value: Any) -> Any:
     """JSON-ready form of a value, stable across runs (times as ISO text)."""
+    if type(value) in _PLAIN:  # most values of a fact: the quick way out (the evidence of every finding)
+        return value
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, dict):
@@ -52,6 +54,9 @@ def canonical(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [canonical(v) for v in value]
     return value
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 class Citation(BaseModel):

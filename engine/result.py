@@ -100,6 +100,8 @@ class Consequences:
         self.produced: dict[str, dict[str, Any]] = {}  # derived fact id -> its encoding, for later parts
         self.params = {name: use.value for name, use in compiled.params.items()}
         self._fixed: dict[str, _Fixed] = {}
+        self._citations: dict[str, list[Citation]] = {}  # rule -> its citations, when no fact names one
+        self._overdue: dict[tuple[str, int], list[Sanction]] = {}  # (rule, action) -> an obligation's escalation
         # derived record (type, its fields) -> (fact, encoding)
         self._checked: dict[tuple[str, tuple[tuple[str, Any], ...]], tuple[dict[str, Any], dict[str, Any]]] = {}
 
@@ -365,7 +367,11 @@ class Consequences:
         return fixed
 
     def citations(self, rule: Rule, match: Match | None) -> list[Citation]:
-        """The clauses a finding cites: the rule's own, and those its facts name ($r.criterion)."""
+        """The clauses a finding cites: the rule's own, and those its facts name ($r.criterion).
+        A rule that cites only by number cites the same for every match: made once."""
+        static = all(isinstance(c, str) for c in rule.cited)
+        if static and rule.id in self._citations:
+            return list(self._citations[rule.id])
         pack = self.compiled.pack
         numbers: list[str] = []
         for cited in rule.cited:
@@ -373,8 +379,11 @@ class Consequences:
                 self.value(cited, match) if match is not None and cited.alias in match.binding else None)
             if number is not None and str(number) in pack.clauses and str(number) not in numbers:
                 numbers.append(str(number))
-        return [Citation(document=pack.source_of(n).number, revision=pack.source_of(n).revision,
-                         number=n, text=pack.clauses[n].text) for n in numbers]
+        cited = [Citation(document=pack.source_of(n).number, revision=pack.source_of(n).revision,
+                          number=n, text=pack.clauses[n].text) for n in numbers]
+        if static:
+            self._citations[rule.id] = cited
+        return list(cited)
 
     def subject(self, match: Match) -> Subject:
         spec = match.rule.subject
@@ -429,9 +438,8 @@ class Consequences:
         obligation = Obligation.model_construct(
             id=_id("O", rule.id, spec.id or "", self.compiled.pack.name, *sorted(ids)),
             finding=finding.id if finding else None, rule=rule.id, action=spec.id,
-            pack=PackRef(name=self.compiled.pack.name, version=self.compiled.pack.version,
-                         hash=self.compiled.pack.hash),
-            clauses=self.citations(rule, match), subject=subject, what=self.render(spec.what, match),
+            pack=fixed.finding["pack"], clauses=self.citations(rule, match), subject=subject,
+            what=self.render(spec.what, match),
             due=due, due_text=spec.due.text if spec.due else None, status=status,
             discharged_by=chosen[1] if chosen else None, discharged_at=chosen[0] if chosen else None,
             facts=ids, responsible=roles["responsible"], accountable=roles["accountable"])
@@ -467,20 +475,22 @@ class Consequences:
             message = f"{obligation.what}: due {due}, not done by {self._shown(self.now)}"
         ids = obligation.facts + ([obligation.discharged_by] if late and obligation.discharged_by else [])
         status = "late" if late else "overdue"
+        fixed = self._fixed.get(rule.id) or self._fix(rule)  # what every finding of the rule shares
+        sanctions = self._overdue.get((rule.id, rule.actions.index(spec)))
+        if sanctions is None:
+            sanctions = self._overdue[(rule.id, rule.actions.index(spec))] = [
+                Sanction(rung=pack.sanctions[s.rung].id, label=pack.sanctions[s.rung].label, note=s.note)
+                for s in spec.overdue.sanctions]
         return Finding.model_construct(
             id=_id("F", f"{rule.id}.{spec.id}-{status}", pack.name, *sorted(ids)),
             rule=f"{rule.id}.{spec.id}-{status}",
             title=f"{rule.title}: {'done late' if late else 'overdue'}",
-            pack=PackRef(name=pack.name, version=pack.version, hash=pack.hash),
-            clauses=obligation.clauses,
+            pack=fixed.finding["pack"], clauses=obligation.clauses,
             severity=(spec.overdue.late_severity or spec.overdue.severity) if late else spec.overdue.severity,
             message=message, subject=subject,
             time=obligation.discharged_at if late else obligation.due,
-            facts=ids, actions=[],
-            sanctions=[Sanction(rung=pack.sanctions[s.rung].id, label=pack.sanctions[s.rung].label, note=s.note)
-                       for s in spec.overdue.sanctions],
-            interpretation=rule.interpretation,
-            parameters={n: self.compiled.params[n] for n in sorted(parameters_used(rule))})
+            facts=ids, actions=[], sanctions=list(sanctions), interpretation=rule.interpretation,
+            parameters=fixed.finding["parameters"])
 
     def unjudged(self, lacking: Lacking) -> Finding:
         """A fact a rule could not judge, said as an observation: nothing is silently unjudged."""

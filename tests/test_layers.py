@@ -14,10 +14,10 @@ ENGINE = REPO / "engine"
 
 # Each module of engine/ (patuh.<name>), lowest first; `plugins` is patuh.plugins (plugins/).
 LAYERS = [
-    "problems", "limits", "memory", "plugins", "documents", "models", "expressions", "pack", "facts", "rows", "load", "schema",
-    "build", "check",
-    "config", "plan", "compiler", "counts", "runtime", "result", "output", "sinks", "explain", "api", "reports",
-    "packtest", "pytest_plugin", "cli",
+    "problems", "limits", "memory", "plugins", "documents", "models", "expressions", "pack", "facts", "rows", "load",
+    "schema", "build", "check",
+    "config", "plan", "compiler", "counts", "runtime", "result", "workers", "output", "sinks", "explain", "api",
+    "reference", "reports", "packtest", "pytest_plugin", "cli",
 ]
 # What detectors may import of patuh: the public API and the leaves under it.
 DETECTOR_API = {"patuh", "patuh.rows", "patuh.models", "patuh.problems", "patuh.plugins", "patuh.output"}

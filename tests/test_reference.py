@@ -1,0 +1,153 @@
+"""The engine against the reference evaluator (patuh.reference), a plain-Python reading of the
+pack format: the same findings, obligations and rejects, for every installed pack (built-in and
+plugins', found through the plugin hook: a pack merged later is picked up as it is) on its own
+test cases, on those cases' facts fuzzed, and on generated sites; with one process and with
+forked workers."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from patuh import plugins as plugin_hooks
+from patuh.api import Engine
+from patuh.packtest import _as_of, with_tests
+from patuh.reference import Outcome, engine_outcome, reference_outcome
+
+from benchmarks import generate, sitemonth
+
+REPO = Path(__file__).resolve().parents[1]
+# Every installed pack, and the packs the repository keeps for its tests and examples.
+FOLDERS = sorted(set(plugin_hooks.pack_folders(plugin_hooks.manager())) | {
+    p.parent.resolve() for p in [*REPO.glob("tests/packs/*/pack.yaml"), *REPO.glob("examples/*/src/*/pack/pack.yaml")]})
+_PACKS: dict[Path, tuple[Engine, object]] = {}
+
+
+def pack(folder: Path):
+    """The engine of a pack folder (with the packs it overrides) and the pack with its tests."""
+    if folder not in _PACKS:
+        base = Engine([folder])
+        overridden = [p for name in sorted({o.pack for o in base.packs[0].overrides})
+                      for p in base.installed.get(name, [])]
+        engine = Engine([folder, *overridden]) if overridden else base
+        _PACKS[folder] = (engine, with_tests(engine, base.packs[0]))
+    return _PACKS[folder]
+
+
+def engine_for(engine: Engine, pack_, case) -> Engine:
+    if not (case.parameters or case.timezone or case.shifts):
+        return engine
+    config: dict = {"parameters": {pack_.name: case.parameters}}
+    if case.timezone:
+        config["timezone"] = case.timezone
+    if case.shifts:
+        config["shifts"] = case.shifts
+    return Engine([p.path for p in engine.packs], config=config)
+
+
+def differences(engine: Outcome, reference: Outcome) -> str:
+    parts = []
+    for name in ("findings", "obligations"):
+        a, b = getattr(engine, name), getattr(reference, name)
+        if a != b:
+            parts.append(f"{name} only the engine gives: {dict(a - b)}; only the reference: {dict(b - a)}")
+    if engine.rejects != reference.rejects:
+        parts.append(f"rejects: engine {sorted(engine.rejects)}, reference {sorted(reference.rejects)}")
+    return "\n".join(parts)
+
+
+def cases():
+    for folder in FOLDERS:
+        _, with_cases = pack(folder)
+        for case in with_cases.tests:
+            yield pytest.param(folder, case.name, id=f"{with_cases.name}: {case.name}")
+
+
+@pytest.mark.parametrize("folder, name", list(cases()))
+def test_every_pack_case_judged_alike(folder, name):
+    engine, with_cases = pack(folder)
+    case = next(c for c in with_cases.tests if c.name == name)
+    engine = engine_for(engine, with_cases, case)
+    found = engine_outcome(engine, case.facts, case.history, _as_of(case))
+    expected = reference_outcome(engine, case.facts, case.history, _as_of(case))
+    assert found == expected, differences(found, expected)
+
+
+# -- fuzzed: a pack's test facts, taken apart and changed -----------------------------------------
+
+def _fuzzed(facts: list, draw) -> list:
+    """Some of the facts, some twice under another id, with fields dropped, moved in time,
+    changed in value or swapped with another fact's value of the same field (which makes joins)."""
+    seen: dict[str, list] = {}
+    for fact in facts:
+        for name, value in fact.items():
+            if name not in ("type", "id", "source"):
+                seen.setdefault(name, []).append(value)
+    out = []
+    for n, fact in enumerate(draw(st.lists(st.sampled_from(facts), min_size=1, max_size=12)) if facts else []):
+        fact = dict(fact)
+        fact["id"] = f"fuzz-{n}"
+        for name in [k for k in fact if k not in ("type", "id", "source")]:
+            change = draw(st.sampled_from(["keep", "keep", "keep", "drop", "move", "swap"]))
+            value = fact[name]
+            if change == "drop":
+                del fact[name]
+            elif change == "swap":
+                fact[name] = draw(st.sampled_from(seen[name]))
+            elif change == "move" and isinstance(value, (int, float)) and not isinstance(value, bool):
+                fact[name] = value + draw(st.sampled_from([-1, 1, 2, 0.5]))
+            elif change == "move" and isinstance(value, str) and len(value) >= 16 and value[10:11] == "T":
+                try:
+                    moved = dt.datetime.fromisoformat(value) + dt.timedelta(minutes=draw(
+                        st.sampled_from([-600, -61, -1, 1, 59, 61, 119, 121, 1440])))
+                except ValueError:
+                    continue
+                fact[name] = moved.isoformat()
+        out.append(fact)
+    return out
+
+
+def _fuzz_cases():
+    for folder in FOLDERS:
+        _, with_cases = pack(folder)
+        if with_cases.tests:
+            yield pytest.param(folder, id=with_cases.name)
+
+
+@pytest.mark.parametrize("folder", list(_fuzz_cases()))
+@given(data=st.data())
+def test_every_pack_on_fuzzed_facts(folder, data):
+    engine, with_cases = pack(folder)
+    case = data.draw(st.sampled_from([c for c in with_cases.tests if c.facts]))
+    engine = engine_for(engine, with_cases, case)
+    facts = _fuzzed(case.facts, data.draw)
+    try:
+        engine.check_facts(facts)
+    except Exception:  # a record the checker refuses is the checker's business, not the rules'
+        return
+    found = engine_outcome(engine, facts, case.history, _as_of(case))
+    expected = reference_outcome(engine, facts, case.history, _as_of(case))
+    assert found == expected, differences(found, expected)
+
+
+# -- generated sites ------------------------------------------------------------------------------
+
+def test_generated_rosters_and_forms():
+    engine = Engine(["fatigue"], max_session_facts=150)
+    records = generate.facts(800)
+    found = engine_outcome(engine, records)
+    assert found == reference_outcome(engine, records)
+    assert engine_outcome(engine, records, workers=2) == found
+
+
+def test_two_days_of_a_site():
+    month = sitemonth.build(days=2)
+    records = [r for rs in month.records.values() for r in rs]
+    engine = Engine(["fatigue"], config=sitemonth.CONFIG)
+    found = engine_outcome(engine, records)
+    expected = reference_outcome(engine, records)
+    assert found == expected, differences(found, expected)
+    assert len(Counter(rule for rule, _ in found.findings)) > 30  # most of the pack's rules fired
