@@ -179,6 +179,7 @@ class FactTypes:
         self._parts: dict[str, list[tuple[str, str]]] = {}  # kind -> (field, part) rules read
         self._events = {kind: decl.get("event") for kind, decl in declarations.items()}
         self._shifted = {kind for kind, decl in declarations.items() if decl.get("shifts")}
+        self._quick = {kind: self._quick_checker(kind) for kind in declarations}
 
     def read_parts(self, parts: set[tuple[str, str, str]]) -> None:
         """Encode these parts of (type, date or time field)s too, for the rules that read them."""
@@ -222,6 +223,49 @@ class FactTypes:
         if not isinstance(kind, str) or kind not in self._fields:
             known = ", ".join(sorted(self.declarations))
             raise FactError(_where(where), f"unknown fact type {kind!r}; the installed packs declare: {known}")
+        quick = self._quick[kind](record)
+        out, enc = quick if quick is not None else self._fields_of(kind, record, where)
+        return self._completed(kind, record, out, enc, where)
+
+    def _quick_checker(self, kind: str) -> Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, Any]] | None]:
+        """A type's checker for the usual record, made once per type: every field known, plain
+        text checked inline (most fields are), every value fitting. Anything else gives None,
+        and the full check (_fields_of) says exactly what is wrong. Checking was a third of
+        evaluating a pack's pre-shift rules."""
+        fields = self._fields[kind]
+        texts = {name for name, (_, allowed, ftype) in fields.items() if ftype == "string" and allowed is None}
+        converters = {name: convert for name, (convert, _, _) in fields.items() if name not in texts}
+        allowed = [(name, values) for name, (_, values, _) in fields.items() if values is not None]
+        required = self._required[kind]
+        reserved = set(RESERVED)
+        longest = limits.MAX_TEXT
+
+        def check(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+            out: dict[str, Any] = {"type": kind}
+            enc: dict[str, Any] = {"type": kind}
+            for name, value in record.items():
+                if name in texts:
+                    if type(value) is not str or not value.isascii() or len(value) > longest:
+                        return None
+                    out[name] = enc[name] = value
+                elif name in reserved:
+                    continue
+                elif value is None or name not in converters:
+                    return None
+                else:
+                    try:
+                        out[name], enc[name] = converters[name](value)
+                    except (ValueError, TypeError, OverflowError):
+                        return None
+            if any(name in out and out[name] not in values for name, values in allowed):
+                return None
+            return (out, enc) if all(name in out for name in required) else None
+
+        return check
+
+    def _fields_of(self, kind: str, record: dict[str, Any], where: Where | str
+                   ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A record's fields checked one by one, every problem said (FactError)."""
         fields = self._fields[kind]
         out: dict[str, Any] = {"type": kind}
         enc: dict[str, Any] = {"type": kind}
@@ -258,6 +302,11 @@ class FactTypes:
                   for name in self._required[kind] if name not in out and record.get(name) is None]
         if wrong:
             raise FactError(_where(where), "; ".join(message for _, message in wrong), wrong)
+        return out, enc
+
+    def _completed(self, kind: str, record: dict[str, Any], out: dict[str, Any], enc: dict[str, Any],
+                   where: Where | str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A checked record's shift times, date and time parts, source and id."""
         if kind in self._shifted and self.shifts and "start" not in out and "end" not in out:
             self._shift_times(out, enc)
         for name, part in self._parts.get(kind, ()):
