@@ -305,7 +305,11 @@ class _Compiler:
                              for c in rule.facts]
             definition[name] = {"all": anchors + [{"counted": self.pattern(count)}]}
             out.roles[name] = Collector(rule, count)
-        if any(self.holds_at_zero(c) for c in counts):  # only then can a group without members matter
+        # Groups with no member matter only when every count could hold at zero: a count that
+        # cannot ("more than 2") is met only by groups its collector found, which exist without
+        # an anchor (counts.Groups takes every group any count of the rule has). The 6.5.2
+        # rules' coaching obligations (n >= 0) made every roster entry run three anchor actions.
+        if counts and all(self.holds_at_zero(c) for c in counts):
             name = f"{rule.id}~a"
             definition[name] = {"all": facts}
             out.roles[name] = Role("anchor", rule)
