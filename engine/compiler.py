@@ -24,6 +24,7 @@ from .expressions import MONTHS, SECONDS, Call, CountRef, FieldRef, Neg, Now, Op
 from .facts import PART_KEY, FactTypes, encode_value
 from .models import ParameterUse
 from .pack import AnyOf, Condition, Pack, Rule, Test, split_field
+from .patterns import Filter, literal_only
 from .plan import Period, Plan, flat, joined_optional
 from .problems import PackInvalid
 
@@ -117,6 +118,11 @@ class Part:
     # The fields its sessions give durable_rules (a superset of those its patterns and counts
     # read): every fact is asserted projected to them, so the core parses and keeps no more.
     reads: frozenset[str] = frozenset()
+    # Rules judged in Python, fact by fact (patterns.py), by the type they read; and the types
+    # only they read, which the core is not given at all.
+    filters: dict[str, list[Filter]] = field(default_factory=dict)
+    unasserted: frozenset[str] = frozenset()
+    asserted: set[str] = field(default_factory=set)  # the types the core's patterns match
 
 
 @dataclass
@@ -259,12 +265,14 @@ class _Compiler:
                 self.rule(rule, definition, out, part)
             if any(out.counts[r] for r in part.rules):
                 part.types.add(AGG)
+                part.asserted.add(AGG)
             digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:12]
             suffix = f"/{planned.key}" if len(self.plan.parts) > 1 else ""
             part.name = f"{pack.name}@{pack.version}{suffix}#{digest}"
             part.definition = definition
             summed = {name for r in part.rules for uses in out.aggregates.get(r, {}).values() for _, name in uses}
             part.reads = frozenset(_names(definition) | summed | {"type", FID})
+            part.unasserted = frozenset(part.types - part.asserted)
             out.parts.append(part)
             out.types |= part.types
         return out
@@ -294,6 +302,13 @@ class _Compiler:
         main = facts + [{f"{c.alias}$not": self.pattern(c)} for c in negated]
         main += [{agg_alias(c.alias): self.aggregate(rule, c)} for c in counts]
         self._limit(rule, main)
+        judged = self._filter(rule, main)
+        if judged is not None:
+            part.filters.setdefault(rule.facts[0].type, []).append(judged)
+            return
+        part.asserted.update(c.type for c in rule.when)
+        part.asserted.update(c.type for c in self.plan.discharges[rule.id].values())
+        part.asserted.update({EVALUATION} if now else set())
         definition[rule.id] = {"all": main}
         out.roles[rule.id] = Role("main", rule)
         for count in counts:
@@ -313,6 +328,18 @@ class _Compiler:
             name = f"{rule.id}~a"
             definition[name] = {"all": facts}
             out.roles[name] = Role("anchor", rule)
+
+    def _filter(self, rule: Rule, main: list[dict[str, Any]]) -> Filter | None:
+        """The rule as a Filter judged in Python (patterns.py), when it is one fact condition and
+        nothing else, over a type no rule of the pack derives (all its facts are in the session
+        from the start), with tests patterns.Filter evaluates as the core would."""
+        derived = {t for r in self.plan.pack.rules for t in r.derives}
+        if len(rule.when) != 1 or rule.when[0].kind != "fact" or rule.unjudged or self.plan.discharges[rule.id] \
+                or rule.id in self.plan.now or rule.when[0].type in derived or len(main) != 1:
+            return None
+        (alias, pattern), = main[0].items()
+        fields = {k: v["type"] for k, v in self.declarations[rule.when[0].type]["fields"].items()}
+        return Filter(rule, alias, pattern) if literal_only(pattern, fields) else None
 
     def unjudged(self, rule: Rule, definition: dict[str, Any], out: CompiledPack, now: list[dict[str, Any]]) -> None:
         """For each fact condition the rule names under `unjudged`, a companion that matches a fact

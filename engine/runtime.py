@@ -106,9 +106,10 @@ class Session:
 
     def _run(self, facts: list[dict[str, Any]]) -> None:
         self.given = len(facts)
-        early = self.part.early
+        early, unasserted = self.part.early, self.part.unasserted
         self._assert([dict(SESSION)] + [f for f in facts if f["type"] in early])
-        self._assert([f for f in facts if f["type"] not in early])
+        self._assert([f for f in facts if f["type"] not in early and f["type"] not in unasserted])
+        self._filtered(facts)
         by_level: dict[int, list[Rule]] = {}
         for rule_id in self.part.rules:
             if self.compiled.counts[rule_id]:
@@ -119,6 +120,18 @@ class Session:
         # Deleted only after success: deleting a state whose assert failed has aborted the
         # process before the error could be reported; one leaked state is the lesser harm.
         core.delete_state(self.handle, self.sid)
+
+    def _filtered(self, facts: list[dict[str, Any]]) -> None:
+        """The rules judged in Python (patterns.Filter), on the facts given: their matches, as the
+        core's would be, and what they derive, asserted for the core's rules (forward chaining)."""
+        derived: list[dict[str, Any]] = []
+        for fact in facts:
+            for judged in self.part.filters.get(fact["type"], ()):
+                if judged.holds(fact):
+                    derived += self.on_match(judged.rule, {judged.alias: fact})
+        if derived:
+            self.derived += len(derived)
+            self._assert(derived)
 
     def _assert(self, facts: list[dict[str, Any]], drain: bool = True) -> int | None:
         """Assert facts into the session's state (and run what they trigger); its state handle.

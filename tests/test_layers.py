@@ -16,7 +16,7 @@ ENGINE = REPO / "engine"
 LAYERS = [
     "problems", "limits", "memory", "plugins", "documents", "models", "expressions", "pack", "facts", "rows", "load",
     "schema", "build", "check",
-    "config", "plan", "compiler", "counts", "runtime", "result", "workers", "output", "sinks", "explain", "api",
+    "config", "plan", "patterns", "compiler", "counts", "runtime", "result", "workers", "output", "sinks", "explain", "api",
     "reference", "reports", "packtest", "pytest_plugin", "cli",
 ]
 # What detectors may import of patuh: the public API and the leaves under it.
