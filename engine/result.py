@@ -11,6 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
@@ -55,11 +56,15 @@ class Match:
 
     @property
     def fact_ids(self) -> list[str]:
+        return list(self._fact_ids)
+
+    @cached_property
+    def _fact_ids(self) -> tuple[str, ...]:  # asked for by every finding, derived fact and obligation
         ids = list(self.binding.values())
         for alias, (_, members) in self.counts.items():
             if not alias.startswith("~"):  # what could discharge an obligation is not evidence of the finding
                 ids += [m for m in members if m not in ids]
-        return ids
+        return tuple(ids)
 
 
 @dataclass
@@ -200,11 +205,12 @@ class Consequences:
         checked = self.checked(rule, derive, values)
         fact = checked[0]
         derived_id, sources = fact["id"], match.fact_ids
+        past = all(s in self.historical for s in sources)
         if derived_id not in self.facts:
             self.facts[derived_id] = fact
-            if all(s in self.historical for s in sources):
+            if past:
                 self.historical.add(derived_id)
-        if not all(s in self.historical for s in sources):
+        if not past:
             self.historical.discard(derived_id)  # derived now from this run's facts: current
         # A fact derived several ways is shown with the least of them (by rule, then facts),
         # not the first to match, which depends on the order the facts came in.
@@ -212,8 +218,8 @@ class Consequences:
         if shown is None or (rule.id, sources) < (shown.rule, shown.facts):
             self.derivations[derived_id] = Derivation.model_construct(
                 rule=rule.id, pack=self.compiled.pack.name, facts=sources)
-        self.produced.setdefault(derived_id, checked[1])  # the unstamped encoding
-        return dict(checked[1])  # the session stamps its copy, and asserts it unless it holds it
+        self.produced.setdefault(derived_id, checked[1])
+        return checked[1]  # sessions never change an encoding: one serves every session that asserts it
 
     # -- values ---------------------------------------------------------------------------------
     def value(self, expr: Any, match: Match, each: dict[str, Any] | None = None) -> Any:
