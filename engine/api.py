@@ -22,7 +22,7 @@ from . import plugins as plugin_hooks
 from .build import build
 from .check import Known, check_pack, shared_types
 from .check import declarations as pack_declarations
-from .compiler import EVALUATION, CompiledPack, compile_plan, evaluation_fact
+from .compiler import EVALUATION, CompiledPack, Part, compile_plan, evaluation_fact
 from .config import Config, load_config, settle_parameters
 from .facts import FactTypes
 from .load import load_folder, load_folders
@@ -371,7 +371,7 @@ class Engine:
                 elif workers > 1 and len(chunks) > 1:
                     ran = self._replayed(consequences, run_forked(workers, compiled, part, consequences, batches))
                 else:
-                    ran = (Session(compiled, part, consequences).run(batch) for batch in batches)
+                    ran = _sessions(compiled, part, consequences, batches)
                 for chunk, _ in zip(chunks, ran, strict=True):
                     trace.sessions += 1
                     done = min(total, done + sum(1 for f in chunk if f["id"] not in consequences.produced))
@@ -454,6 +454,14 @@ class Engine:
                     judged.add(fact["id"])
         return routed, len(missed - judged)
 
+def _sessions(compiled: CompiledPack, part: Part, consequences: Consequences,
+              batches: list[list[dict[str, Any]]]) -> Iterator[None]:
+    """Each chunk's session, here, one after the other."""
+    for batch in batches:
+        Session(compiled, part, consequences).run(batch)
+        yield None
+
+
 def _client(address: str) -> Any:
     """A dask.distributed client of the scheduler at `address`."""
     try:
@@ -462,7 +470,7 @@ def _client(address: str) -> Any:
         raise SourceError(Where(f"--cluster {address}"), "dask.distributed is not installed: "
                                                          "pip install 'patuh[cluster]'") from None
     try:
-        return Client(address, timeout=30)
+        return Client(address, timeout=30)  # type: ignore[no-untyped-call]  # distributed has no annotations
     except (OSError, TimeoutError) as exc:
         raise SourceError(Where(f"--cluster {address}"), f"no dask scheduler answers there: {exc}") from None
 

@@ -251,7 +251,8 @@ class _Run:
         return self.by_type.get(condition.type, [])
 
     def bindings(self, conditions: list[Condition], rule: Rule) -> list[dict[str, str]]:
-        return self.bindings_from(conditions, {}, every=True)
+        found: list[dict[str, str]] = self.bindings_from(conditions, {}, every=True)
+        return found
 
     def members(self, condition: Condition, binding: dict[str, str],
                 counts: dict[str, tuple[int, list[str]]]) -> list[str]:
@@ -441,8 +442,8 @@ def _compare(left: Any, op: str, right: Any) -> bool:
             and isinstance(right, dt.date):
         return False
     try:
-        return {"eq": left == right, "ne": left != right, "lt": left < right, "le": left <= right,
-                "gt": left > right, "ge": left >= right}[op]
+        return bool({"eq": left == right, "ne": left != right, "lt": left < right, "le": left <= right,
+                     "gt": left > right, "ge": left >= right}[op])
     except TypeError:
         return op == "ne"
 

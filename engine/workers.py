@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from .compiler import CompiledPack, Part, Unjudged, fact_id
+from .facts import FactTypes
+from .pack import Rule
 from .result import Consequences, Match
 from .runtime import Session
 
@@ -43,7 +45,7 @@ class Recorder:
         self.consequences = consequences
         self.log = ChunkLog()
 
-    def on_match(self, rule: Any, frame: dict[str, Any]) -> list[dict[str, Any]]:
+    def on_match(self, rule: Rule, frame: dict[str, Any]) -> list[dict[str, Any]]:
         match = self.consequences.match(rule, frame)
         derived = self.consequences.derived(match)
         self.log.events.append(("match", rule.id, match.binding, match.counts, derived))
@@ -130,7 +132,7 @@ class ChunkTask:
     horizon: dt.datetime | None
 
 
-def run_task(compiled: CompiledPack, types: Any, task: ChunkTask) -> ChunkLog:
+def run_task(compiled: CompiledPack, types: FactTypes, task: ChunkTask) -> ChunkLog:
     """A chunk's session on a cluster's worker, with the worker's own engine's compiled pack."""
     part = compiled.parts[task.part]
     if part.name != task.name:
