@@ -151,3 +151,35 @@ def test_two_days_of_a_site():
     expected = reference_outcome(engine, records)
     assert found == expected, differences(found, expected)
     assert len(Counter(rule for rule, _ in found.findings)) > 30  # most of the pack's rules fired
+
+
+# -- where the two disagree -----------------------------------------------------------------------
+
+MONTH_LATER = """\
+rules:
+  - id: mini.month-later
+    title: a check a calendar month after another
+    clauses: ['1']
+    when:
+      - fact: check
+        as: a
+      - fact: check
+        as: b
+        where: {employee: $a.employee, date: {eq: $a.date + 1 mo}}
+    then:
+      finding: {severity: minor, message: "{$a.date} and {$b.date}"}
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="a condition compares months on a calendar key on which 31 January + 1 mo is "
+                                       "'31 February' (after the 28th), while the README, derived fields and due "
+                                       "times make it 28 February: reported in issue 16's closing note")
+def test_a_month_after_the_31st_in_a_condition(tmp_path):
+    from test_hostile_input import small_pack
+
+    engine = Engine([small_pack(tmp_path, MONTH_LATER)])
+    facts = [{"type": "check", "employee": "D", "date": "2026-01-31"},
+             {"type": "check", "employee": "D", "date": "2026-02-28"}]
+    found, expected = engine_outcome(engine, facts), reference_outcome(engine, facts)
+    assert len(expected.findings) == 1  # the reference reads the README: 31 January + 1 mo is 28 February
+    assert found == expected, differences(found, expected)
