@@ -394,15 +394,15 @@ class Consequences:
     def subject(self, match: Match) -> Subject:
         spec = match.rule.subject
         if spec:
-            return Subject(kind=spec.kind, id=self.render(spec.id, match))
+            return Subject.model_construct(kind=spec.kind, id=self.render(spec.id, match))
         return self._own_subject(match.rule.facts[0].type, match.binding[match.rule.facts[0].alias])
 
     def _own_subject(self, kind: str, fact_id_: str) -> Subject:
         fact = self.facts[fact_id_]
         name = self.types.declarations[kind].get("subject")
         if name and fact.get(name) is not None:
-            return Subject(kind=name, id=str(fact[name]))
-        return Subject(kind=kind, id=fact["id"])
+            return Subject.model_construct(kind=name, id=str(fact[name]))
+        return Subject.model_construct(kind=kind, id=fact["id"])
 
     def due(self, spec: ActionSpec, match: Match) -> dt.datetime | dt.date | None:
         if not spec.due or spec.due.at_time is None:
@@ -470,7 +470,7 @@ class Consequences:
         rule, late = match.rule, obligation.status == "late"
         pack = self.compiled.pack
         accountable = roles["accountable"] or roles["responsible"]
-        subject = Subject(kind="role", id=accountable[0]) if accountable else obligation.subject
+        subject = Subject.model_construct(kind="role", id=accountable[0]) if accountable else obligation.subject
         due = self._shown(obligation.due)
         if spec.overdue.message is not None:
             message = self.render(spec.overdue.message, match)
