@@ -35,6 +35,7 @@ from .pack import (
     Parameter,
     Process,
     Raci,
+    RejectExpectation,
     Rule,
     Rung,
     SanctionUse,
@@ -174,13 +175,16 @@ class _Builder:
 
     def test(self, data: dict[str, Any], at: At, ignore: list[str]) -> TestCase:
         obligations = data.get("obligations")
+        rejects = data.get("rejects")
         return TestCase(at=at, name=data["name"], description=data.get("description"), facts=data["facts"],
                         history=data.get("history") or [], parameters=data.get("parameters") or {},
                         timezone=data.get("timezone"), shifts=data.get("shifts"), as_of=data.get("as_of"),
                         ignore=ignore + (data.get("ignore") or []),
                         expect=[Expectation(at=at["expect"][i], **e) for i, e in enumerate(data["expect"])],
                         obligations=[ObligationExpectation(at=at["obligations"][i], **o)
-                                     for i, o in enumerate(obligations)] if obligations is not None else None)
+                                     for i, o in enumerate(obligations)] if obligations is not None else None,
+                        rejects=[RejectExpectation(at=at["rejects"][i], **r) for i, r in enumerate(rejects)]
+                        if rejects is not None else None)
 
     # -- rules ----------------------------------------------------------------------------------
     def rule(self, data: dict[str, Any], at: At) -> Rule:

@@ -109,6 +109,14 @@ def check_pack(pack: Pack, known: Known) -> list[Problem]:
             if rule_id not in ids:
                 problems.append(case.at.problem(f"test ignores rule {rule_id!r}, which this pack does not have",
                                                 "ignore", i))
+        refusing = {r.id for r in pack.rules if r.reject is not None}
+        for refused in case.rejects or []:
+            if refused.rule not in refusing:
+                problems.append(refused.at.problem(f"test expects rule {refused.rule!r} to refuse a record, but no "
+                                                   "rule of this pack by that id has `then: reject`", "rule"))
+        if case.rejects and case.expect:
+            problems.append(case.at.problem("a case that expects records refused gets no findings (the evaluation "
+                                            "returns nothing): leave expect empty", "expect"))
         for owed in case.obligations or []:
             if (owed.rule, owed.action) not in actions:
                 problems.append(owed.at.problem(f"test expects an obligation {owed.action!r} of rule {owed.rule!r}, "

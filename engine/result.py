@@ -35,7 +35,7 @@ from .models import (
 )
 from .pack import ActionSpec, Derive, Rule
 from .plan import flat
-from .problems import FactError, SourceError, Where
+from .problems import FactError, Rejected, SourceError, Where
 
 
 class _Roles(TypedDict):
@@ -133,8 +133,8 @@ class Consequences:
             place = ", ".join(f"{k} {source[k]}" for k in ("file", "sheet", "row") if source.get(k) is not None)
             where = Where(f"{first['type']} {first['id']}" + (f" ({place})" if place else ""))
             assert match.rule.reject is not None
-            self.rejected[key] = FactError(where, f"{self.render(match.rule.reject, match)} "
-                                                  f"(rule {match.rule.id}, {self.compiled.pack.label})")
+            self.rejected[key] = Rejected(where, f"{self.render(match.rule.reject, match)} "
+                                                 f"(rule {match.rule.id}, {self.compiled.pack.label})", match.rule.id)
 
     def _derived(self, derive: Derive, match: Match) -> list[tuple[tuple[str, Any], ...]]:
         """The field values of each fact a derive makes for a match: one, or one per step of `each`."""
