@@ -213,7 +213,7 @@ def read_checklists(paths: Iterable[str | Path], types, *, header: dict[str, Any
         audit = _audit_record(given, path, above, types, problems)
         if table_header and not rows:
             problems.append(f"{path}: no rows under the checklist's header")
-        places[str(path)] = {name: i for i, h in enumerate(table_header, 1) if h and (name := columns.field_of(h))}
+        places[str(path)] = {f: i for i, h in enumerate(table_header, 1) if h and (f := columns.field_of(h))}
         if audit is None:
             continue
         first = audits.get(audit["audit"])
@@ -225,7 +225,9 @@ def read_checklists(paths: Iterable[str | Path], types, *, header: dict[str, Any
             audits[audit["audit"]] = (audit, str(path))
             out.append(audit)
 
-        def convert(row: Row, record: dict, problems: list, failed: set[str], audit_id: str = audit["audit"]):
+        this_audit: str = audit["audit"]
+
+        def convert(row: Row, record: dict, problems: list, failed: set[str], audit_id: str = this_audit):
             _convert(row, record, problems, failed, columns, audit_id, numbers)
 
         out += forms.to_facts(rows, table_header, CRITERION, types, columns, problems, detector=DETECTOR,
