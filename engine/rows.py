@@ -6,7 +6,8 @@ with its column, so every problem can be named where a person would look for it.
 
 Formats, by suffix:
 - `.csv`: the first row is the header; `,` or `;` (as Excel writes it under an Indonesian
-  locale), whichever the header holds more of; UTF-8 with or without a byte-order mark.
+  locale), whichever the header (the first line holding either) holds more of; UTF-8 with or
+  without a byte-order mark.
 - `.xlsx`: the first sheet, or the one named; the first row is the header. Excel's dates and
   date-times come as date and datetime objects (a date-formatted cell whose time is not midnight
   stays a datetime: its time is never cut off), numbers as numbers, TRUE/FALSE as booleans, and
@@ -186,7 +187,10 @@ def _csv(path: Path, problems: list[SourceError], table: _Table) -> tuple[list[R
     text = read_text(path, limits.MAX_FACTS_BYTES, "file")
     if not text.strip():
         raise SourceError(Where(name, 1), "expected a header row naming the columns; the file is empty")
-    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
+    # The separator is the one the first line holding either has more of: the header, or a form's
+    # first "key;value" line when a title without either stands above it.
+    lines = re.split(r"\r\n|\r|\n", text, maxsplit=50)[:50]
+    first = next((line for line in lines if "," in line or ";" in line), lines[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";" if first.count(";") > first.count(",") else ",")
     rows: list[Row] = []
     header: list[str] = []

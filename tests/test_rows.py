@@ -150,8 +150,8 @@ def test_a_form_s_lines_above_its_table_are_its_preamble(tmp_path):
         return "No Kriteria" in cells
 
     csv = tmp_path / "f.csv"
-    csv.write_text("CHECKLIST AUDIT SMK3,,\nNo Audit,SMK3-01,\n,,\nTanggal Audit,20/05/2025,\n"
-                   "No Kriteria,Hasil,Lokasi\n1.1.1,Sesuai,\n,,\n1.1.3,Tidak Sesuai,Gudang\n", encoding="utf-8")
+    csv.write_text("CHECKLIST AUDIT SMK3\nNo Audit;SMK3-01;\n;;\nTanggal Audit;20/05/2025;\n"  # a title, then ;
+                   "No Kriteria;Hasil;Lokasi\n1.1.1;Sesuai;\n;;\n1.1.3;Tidak Sesuai;Gudang\n", encoding="utf-8")
     book = xlsx(tmp_path / "f.xlsx", ["CHECKLIST AUDIT SMK3"], ["No Audit", "SMK3-01"], [],
                 ["Tanggal Audit", "20/05/2025"], ["No Kriteria", "Hasil", "Lokasi"], ["1.1.1", "Sesuai"], [],
                 ["1.1.3", "Tidak Sesuai", "Gudang"])
