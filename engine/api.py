@@ -162,22 +162,52 @@ def fact_types(config: str | Path | dict[str, Any] | None = None) -> FactTypes:
     return FactTypes(installed(plugin_hooks.manager()).known().fact_types, load_config(config).timezone)
 
 
-def parameters(pack: str, at: dt.date | None = None,
-               config: str | Path | dict[str, Any] | None = None) -> tuple[str, dict[str, ParameterUse]]:
-    """The parameters of the installed `pack` in force on `at` (its newest revision when None):
-    the revision's label and its parameters by name, after other packs' overrides and the site
-    `config`, as an evaluation would settle them. LookupError when the pack is not installed."""
+def _revision(pack: str, at: dt.date | None) -> tuple[Installed, Pack]:
+    """The installed set, and the revision of the installed `pack` in force on `at` (its newest when
+    None); LookupError when the pack is not installed."""
     context = installed(plugin_hooks.manager())
     if pack not in context.folders:
         raise LookupError(f"the {pack} pack is not installed; installed: "
                           f"{', '.join(sorted(context.folders)) or 'none'}")
     revisions = sorted(check_folders(context.folders[pack], context, tests=False), key=lambda p: p.effective)
-    chosen = ([p for p in revisions if at is None or p.effective <= at] or revisions[:1])[-1]
-    overriding = [p for p in context.built.values() if p.name != pack and any(o.pack == pack for o in p.overrides)]
+    return context, ([p for p in revisions if at is None or p.effective <= at] or revisions[:1])[-1]
+
+
+def parameters(pack: str, at: dt.date | None = None,
+               config: str | Path | dict[str, Any] | None = None) -> tuple[str, dict[str, ParameterUse]]:
+    """The parameters of the installed `pack` in force on `at` (its newest revision when None):
+    the revision's label and its parameters by name, after other packs' overrides and the site
+    `config`, as an evaluation would settle them. LookupError when the pack is not installed."""
+    context, chosen = _revision(pack, at)
+    return chosen.label, _in_force(context, chosen, at, config)
+
+
+def _in_force(context: Installed, chosen: Pack, at: dt.date | None,
+              config: str | Path | dict[str, Any] | None) -> dict[str, ParameterUse]:
+    overriding = [p for p in context.built.values() if p.name != chosen.name
+                  and any(o.pack == chosen.name for o in p.overrides)]
     settled = settle_parameters([chosen] + overriding, load_config(config), installed=context.folders)[chosen.label]
     day = at or dt.date.max
-    return chosen.label, {name: [u for u in uses if u.since is None or u.since <= day][-1] if any(
+    return {name: [u for u in uses if u.since is None or u.since <= day][-1] if any(
         u.since is None or u.since <= day for u in uses) else uses[0] for name, uses in settled.items()}
+
+
+def tables(pack: str, at: dt.date | None = None,
+           config: str | Path | dict[str, Any] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The tables of the installed `pack` in force on `at` (its newest revision when None): each
+    table's rows by its name, a cell naming a parameter ($name) given that parameter's value in
+    force on `at` (after overrides and `config`), as an evaluation reads them: what a detector
+    checks a record against (which audit level a criterion belongs to). LookupError when the pack
+    is not installed."""
+    context, chosen = _revision(pack, at)
+    params = _in_force(context, chosen, at, config)
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("$$"):
+            return value[1:]
+        return params[value[1:]].value if isinstance(value, str) and value.startswith("$") else value
+
+    return {name: [{k: cell(v) for k, v in row.items()} for row in table.rows] for name, table in chosen.tables.items()}
 
 
 class Engine:

@@ -279,3 +279,15 @@ def test_element_and_sub_element_summaries_add_up_to_the_outcome(engine):
     awal = engine.evaluate(next(p for p in GEN.OUTCOME if p.audit == "SMK3-O01").case()["facts"])
     by_sub = {s.sub_element: s.expected for s in derived(awal, "smk3_sub_element_score")}
     assert by_sub["1.1"] == 2 and "11.1" not in by_sub  # 1.1.1 and 1.1.3 at awal; element 11 only at lanjutan
+
+
+def test_the_pack_s_tables_through_the_public_api_detectors_use():
+    tables = patuh.tables("smk3")
+    assert {r["criterion"]: r["level"] for r in tables["smk3_criterion_level"]} == {
+        m.group(1): {"A": "awal", "T": "transisi", "L": "lanjutan"}[m.group(2)]
+        for m in re.finditer(r"^- (\d+\.\d+\.\d+) \[([ATL])\] ", SOURCE, re.M)}
+    assert [(r["band"], r["low"], r["high"], r.get("flag")) for r in tables["smk3_band"]] == [
+        ("kurang", 0, 59, None), ("baik", 60, 84, "silver"), ("memuaskan", 85, 100, "gold")]
+    assert [r["since"] for r in tables["smk3_criteria_edition"]] == [dt.date(2012, 4, 12)]
+    with pytest.raises(LookupError, match="the nope pack is not installed"):
+        patuh.tables("nope")
