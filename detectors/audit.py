@@ -22,13 +22,13 @@ Tidak Sesuai / Tidak Berlaku, Ya / Tidak, N/A; Kritikal / Mayor / Minor; a resul
 category ("Mayor") is a criterion not met in that category. Columns that only describe a criterion
 (No, Uraian Kriteria, Elemen, Tingkat) are left out; any other column no field knows is an error
 unless --ignore names it. Every record goes through patuh's fact checker (a criterion that is not
-one of Lampiran II's 166 is refused there), and the whole checklist through the smk3 pack's own
-refusals (a criterion above the audit's level, a criterion not met without a category): every
-problem of every file is named by file, row and column, and nothing is written.
+one of Lampiran II's 166 is refused there), and the whole checklist against what the smk3 pack refuses
+(a criterion above the audit's level, by the pack's tables, patuh.tables; a criterion not met
+without a category; one criterion twice at one location): every problem of every file is named
+by file, row and column, and nothing is written.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from typing import Any
 import patuh
 from patuh.models import canonical
 from patuh.plugins import hookimpl
-from patuh.problems import FactError, FactsInvalid, SourceError, Where
+from patuh.problems import FactError, SourceError, Where
 from patuh.rows import Row, column_key
 from patuh.rows import read as read_rows
 
@@ -80,11 +80,6 @@ KINDS: dict[str, str] = {
 DESCRIPTIVE = ("no", "no_urut", "nomor_urut", "uraian", "uraian_kriteria", "deskripsi", "deskripsi_kriteria",
                "description", "kriteria_audit", "elemen", "sub_elemen", "element", "sub_element", "tingkat",
                "tingkat_kriteria", "level")
-# The rule of the pack whose refusal points at a column, and which.
-REFUSED_COLUMN = {"smk3.criterion-outside-level": ("criterion",),
-                  "smk3.criterion-category-missing": ("category", "result"),
-                  "smk3.criterion-duplicate": ("location", "criterion"),
-                  "smk3.criterion-duplicate-unplaced": ("criterion",), "smk3.criterion-audit-unknown": ("audit",)}
 HEADER_FIELDS = ("audit", "company", "date", "level", "auditor", "kind")
 
 
@@ -234,7 +229,7 @@ def read_checklists(paths: Iterable[str | Path], types, *, header: dict[str, Any
                               convert=convert)
     repeated = _duplicates([r for r in out if r["type"] == CRITERION], problems)
     if pack_check and out:
-        problems += _refused([r for r in out if id(r) not in repeated], places, config)
+        problems += _against_the_pack([r for r in out if id(r) not in repeated], places, config)
     if problems:
         raise DetectError(problems)
     return out
@@ -344,28 +339,42 @@ def _duplicates(records: list[dict], problems: list) -> set[int]:
     return repeated
 
 
-def _refused(records: list[dict], places: dict[str, dict[str, int]], config: str | Path | dict | None) -> list[str]:
-    """What the smk3 pack's rules refuse (a criterion above the audit's level, one not met without a
-    category), named by the row it came from."""
-    engine = patuh.Engine([PACK], config=config)
-    numbered = [dict(r, id=f"row-{i}") for i, r in enumerate(records)]
-    try:
-        engine.evaluate(numbered)
-    except FactsInvalid as exc:
-        out = []
-        for problem in exc.problems:
-            index = re.match(r"\S+ row-(\d+)\b", problem.where.file)
-            if index is None:
-                out.append(str(problem))
-                continue
-            source = records[int(index.group(1))]["source"]
-            rule = getattr(problem, "rule", None)
-            found = places.get(source["file"], {})
-            column = next((found[f] for f in REFUSED_COLUMN.get(rule or "", ()) if f in found), 0)
-            place = f"{source['file']}:{source['row']}" + (f":{column}" if column else "")
-            out.append(f"{place}: {CRITERION}: {problem.message}")
-        return out
-    return []
+def _against_the_pack(records: list[dict], places: dict[str, dict[str, int]],
+                      config: str | Path | dict | None) -> list[str]:
+    """What the smk3 pack refuses as bad input, checked against its tables (patuh.tables) and named
+    by row and column: a criterion of a level above the audit's, a criterion not met without a
+    category, two rows of one criterion at one location (or both without one)."""
+    tables = patuh.tables(PACK, config=config)
+    entering = {r["criterion"]: r["level"] for r in tables["smk3_criterion_level"]}
+    covers = {(r["level"], r["includes"]) for r in tables["smk3_level_scope"]}
+    since = min(str(r["since"]) for r in tables["smk3_criteria_edition"])
+    audits = {r["audit"]: r for r in records if r["type"] == AUDIT}
+    seen: dict[tuple, dict] = {}
+    out = []
+
+    def place(record: dict, *fields: str) -> str:
+        found = places.get(record["source"]["file"], {})
+        column = next((found[f] for f in fields if f in found), 0)
+        return f"{record['source']['file']}:{record['source']['row']}" + (f":{column}" if column else "")
+
+    for record in (r for r in records if r["type"] == CRITERION):
+        audit = audits[record["audit"]]
+        level = entering.get(record["criterion"])
+        if str(audit["date"]) >= since and level and (audit["level"], level) not in covers:
+            out.append(f"{place(record, 'criterion')}: {CRITERION}.criterion: {record['criterion']} is a criterion of "
+                       f"tingkat {level} (PP 50/2012 Lampiran II), not of audit {audit['audit']}'s tingkat "
+                       f"{audit['level']}: the row or the audit's level is wrong")
+        if record["result"] == "not_met" and not record.get("category"):
+            out.append(f"{place(record, 'category', 'result')}: {CRITERION}.category: criterion "
+                       f"{record['criterion']} is not met without a category (Kritikal, Mayor or Minor): the "
+                       "certificate decision and the finding turn on it")
+        first = seen.setdefault((record["audit"], record["criterion"], record.get("location")), record)
+        if first is not record:
+            out.append(f"{place(record, 'location', 'criterion')}: {CRITERION}: criterion {record['criterion']} again "
+                       + (f"at {record['location']!r}" if record.get("location") else "without a location")
+                       + f" (first at {first['source']['file']}:{first['source']['row']}): one row per criterion and "
+                       "location")
+    return out
 
 
 def _content(record: dict) -> dict:

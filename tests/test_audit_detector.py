@@ -13,6 +13,7 @@ import patuh
 import pytest
 from patuh.cli import main
 from patuh.detectors import audit as detector
+from patuh.problems import FactsInvalid
 
 SOURCE = Path(__file__).resolve().parents[1] / "rulesets" / "smk3" / "sources" / "smk3-pp50-2012-criteria.md"
 AWAL = re.findall(r"^- (\d+\.\d+\.\d+) \[A\] ", SOURCE.read_text(encoding="utf-8"), re.M)  # the 64 of tingkat awal
@@ -123,12 +124,26 @@ def test_every_bad_row_is_named_and_nothing_is_written(tmp_path, capsys):
         "(major), Minor (minor)",
         f"error: {path}:17: smk3_criterion: the same row as {path}:16 (criterion 1.2.5): one row per criterion and "
         "location",
-        f"error: {path}:14:5: smk3_criterion: kriteria 1.2.2 audit SMK3-2025-014 tidak terpenuhi tanpa kategori "
-        "temuan: isi kategori (critical/kritikal, major/mayor atau minor) (rule smk3.criterion-category-missing, "
-        "smk3 0.1.0)",
-        f"error: {path}:12:2: smk3_criterion: kriteria 1.1.2 adalah kriteria tingkat transisi (PP 50/2012 Lampiran "
-        "II), bukan kriteria audit SMK3-2025-014 tingkat awal: perbaiki nomor kriteria atau tingkat audit (rule "
-        "smk3.criterion-outside-level, smk3 0.1.0)"]
+        f"error: {path}:12:2: smk3_criterion.criterion: 1.1.2 is a criterion of tingkat transisi (PP 50/2012 "
+        "Lampiran II), not of audit SMK3-2025-014's tingkat awal: the row or the audit's level is wrong",
+        f"error: {path}:14:5: smk3_criterion.category: criterion 1.2.2 is not met without a category (Kritikal, "
+        "Mayor or Minor): the certificate decision and the finding turn on it"]
+    # what the detector lets through, the pack refuses alike (patuh eval names the record, file and row)
+    facts = [{"type": "smk3_audit", "audit": "A-9", "company": "PT X", "date": "2025-05-20", "level": "awal"},
+             {"type": "smk3_criterion", "audit": "A-9", "criterion": "1.1.2", "result": "met",
+              "source": {"detector": "audit", "file": "c.xlsx", "row": 12}}]
+    with pytest.raises(FactsInvalid) as caught:
+        patuh.Engine(["smk3"]).evaluate(facts)
+    assert str(caught.value.problems[0].where).endswith("(file c.xlsx, row 12)")
+
+
+def test_one_criterion_twice_at_one_location_is_named_at_the_second(tmp_path, capsys):
+    path = checklist_xlsx(tmp_path / "c.xlsx", full_awal({"1.2.2": ["Tidak Sesuai", "Minor", "Gudang", "foto 1"]})
+                          + [[65, "1.2.2", "", "Tidak Sesuai", "Mayor", "Gudang", "foto 2"]])
+    code, records, err = detect(capsys, path)
+    assert (code, records) == (2, [])
+    assert err == [f"error: {path}:74:6: smk3_criterion: criterion 1.2.2 again at 'Gudang' (first at {path}:12): one "
+                   "row per criterion and location"]
 
 
 def test_the_header_must_be_whole_and_agree_with_the_options(tmp_path, capsys):
