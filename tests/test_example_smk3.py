@@ -10,6 +10,7 @@ demo runs and writes the report.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import subprocess
 import sys
@@ -21,9 +22,20 @@ import patuh
 from patuh.detectors import audit, forms
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "smk3"
-sys.path.insert(0, str(EXAMPLE))
-import demo  # noqa: E402  (the options the internal audit's header comes as)
-import generate  # noqa: E402  (the plan)
+
+
+def _module(name: str):
+    """examples/smk3/NAME.py under a name of its own (examples/site has a generate.py and a demo.py)."""
+    spec = importlib.util.spec_from_file_location(f"smk3_example_{name}", EXAMPLE / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+generate = _module("generate")  # the plan
+demo = _module("demo")  # the options the internal audit's header comes as
 
 
 def cells(data: bytes, path: Path) -> list[tuple]:
