@@ -3,8 +3,8 @@ own evaluation of the facts (a company's audits, checklists and certificates):
 
 - smk3-audit.csv: per audit, one row for the whole audit and one per element and sub-element of
   PP 50/2012 Lampiran II in its scope: criteria in scope, met, not met, not applicable, missing,
-  and the achievement (met / (met + not met), one decimal, rounded but never up into the next
-  band, as the pack's messages give it); the audit's row adds the band, the certificate decision
+  and the achievement (met / (met + not met), one decimal, rounded but never up to the next whole
+  percent, as the pack's messages give it); the audit's row adds the band, the certificate decision
   (certificate with its flag, none, pending, internal) and how many criterion findings of each
   category it has;
 - smk3-audit-findings.csv: every finding of the smk3 pack, by audit (or company), with its
@@ -21,7 +21,7 @@ import argparse
 import datetime as dt
 import io
 import sys
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,6 @@ PACK = "smk3"
 COLUMNS = ("audit", "company", "date", "level", "kind", "scope", "title", "expected", "met", "not_met",
            "not_applicable", "missing", "achievement", "band", "decision", "flag", "critical", "major", "minor")
 FINDING_COLUMNS = ("audit", "subject", "rule", "severity", "clauses", "message")
-BAND_HIGH = {"kurang": 59, "baik": 84, "memuaskan": 100}  # smk3_band's `high` (the pack's table)
 DECISIONS = {"certificate": "sertifikat dan bendera", "none": "tidak ada sertifikat",
              "pending": "keputusan menunggu kriteria yang belum dinilai",
              "internal": "audit internal: tanpa sertifikat", "not judged": "tidak dinilai"}
@@ -50,22 +49,15 @@ def as_of(text: str) -> dt.datetime | dt.date:
                                          f"date like 2026-03-02; found {text!r}") from None
 
 
-def shown(achievement: float | None, band: str | None = None) -> str:
-    """The achievement with one decimal: rounded, but never up into the next band (84.97 % is
-    84.9 %, baik), as the pack's messages show it; blank when there is none."""
+def shown(achievement: float | None) -> str:
+    """The achievement with one decimal as the pack's messages show it: rounded, but never up to the
+    next whole percent, so never into the next band (84.97 % is 84.9 %, baik); blank when none."""
     if achievement is None:
         return ""
-    value = Decimal(repr(achievement)).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
-    if band in BAND_HIGH:
-        value = min(value, Decimal(BAND_HIGH[band]) + Decimal("0.9"))
+    exact = Decimal(repr(achievement))
+    value = min(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN),
+                exact.to_integral_value(rounding=ROUND_FLOOR) + Decimal("0.9"))
     return f"{value:.1f}"
-
-
-def _band_of(achievement: float | None) -> str | None:
-    if achievement is None:
-        return None
-    whole = int(achievement // 1)
-    return next((b for b, high in BAND_HIGH.items() if whole <= high), None)
 
 
 def summary(result: Result, titles: dict[str, str]) -> list[dict[str, Any]]:
@@ -88,7 +80,7 @@ def summary(result: Result, titles: dict[str, str]) -> list[dict[str, Any]]:
                 "level": get(score, "level"), "kind": get(score, "kind") or "external"}
         rows.append({**head, "scope": "audit", "title": f"Audit SMK3 tingkat {get(score, 'level')}",
                      **{k: get(score, k) for k in ("expected", "met", "not_met", "not_applicable", "missing")},
-                     "achievement": shown(get(score, "achievement"), band), "band": band or "",
+                     "achievement": shown(get(score, "achievement")), "band": band or "",
                      "decision": get(decision, "decision") if decision else "not judged",
                      "flag": (get(decision, "flag") or "") if decision else "",
                      **{k: get(outcome, k) if outcome else "" for k in ("critical", "major", "minor")}})
@@ -99,7 +91,7 @@ def summary(result: Result, titles: dict[str, str]) -> list[dict[str, Any]]:
             achievement = get(part, "achievement")
             rows.append({**head, "scope": scope, "title": titles.get(scope, ""),
                          **{k: get(part, k) for k in ("expected", "met", "not_met", "not_applicable", "missing")},
-                         "achievement": shown(achievement, _band_of(achievement)), "band": "", "decision": "",
+                         "achievement": shown(achievement), "band": "", "decision": "",
                          "flag": "", "critical": "", "major": "", "minor": ""})
     return rows
 

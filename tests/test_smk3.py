@@ -70,7 +70,12 @@ def test_the_generated_pack_tests_are_what_generate_py_writes():
 
 # -- the outcome: achievement, band, flag, message ---------------------------------------------------------
 
-BANDS = (("kurang", 0, 59, None), ("baik", 60, 84, "silver"), ("memuaskan", 85, 100, "gold"))
+BANDS = (("kurang", 0, 59, None), ("baik", 60, 84, "silver"), ("memuaskan", 85, 100, "gold"))  # the source's
+
+
+def one_decimal(share: Fraction) -> str:
+    """Rounded to one decimal, but never up to the next whole percent (so never into the next band)."""
+    return f"{float(min(round(share, 1), Fraction(int(share)) + Fraction(9, 10))):.1f}"
 
 
 @pytest.mark.parametrize("plan", [p for p in GEN.OUTCOME if p.not_applicable < 64], ids=lambda p: p.audit)
@@ -80,13 +85,13 @@ def test_each_outcome_plan_gives_its_achievement_band_and_flag(engine, plan):
     scope = len(GEN.in_scope(plan.level))
     met = scope - len(plan.not_met) - plan.not_applicable - plan.missing
     share = Fraction(100 * met, met + len(plan.not_met))
-    band, low, high, flag = next(b for b in BANDS if b[1] <= share < b[2] + 1)
+    band, _, _, flag = next(b for b in BANDS if b[1] <= share < b[2] + 1)
     assert (outcome.met, outcome.not_met, outcome.not_applicable, outcome.expected) == (
         met, len(plan.not_met), plan.not_applicable, scope)
     assert Fraction(outcome.achievement).limit_denominator(1000) == share
     assert (outcome.band, getattr(outcome, "flag", None)) == (band, flag)
     [finding] = [f for f in run.findings if f.rule.startswith("smk3.outcome-")]
-    text = f"{float(min(round(share, 1), Fraction(10 * high + 9, 10))):.1f} %"
+    text = f"{one_decimal(share)} %"
     assert text in finding.message and band in finding.message
     assert f"{met} dari {met + len(plan.not_met)} kriteria yang berlaku terpenuhi" in finding.message
     assert f"({plan.not_applicable} kriteria tidak berlaku, tidak dihitung" in finding.message
@@ -286,8 +291,17 @@ def test_the_pack_s_tables_through_the_public_api_detectors_use():
     assert {r["criterion"]: r["level"] for r in tables["smk3_criterion_level"]} == {
         m.group(1): {"A": "awal", "T": "transisi", "L": "lanjutan"}[m.group(2)]
         for m in re.finditer(r"^- (\d+\.\d+\.\d+) \[([ATL])\] ", SOURCE, re.M)}
-    assert [(r["band"], r["low"], r["high"], r.get("flag")) for r in tables["smk3_band"]] == [
-        ("kurang", 0, 59, None), ("baik", 60, 84, "silver"), ("memuaskan", 85, 100, "gold")]
+    assert [(r["band"], r["low"], r.get("flag")) for r in tables["smk3_band"]] == [
+        ("kurang", 0, None), ("baik", 60, "silver"), ("memuaskan", 85, "gold")]  # the lows are parameters
     assert [r["since"] for r in tables["smk3_criteria_edition"]] == [dt.date(2012, 4, 12)]
     with pytest.raises(LookupError, match="the nope pack is not installed"):
         patuh.tables("nope")
+
+
+def test_a_band_limit_overridden_moves_the_band_the_table_gives():
+    facts = next(p for p in GEN.OUTCOME if p.audit == "SMK3-O01").case()["facts"]  # 78.125 %
+    stricter = patuh.Engine(["smk3"], config={"parameters": {"smk3": {"band_baik_min_pct": 80}}})
+    run = stricter.evaluate(facts)
+    [outcome] = derived(run, "smk3_outcome")
+    assert (outcome.band, getattr(outcome, "flag", None)) == ("kurang", None)
+    assert "pencapaian 78.1 %" in only(run, "smk3.outcome-kurang").message

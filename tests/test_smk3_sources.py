@@ -167,13 +167,17 @@ def test_the_criterion_values_the_fact_checker_accepts_are_the_166():
 def test_the_bands_and_flags_agree_with_secondary_facts_and_the_parameters():
     bands = {name: (int(low), int(high)) for low, high, name in re.findall(r"(\d+)–(\d+) % (\w+)", SMK3_FACTS)}
     flags = dict(re.findall(r"(\w+) \([a-z]+: certificate and (\w+) flag\)", SMK3_FACTS))
-    rows = sorted(TABLES["smk3_band"]["rows"], key=lambda r: r["low"])
-    assert {r["band"]: (r["low"], r["high"]) for r in rows} == bands
-    assert rows[0]["low"] == 0 and rows[-1]["high"] == 100
-    assert all(a["high"] + 1 == b["low"] for a, b in zip(rows, rows[1:], strict=False))  # no gap, no overlap
+    def low(cell):  # a cell naming a parameter holds its value
+        return PARAMETERS[cell[1:]]["value"] if isinstance(cell, str) and cell.startswith("$") else cell
+
+    rows = sorted(TABLES["smk3_band"]["rows"], key=lambda r: low(r["low"]))
+    lows = [low(r["low"]) for r in rows]
+    # each band from its low up to the next band's: 0–59, 60–84, 85–100
+    assert {r["band"]: (a, b - 1) for r, a, b in zip(rows, lows, lows[1:] + [101], strict=True)} == bands
     by_band = {r["band"]: r for r in rows}
-    assert by_band["baik"]["low"] == PARAMETERS["band_baik_min_pct"]["value"] == 60
-    assert by_band["memuaskan"]["low"] == PARAMETERS["band_memuaskan_min_pct"]["value"] == 85
+    assert by_band["baik"]["low"] == "$band_baik_min_pct" and PARAMETERS["band_baik_min_pct"]["value"] == 60
+    assert by_band["memuaskan"]["low"] == "$band_memuaskan_min_pct"
+    assert PARAMETERS["band_memuaskan_min_pct"]["value"] == 85
     assert not by_band["kurang"]["certificate"] and "flag" not in by_band["kurang"]
     assert {n: by_band[n]["flag"] for n in flags} == flags == {"baik": "silver", "memuaskan": "gold"}
     assert all(by_band[n]["certificate"] for n in flags)
