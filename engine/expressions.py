@@ -299,7 +299,8 @@ class Text:
         return [p for p in self.parts if isinstance(p, Slot)]
 
 
-_IN_TEXT = re.compile(r"\{(\$[^{}]*)\}")
+# "{$alias.field}", "{$a.n * 100 / $b.n:.1f}", and a function's value: "{floor($s.score * 100) / 100}"
+_IN_TEXT = re.compile(rf"\{{((?:\$|(?:{'|'.join(FUNCTIONS)})\()[^{{}}]*)\}}")
 _SPEC = re.compile(r":([<>^]?[+ ]?,?(?:\.\d+)?[fd%]?)$")
 
 
