@@ -17,6 +17,7 @@ LAYERS = [
     "problems", "limits", "plugins", "documents", "models", "expressions", "pack", "facts", "rows", "load", "schema",
     "build", "check",
     "config", "plan", "compiler", "counts", "runtime", "result", "output", "sinks", "explain", "api", "reports",
+    "report_contractors",
     "packtest", "pytest_plugin", "cli",
 ]
 # What detectors may import of patuh: the public API and the leaves under it.
