@@ -69,8 +69,9 @@ def test_the_leading_indicators_of_the_register_checked_by_hand(hand):
     assert scores[("PT Beta", "2026-03")]["score"] == 100
     assert ("PT Gamma", "2026-03") not in scores
     [low] = [f for f in hand.findings if f.rule == "csms.kpi-score-under-threshold"]
-    assert low.message == ("PT Alfa 2026-03: K3 KPI score 79.89 of 100 (threshold 80); without a line or target: "
-                           "unsafe_act_condition_reporting; not applicable (target 0): waste_management")
+    assert low.message == ("PT Alfa 2026-03: K3 KPI score 79.89 of 100 (threshold 80); 1 leading indicator(s) without "
+                           "a line or target [unsafe_act_condition_reporting], 1 not applicable, target 0 "
+                           "[waste_management]")
     assert [c.number for c in low.clauses] == ["icmesh.kpi"]
     [owed] = [o for o in hand.obligations if o.rule == "csms.kpi-score-under-threshold"]
     assert (owed.status, owed.due) == ("open", dt.date(2026, 4, 30))
