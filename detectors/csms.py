@@ -41,7 +41,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import patuh
 from patuh.models import canonical
 from patuh.plugins import hookimpl, manager, pack_folders
 from patuh.problems import FactError
@@ -124,21 +123,27 @@ def _month(value: Any) -> str | None:
 
 class Scorecard:
     """The indicator ids of the csms pack's kpi_leading and kpi_lagging tables, and the labels and
-    names a scorecard gives them (folded as headers are)."""
+    names a scorecard gives them (folded as headers are), read from the installed pack's
+    tables.yaml (the one list of indicators)."""
 
     def __init__(self) -> None:
+        import yaml
+
         folder = next((f for f in pack_folders(manager()) if _pack_name(f) == "csms"), None)
         if folder is None:
             raise DetectError(["the csms pack is not installed: its kpi_leading and kpi_lagging tables name the "
                                "scorecard's indicators"])
-        pack = patuh.load_pack(folder)
+        try:
+            tables = yaml.safe_load((folder / "tables.yaml").read_text(encoding="utf-8"))["tables"]
+            rows = [r for t in ("kpi_leading", "kpi_lagging") for r in tables[t]["rows"]]
+        except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+            raise DetectError([f"{folder / 'tables.yaml'}: cannot read the scorecard's indicators: {exc}"]) from None
         self.ids: dict[str, str] = {}
-        for table in ("kpi_leading", "kpi_lagging"):
-            for row in pack.tables[table].rows:
-                for label in [row["indicator"], row.get("label"), *(row.get("names") or [])]:
-                    if label:
-                        self.ids.setdefault(column_key(label), row["indicator"])
-        self.shown = sorted({r["label"] for t in ("kpi_leading", "kpi_lagging") for r in pack.tables[t].rows})
+        for row in rows:
+            for label in [row["indicator"], row.get("label"), *(row.get("names") or [])]:
+                if label:
+                    self.ids.setdefault(column_key(label), row["indicator"])
+        self.shown = sorted({r["label"] for r in rows})
 
     def indicator(self, label: Any) -> str | None:
         return self.ids.get(column_key(label))

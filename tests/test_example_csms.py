@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import importlib.util
 import io
 import json
 import os
@@ -33,8 +34,13 @@ GENERATED = ["register-kontrak.csv", "hasil-pq.csv", "kegiatan-pra-pekerjaan.csv
 REGISTERS = GENERATED[:6]
 ZERO_ACCIDENT = GENERATED[6:9]
 
-sys.path.insert(0, str(EXAMPLE))
-import generate  # noqa: E402  (examples/csms-principal/generate.py: the plans)
+# examples/csms-principal/generate.py (the plans), under a name of its own: examples/site's
+# generator is a module called generate too.
+_spec = importlib.util.spec_from_file_location("csms_principal_generate", EXAMPLE / "generate.py")
+assert _spec is not None and _spec.loader is not None
+generate = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = generate  # dataclasses look their module up while the file runs
+_spec.loader.exec_module(generate)
 
 
 def plan() -> dict:
