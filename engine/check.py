@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import limits
-from .expressions import CALENDAR, MONTHS, SECONDS, Call, CountRef, FieldRef, Neg, Now, Op, Param, Text, refs
+from .expressions import CALENDAR, MONTHS, SECONDS, SHIFTS, Call, CountRef, FieldRef, Neg, Now, Op, Param, Text, refs
 from .facts import event_field
 from .pack import AnyOf, At, Condition, Derive, Pack, Rule, Table, Test, split_field
 from .problems import Problem
@@ -622,6 +622,10 @@ class _RuleChecker:
                 self.problem(at, f"{expr}: a function is computed in derived fields and texts, not in a condition; "
                                  "derive the value first")
             args = [self._type(a, at, scope) for a in expr.args]
+            if expr.name in SHIFTS:
+                if args[0] not in (None, "datetime"):
+                    self.problem(at, f"{expr}: {expr.name}() takes a time (the shift pattern's next shift after it)")
+                return "string" if expr.name == "next_shift" else "datetime"
             if expr.name in CALENDAR:
                 if args[0] not in (None, "date"):
                     self.problem(at, f"{expr}: {expr.name}() takes a date (of a time: $alias.time.date)")

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from . import limits
 from .documents import parse, read_text
+from .expressions import next_shift
 from .models import RESERVED, Fact, canonical
 from .problems import FactError, FactsInvalid, SourceError, Where
 
@@ -298,6 +299,11 @@ class FactTypes:
             end += dt.timedelta(days=1)
         for name, value in (("start", start), ("end", end)):
             out[name], enc[name] = self._datetime(value)
+
+    def next_shift(self, time: dt.datetime) -> tuple[str, dt.datetime, dt.datetime] | None:
+        """The first shift of the site's pattern starting after a time (name, start, end); None
+        without a pattern (see expressions.next_shift)."""
+        return next_shift(time, self.shifts, self.zone) if self.shifts else None
 
     def _converter(self, spec: dict[str, Any]) -> Converter:
         """value -> (normalised value, engine value) for one declared field type."""

@@ -198,7 +198,7 @@ class Consequences:
         if isinstance(expr, (Param, Now, FieldRef)) or (isinstance(expr, CountRef) and expr.agg != "sum"):
             return self._resolve(expr, match, each)  # a value copied is never converted
         try:
-            return plain(evaluate(expr, lambda ref: self._resolve(ref, match, each)))
+            return plain(evaluate(expr, lambda ref: self._resolve(ref, match, each), self.types.next_shift))
         except OverflowError:
             raise SourceError(match.rule.at.where("then"), f"rule {match.rule.id}: {expr} is beyond the "
                                                            "calendar") from None
