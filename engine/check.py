@@ -365,8 +365,8 @@ def _derivation_cycles(rules: list[Rule]) -> list[Problem]:
             for condition in rule.when:
                 edges.setdefault(condition.type, set()).add(derive.type)
             for name, value in derive.fields.items():
-                if isinstance(value, (Op, Call, Neg)):
-                    for ref in refs(value):
+                if isinstance(value, (Op, Call, Neg, Text)):
+                    for ref in (value.refs if isinstance(value, Text) else refs(value)):
                         source = next((c.type for c in rule.when if c.alias == getattr(ref, "alias", None)), None)
                         if source:
                             computing.append((derive, source, derive.type, name))
@@ -893,7 +893,11 @@ class _RuleChecker:
             if spec is None:
                 self.problem(derive.at, f"{derive.type!r} has no field {name!r}", "fields", name, "__key__")
                 continue
-            if isinstance(value, (FieldRef, CountRef, Now, Op, Call, Neg, Param)):
+            if isinstance(value, Text):
+                self._text(value, at)
+                if spec["type"] != "string":
+                    self.problem(at, f"{derive.type}.{name} is a {spec['type']}, but {value.raw!r} is a text")
+            elif isinstance(value, (FieldRef, CountRef, Now, Op, Call, Neg, Param)):
                 found = self._type(value, at, scope)
                 if found is not None and not comparable(found, spec["type"]):
                     self.problem(at, f"{derive.type}.{name} is a {spec['type']}, but {value} is a {found}")

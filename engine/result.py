@@ -192,7 +192,10 @@ class Consequences:
 
     # -- values ---------------------------------------------------------------------------------
     def value(self, expr: Any, match: Match, each: dict[str, Any] | None = None) -> Any:
-        """A literal or an expression, as it holds for a match (None: a field it reads is absent)."""
+        """A literal or an expression, as it holds for a match (None: a field it reads is absent);
+        a text with expressions in braces (a derived field's), rendered."""
+        if isinstance(expr, Text):
+            return self.render(expr, match, each)
         if not is_expression(expr):
             return expr
         if isinstance(expr, (Param, Now, FieldRef)) or (isinstance(expr, CountRef) and expr.agg != "sum"):
@@ -227,13 +230,13 @@ class Consequences:
             value = self.facts[match.binding[ref.alias]].get(ref.field)
         return self.types.local(value, ref.part) if ref.part and value is not None else value
 
-    def render(self, text: Text, match: Match) -> str:
+    def render(self, text: Text, match: Match, each: dict[str, Any] | None = None) -> str:
         out = []
         for part in text.parts:
             if isinstance(part, str):
                 out.append(part)
                 continue
-            out.append(self._shown(self.value(part.expr, match), part.spec))
+            out.append(self._shown(self.value(part.expr, match, each), part.spec))
         return "".join(out)
 
     def _shown(self, value: Any, spec: str = "") -> str:
@@ -538,7 +541,8 @@ def parameters_used(rule: Rule) -> set[str]:
         for test in flat(condition.tests) + condition.compare:
             values += test.value if isinstance(test.value, list) else [test.value]
     for derive in rule.derive:
-        values += list(derive.fields.values())
+        values += [slot.expr for v in derive.fields.values() if isinstance(v, Text) for slot in v.slots]
+        values += [v for v in derive.fields.values() if not isinstance(v, Text)]
         if derive.each:
             values += [derive.each.start, derive.each.end]
     texts = ([rule.finding.message] if rule.finding else []) + [a.what for a in rule.actions] + (

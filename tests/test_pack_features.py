@@ -362,6 +362,7 @@ facts:
       shift: {type: string}
       start: {type: datetime}
       end: {type: datetime}
+      note: {type: string}
 """,
     "rules/stop.yaml": """\
 rules:
@@ -375,7 +376,7 @@ rules:
       derive:
         - type: next
           fields: {company: $s.company, shift: next_shift($s.time), start: next_shift_start($s.time),
-                   end: next_shift_end($s.time)}
+                   end: next_shift_end($s.time), note: "{$s.company} stopped at {$s.time}, {$s.time.clock}"}
 """,
 }
 
@@ -409,3 +410,14 @@ def test_lint_types_the_next_shift(tmp_path):
     broken["rules/stop.yaml"] = SHIFT_PACK["rules/stop.yaml"].replace("next_shift($s.time)", "next_shift($s.company)")
     with pytest.raises(PackInvalid, match=r"next_shift\(\$s\.company\): next_shift\(\) takes a time"):
         patuh.load_pack(write_pack(tmp_path, broken))
+
+
+def test_a_derived_text_field_is_rendered_as_a_message_is(tmp_path):
+    engine = patuh.Engine([write_pack(tmp_path, SHIFT_PACK)], config={"timezone": "Asia/Makassar"},
+                          entry_points=False)
+    [found] = engine.evaluate([{"type": "stop", "company": "PT X", "time": "2026-03-02T09:30:00+07:00"}]).derived
+    assert found.note == "PT X stopped at 2026-03-02 10:30 WITA, 10:30"  # in the site's zone, with its name
+    broken = dict(SHIFT_PACK)
+    broken["facts.yaml"] = SHIFT_PACK["facts.yaml"].replace("note: {type: string}", "note: {type: integer}")
+    with pytest.raises(PackInvalid, match=r"next\.note is a integer, but '\{\$s\.company\} stopped"):
+        patuh.load_pack(write_pack(tmp_path / "broken", broken))
