@@ -17,7 +17,7 @@ LAYERS = [
     "problems", "limits", "plugins", "documents", "models", "expressions", "pack", "facts", "rows", "load", "schema",
     "build", "check",
     "config", "plan", "compiler", "counts", "runtime", "result", "output", "sinks", "explain", "api", "reports",
-    "packtest", "pytest_plugin", "cli",
+    "report_k3_statistics", "packtest", "pytest_plugin", "cli",
 ]
 # What detectors may import of patuh: the public API and the leaves under it.
 DETECTOR_API = {"patuh", "patuh.rows", "patuh.models", "patuh.problems", "patuh.plugins", "patuh.output"}
