@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml examples/acme-fatigue/pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python examples/site/demo.py
+	$(BIN)/python examples/zero-accident/demo.py
 
 # Lint, types, every pack through `patuh lint`, then pytest: the suite, every pack's tests as
 # items (the built-in packs held to 100 % of their rules) and the benchmarks at their smallest.
