@@ -181,8 +181,10 @@ def formulas(params: dict[str, ParameterUse]) -> list[str]:
     return lines
 
 
-def text_report(rows: list[dict[str, Any]], params: dict[str, ParameterUse], label: str, as_of: dt.datetime) -> str:
-    head = [f"K3 statistics ({label}, lost-time accidents as found at {as_of.isoformat(timespec='minutes')})", "",
+def text_report(rows: list[dict[str, Any]], params: dict[str, ParameterUse], label: str,
+                as_of: dt.datetime | None) -> str:
+    when = as_of.isoformat(timespec="minutes") if as_of else "the latest time in the facts"
+    head = [f"K3 statistics ({label}, lost-time accidents as found at {when})", "",
             "Formulas (the seed names statistics among what the award's panel examines, pengajuan.5, "
             "without formulas; these are the secondary source's):", *(f"  {line}" for line in formulas(params)), "",
             "lta: lost-time accidents (kecelakaan.1 and .2, pengecualian.1 and .2 left out); lti: lost-time injuries "
@@ -290,7 +292,7 @@ class K3Statistics:
 
 def compute(records: Iterable[Any], config: str | Path | dict[str, Any] | None = None,
             as_of: dt.datetime | dt.date | None = None
-            ) -> tuple[list[dict[str, Any]], dict[str, ParameterUse], str, dt.datetime]:
+            ) -> tuple[list[dict[str, Any]], dict[str, ParameterUse], str, dt.datetime | None]:
     """The report's rows, the pack's parameters (after the config's overrides), its label and the
     evaluation time, from fact records: they are checked (every bad one reported) and evaluated
     with the zero_accident pack, whose lost_time_accident facts are the accidents counted."""
@@ -301,7 +303,7 @@ def compute(records: Iterable[Any], config: str | Path | dict[str, Any] | None =
     now = result.trace.as_of
     # what is dated after the evaluation time is left out, as the evaluation leaves it out
     facts = [fact for fact, _ in checked.values()
-             if not (isinstance(fact.get("time"), dt.datetime) and fact["time"] > now)]
+             if not (now is not None and isinstance(fact.get("time"), dt.datetime) and fact["time"] > now)]
     accidents = [d.model_dump() for d in result.derived if d.type == "lost_time_accident"]
     label, params = parameters(PACK, None, config)
     multipliers = {name: params[name].value for name, *_ in RATES.values()}
