@@ -10,6 +10,7 @@ the lost days a lost-time accident states), as multisets; the demo runs and writ
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import os
 import re
@@ -27,8 +28,12 @@ GENERATED = ["companies.csv", "smk3_audits.csv", "register_kecelakaan.csv", "jam
              "expected.json", "README.md"]
 AS_OF = dt.datetime(2026, 1, 15, 8, tzinfo=dt.timezone(dt.timedelta(hours=7)))
 
-sys.path.insert(0, str(EXAMPLE))
-import generate  # noqa: E402  (examples/zero-accident/generate.py: the plans)
+# examples/zero-accident/generate.py (the plans), under its own name: examples/site has a generate.py too
+_spec = importlib.util.spec_from_file_location("zero_accident_generate", EXAMPLE / "generate.py")
+assert _spec is not None and _spec.loader is not None
+generate = importlib.util.module_from_spec(_spec)
+sys.modules["zero_accident_generate"] = generate  # dataclasses look their module up
+_spec.loader.exec_module(generate)
 
 Key = tuple[str, str, str, "int | None"]  # rule, company, incident id or year ("" for the outcome), days stated
 
