@@ -153,7 +153,8 @@ class AuditReport:
     """The report's data, read once from the store; `pages()` renders it."""
 
     def __init__(self, store: Store, period: Period | None = None, lang: str = "id",
-                 evidence: Sequence[Path | str] = (), run_pack_tests: bool = True, link_prefix: str = ""):
+                 evidence: Sequence[Path | str] = (), run_pack_tests: bool = True,
+                 coverage_cache: dict[str, Any] | None = None):
         if lang not in LANGUAGES:
             raise SourceError(Where("--lang"), f"expected one of {', '.join(LANGUAGES)}, found {lang!r}")
         self.store = store
@@ -161,7 +162,7 @@ class AuditReport:
         self.lang = lang
         self.labels = LABELS[lang]
         self.evidence_dirs = [Path(p) for p in evidence]
-        self.link_prefix = link_prefix
+        self.coverage_cache = coverage_cache if coverage_cache is not None else {}
         self.generated = dt.datetime.now(dt.UTC).replace(microsecond=0)
         self.evaluations = {e.id: e for e in store.evaluations()}
         latest = max(self.evaluations.values(), key=lambda e: e.id, default=None)
@@ -200,21 +201,12 @@ class AuditReport:
         """Every clause of the installed pack's clauses.yaml: the rules citing it, the pack tests
         exercising it (a case exercises a clause when a rule citing it matched in the case), and
         the findings of the period citing it."""
-        engine = Engine([], entry_points=True)
-        folders = engine.installed.get(name)
-        if not folders:
+        key = f"{name} {run_tests}"
+        if key not in self.coverage_cache:  # the pack tests are run once per report (or service)
+            self.coverage_cache[key] = _pack_coverage(name, run_tests)
+        pack, cases, rule_share, clause_share = self.coverage_cache[key]
+        if pack is None:
             return Matrix(name, None, versions, [])
-        packs = check_folders(folders, engine.context, tests=True)
-        pack: Pack = max(packs, key=lambda p: p.effective)
-        cases: dict[str, set[str]] = defaultdict(set)  # rule -> the cases exercising it
-        rule_share = clause_share = 0.0
-        if run_tests:
-            results = run_pack(engine_for(pack, engine.installed), pack)
-            for result in results:
-                for rule in result.matched:
-                    cases[rule].add(result.case.name)
-            measured = coverage(pack, results)
-            rule_share, clause_share = measured.rule_share, measured.clause_share
         counts: dict[str, int] = defaultdict(int)
         for row in self.rows:
             if row.finding.pack.name == name:
@@ -355,21 +347,24 @@ class AuditReport:
                 return folder / path
         return path if path.is_file() else None
 
+    def evidence_files(self) -> dict[str, Path]:
+        """The evidence files the facts name and where they were found (URLs are not files)."""
+        names = {v for f in self.facts.values() for k in EVIDENCE_FIELDS for v in [f.get(k)]
+                 if isinstance(v, str) and v and not re.match(r"^[a-z][a-z0-9+.-]*://", v, re.I)}
+        found = {name: self._find(name) for name in sorted(names)}
+        return {name: path for name, path in found.items() if path is not None}
+
     def copy_evidence(self, folder: Path) -> dict[str, str]:
         """The evidence files the facts name, copied under evidence/: name as the fact gives it ->
         the path in the report. URLs are linked, not fetched."""
         copied: dict[str, str] = {}
-        names = {v for f in self.facts.values() for k in EVIDENCE_FIELDS for v in [f.get(k)]
-                 if isinstance(v, str) and v and not re.match(r"^[a-z][a-z0-9+.-]*://", v, re.I)}
-        if not names:
+        files = self.evidence_files()
+        if not files:
             return copied
         target = folder / "evidence"
         target.mkdir(exist_ok=True)
-        for name in sorted(names):
-            found = self._find(name)
-            if found is None:
-                continue
-            safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name.lstrip("/"))
+        for name, found in files.items():
+            safe = safe_name(name)
             destination = target / safe
             if not destination.exists() or os.path.getsize(destination) != os.path.getsize(found):
                 with output.os_errors(destination):
@@ -399,6 +394,30 @@ class AuditReport:
         target.mkdir(exist_ok=True)
         output.write_atomic(target / "fatigue-weekly.csv", to_csv(rows))
         return [f"charts/{p.name}" for p in charts(rows, target)]
+
+
+def _pack_coverage(name: str, run_tests: bool) -> tuple[Pack | None, dict[str, set[str]], float, float]:
+    """The installed pack `name` (its newest revision) with its tests, the cases exercising each
+    rule, and the shares of rules and clauses they exercise."""
+    engine = Engine([], entry_points=True)
+    folders = engine.installed.get(name)
+    if not folders:
+        return None, {}, 0.0, 0.0
+    pack = max(check_folders(folders, engine.context, tests=True), key=lambda p: p.effective)
+    cases: dict[str, set[str]] = defaultdict(set)  # rule -> the cases exercising it
+    if not run_tests:
+        return pack, cases, 0.0, 0.0
+    results = run_pack(engine_for(pack, engine.installed), pack)
+    for result in results:
+        for rule in result.matched:
+            cases[rule].add(result.case.name)
+    measured = coverage(pack, results)
+    return pack, cases, measured.rule_share, measured.clause_share
+
+
+def safe_name(name: str) -> str:
+    """An evidence file's name in the report's evidence/ folder."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name.lstrip("/"))
 
 
 def _when(value: Any) -> str:
