@@ -104,7 +104,9 @@ class Service:
         digest = hashlib.sha256(presented.encode("utf-8")).hexdigest()
         if digest in self.file_tokens:
             return self.file_tokens[digest]
-        if time.monotonic() - self._store_tokens_at > TOKEN_CACHE_S:
+        # The store's tokens, read again when they are old or do not know this one (a token just
+        # added, or one just removed, counts at once).
+        if digest not in self._store_tokens or time.monotonic() - self._store_tokens_at > TOKEN_CACHE_S:
             self._store_tokens = {h: Token(n, r) for h, (n, r) in self.store.tokens().items()}
             self._store_tokens_at = time.monotonic()
         return self._store_tokens.get(digest)
