@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PACKS := $(dir $(wildcard rulesets/*/pack.yaml tests/packs/*/pack.yaml examples/*/src/*/pack/pack.yaml))
 
-.PHONY: demo test typecheck fuzz bench bench-1m schemas clean system-packages
+.PHONY: demo serve test typecheck fuzz bench bench-1m schemas clean system-packages
 
 $(STAMP): pyproject.toml examples/acme-fatigue/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,11 @@ $(STAMP): pyproject.toml examples/acme-fatigue/pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python examples/site/demo.py
+
+# The HTTP service on the demo's store (make demo first), with the demo's tokens (examples/site/tokens.yaml).
+serve: $(STAMP)
+	$(BIN)/patuh serve --store sqlite:///examples/site/out/store.db --tokens examples/site/tokens.yaml \
+		--evidence examples/site/out/evidence --config examples/site/config.yaml
 
 # Lint, types, every pack through `patuh lint`, then pytest: the suite, every pack's tests as
 # items (the built-in packs held to 100 % of their rules) and the benchmarks at their smallest.
