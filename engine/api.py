@@ -12,6 +12,7 @@ afterwards, so two engines (or two calls) never see each other's facts. `fact_ty
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -201,6 +202,7 @@ class Engine:
         # The store each evaluation is recorded in and reads its history from (opened, and its
         # schema migrated, now: a store that cannot be used fails before any evaluation).
         self.store: Store | None = Store(store) if isinstance(store, str) else store
+        self._recorded: dict[str, Any] = {}  # what every recording of this engine shares, made once
 
     def _history_spec(self, days: int) -> HistorySpec:
         """How this engine's history is read from a store: by the packs' one partition field when
@@ -324,7 +326,7 @@ class Engine:
         settled = {(c.pack.label, c.period.since.isoformat() if c.period.since else ""): c.params
                    for c in self.compiled}
         config = {"label": self.config.label, "timezone": self.config.timezone, "parameters": self.config.parameters}
-        return Recording(packs, settled, config, self.history, given, days, origin)
+        return Recording(packs, settled, config, self.history, given, days, origin, self._recorded)
 
     def event_day(self, fact: dict[str, Any]) -> str | None:
         """The local date a fact happened on, as ISO text (a fact read back holds its time as text)."""
@@ -430,6 +432,7 @@ def _time(value: Any) -> Any:
     return value
 
 
+@functools.cache
 def patuh_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 

@@ -24,17 +24,19 @@ import hashlib
 import json
 import os
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .models import Finding, Obligation, ParameterUse, Result, canonical
 from .problems import SourceError, Where
+
+T = TypeVar("T")
 
 # -- the schema ------------------------------------------------------------------------------------------------------
 # The migrations (engine/migrations/versions/) make this schema; tests/test_store.py checks they agree.
@@ -201,6 +203,14 @@ class Recording:
     given: dict[str, dict[str, Any]]  # fact id -> the fact as checked (with its source)
     days: dict[str, str | None]  # fact id -> its local date (ISO), given and derived
     origin: str = "python"
+    cache: dict[str, Any] = field(default_factory=dict)  # the rows that are the same for every evaluation
+
+    def cached(self, key: str, make: Callable[[], T]) -> T:
+        """What an engine records the same way every time (packs, parameters, config), made once."""
+        if key not in self.cache:
+            self.cache[key] = make()
+        value: T = self.cache[key]
+        return value
 
 
 @dataclass
@@ -638,15 +648,18 @@ class Writer:
 
     def __init__(self, connection: Connection):
         self.connection = connection
+        self.stored: set[str] | None = None  # ids of the given facts already stored (refuse_conflicts)
 
     def refuse_conflicts(self, given: dict[str, dict[str, Any]]) -> None:
         """A fact already stored under the same id with other content is refused: one id names
         one content for ever."""
         problems = []
         ids = sorted(given)
+        self.stored = set()
         for chunk in _chunks(ids):
             for row in self.connection.execute(sa.select(facts.c.id, facts.c.hash, facts.c.evaluation_id)
                                                .where(facts.c.id.in_(chunk))):
+                self.stored.add(row.id)
                 if sha256(fact_content(given[row.id])) != row.hash:
                     problems.append(row)
         if problems:
@@ -661,67 +674,63 @@ class Writer:
         return read_history(self.connection, spec, given, days)
 
     def record(self, result: Result, recording: Recording, version: str) -> Recorded:
-        """Insert every row of the evaluation, then its digest and chain link."""
+        """Every row of the evaluation, made first; its digest and chain link from them; then the
+        evaluation's row and the rest inserted."""
         c = self.connection
         last = c.execute(sa.select(evaluations.c.id, evaluations.c.chain).order_by(evaluations.c.id.desc())
                          .limit(1)).first()
         number = (last.id if last else 0) + 1
         previous = last.chain if last else ""
-        trace = result.trace.model_dump(mode="json")
         meta = {
             "id": number, "recorded_at": _now(), "as_of": _iso(result.trace.as_of), "origin": recording.origin,
-            "patuh_version": version, "config": dumps(recording.config), "trace": dumps(trace),
-            "facts_in": result.trace.facts_in, "facts_history": result.trace.facts_history,
-            "history": dumps(recording.history.as_json()),
+            "patuh_version": version, "config": recording.cached("config", lambda: dumps(recording.config)),
+            "trace": dumps(result.trace.model_dump(mode="json")), "facts_in": result.trace.facts_in,
+            "facts_history": result.trace.facts_history,
+            "history": recording.cached("history", lambda: dumps(recording.history.as_json())),
         }
-        c.execute(evaluations.insert().values(**meta, digest="", previous=previous, chain=""))
-        self._insert(number, result, recording)
-        digest, _ = _digest(c, None, None, meta=meta)
+        rows = self._rows(number, result, recording)
+        digest = digest_rows(meta, rows)
         chain = sha256(previous + digest)
-        c.execute(evaluations.update().where(evaluations.c.id == number).values(digest=digest, chain=chain))
+        c.execute(evaluations.insert().values(**meta, digest=digest, previous=previous, chain=chain))
+        for table in (evaluation_packs, parameters, facts, evaluation_facts, findings, derived, obligations):
+            if rows[table.name]:
+                c.execute(table.insert(), rows[table.name])
         return Recorded(number, result, chain)
 
-    def _insert(self, number: int, result: Result, recording: Recording) -> None:
+    def _rows(self, number: int, result: Result, recording: Recording) -> dict[str, list[dict[str, Any]]]:
         c = self.connection
         key = recording.history.key
-        c.execute(evaluation_packs.insert(), [
-            {"evaluation_id": number, "name": p.name, "version": p.version, "hash": p.hash, "body": dumps(p.body)}
-            for p in {(p.name, p.version): p for p in recording.packs}.values()])
-        rows = [{"evaluation_id": number, "pack": label, "period": period, "name": name,
-                 "body": dumps(use.model_dump(mode="json"))}
-                for (label, period), uses in sorted(recording.parameters.items()) for name, use in sorted(uses.items())]
-        if rows:
-            c.execute(parameters.insert(), rows)
+        rows: dict[str, list[dict[str, Any]]] = {}
+        rows["evaluation_packs"] = [{"evaluation_id": number, **row} for row in recording.cached("packs", lambda: [
+            {"name": p.name, "version": p.version, "hash": p.hash, "body": dumps(p.body)}
+            for p in {(p.name, p.version): p for p in recording.packs}.values()])]
+        rows["parameters"] = [{"evaluation_id": number, **row} for row in recording.cached("parameters", lambda: [
+            {"pack": label, "period": period, "name": name, "body": dumps(use.model_dump(mode="json"))}
+            for (label, period), uses in sorted(recording.parameters.items()) for name, use in sorted(uses.items())])]
         given = recording.given
-        stored: set[str] = set()
-        for chunk in _chunks(sorted(given)):
-            stored.update(c.execute(sa.select(facts.c.id).where(facts.c.id.in_(chunk))).scalars())
-        new = []
-        links = []
+        stored = self.stored if self.stored is not None else self._stored_ids(sorted(given))
+        rows["facts"], rows["evaluation_facts"] = [], []
         for fact_id in sorted(given):
             fact = given[fact_id]
             content = fact_content(fact)
             source = dumps(fact["source"]) if fact.get("source") is not None else None
             if fact_id not in stored:
-                new.append({"id": fact_id, "type": fact["type"], "content": content, "hash": sha256(content),
-                            "day": recording.days.get(fact_id), "key_field": key if key and key in fact else None,
-                            "key_value": str(fact[key]) if key and fact.get(key) is not None else None,
-                            "evaluation_id": number, "source": source})
-            links.append({"evaluation_id": number, "fact_id": fact_id, "hash": sha256(content), "source": source})
-        if new:
-            c.execute(facts.insert(), new)
-        if links:
-            c.execute(evaluation_facts.insert(), links)
-        finding_rows = []
+                rows["facts"].append({
+                    "id": fact_id, "type": fact["type"], "content": content, "hash": sha256(content),
+                    "day": recording.days.get(fact_id), "key_field": key if key and key in fact else None,
+                    "key_value": str(fact[key]) if key and fact.get(key) is not None else None,
+                    "evaluation_id": number, "source": source})
+            rows["evaluation_facts"].append({"evaluation_id": number, "fact_id": fact_id, "hash": sha256(content),
+                                             "source": source})
+        zone = recording.config.get("timezone")
+        finding_rows: dict[str, dict[str, Any]] = {}
         for finding in result.findings:
             body = dumps(finding.model_dump(mode="json"))
-            finding_rows.append({"evaluation_id": number, "id": finding.id, "rule": finding.rule,
-                                 "pack": finding.pack.name, "severity": finding.severity,
-                                 "subject_kind": finding.subject.kind, "subject_id": finding.subject.id,
-                                 "day": _day(finding.time, recording.config.get("timezone")),
-                                 "body": body, "hash": sha256(body)})
-        if finding_rows:
-            c.execute(findings.insert(), _unique(finding_rows))
+            finding_rows[finding.id] = {
+                "evaluation_id": number, "id": finding.id, "rule": finding.rule, "pack": finding.pack.name,
+                "severity": finding.severity, "subject_kind": finding.subject.kind, "subject_id": finding.subject.id,
+                "day": _day(finding.time, zone), "body": body, "hash": sha256(body)}
+        rows["findings"] = list(finding_rows.values())
         # Derived facts: those derived now, and those the evidence holds (derived earlier, shown again).
         derived_rows: dict[str, dict[str, Any]] = {}
         for derived_fact in result.derived:
@@ -731,23 +740,28 @@ class Writer:
         for fact_id, derivation in result.derivations.items():
             if fact_id not in derived_rows and fact_id in result.facts:
                 derived_rows[fact_id] = {"fact": result.facts[fact_id], "derived_from": derivation.model_dump()}
-        rows = []
+        rows["derived"] = []
         for fact_id, row in sorted(derived_rows.items()):
             text = dumps(row)
             fact = row["fact"]
-            rows.append({"evaluation_id": number, "id": fact_id, "type": fact["type"],
-                         "day": recording.days.get(fact_id), "key_field": key if key and key in fact else None,
-                         "key_value": str(fact[key]) if key and fact.get(key) is not None else None,
-                         "body": text, "hash": sha256(text)})
-        if rows:
-            c.execute(derived.insert(), rows)
-        self._obligations(number, result.obligations)
+            rows["derived"].append({
+                "evaluation_id": number, "id": fact_id, "type": fact["type"], "day": recording.days.get(fact_id),
+                "key_field": key if key and key in fact else None,
+                "key_value": str(fact[key]) if key and fact.get(key) is not None else None,
+                "body": text, "hash": sha256(text)})
+        rows["obligations"] = self._obligations(c, number, result.obligations)
+        return rows
 
-    def _obligations(self, number: int, given: list[Obligation]) -> None:
+    def _stored_ids(self, ids: Sequence[str]) -> set[str]:
+        stored: set[str] = set()
+        for chunk in _chunks(ids):
+            stored.update(self.connection.execute(sa.select(facts.c.id).where(facts.c.id.in_(chunk))).scalars())
+        return stored
+
+    def _obligations(self, c: Connection, number: int, given: list[Obligation]) -> list[dict[str, Any]]:
         """A row per obligation whose status is new or changed since the store last recorded it."""
         if not given:
-            return
-        c = self.connection
+            return []
         last: dict[str, str] = {}
         ids = sorted({o.id for o in given})
         for chunk in _chunks(ids):
@@ -763,8 +777,7 @@ class Writer:
             body = dumps(obligation.model_dump(mode="json"))
             rows.append({"evaluation_id": number, "id": obligation.id, "status": obligation.status,
                          "finding": obligation.finding, "body": body, "hash": sha256(body)})
-        if rows:
-            c.execute(obligations.insert(), rows)
+        return rows
 
 
 def _unique(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -787,50 +800,48 @@ def _day(time: Any, zone: str | None) -> str | None:
     return None
 
 
-def _digest(c: Connection, row: Any, stored_facts: dict[str, Any] | None,
-            meta: dict[str, Any] | None = None) -> tuple[str, list[Alteration]]:
-    """An evaluation's digest, from its rows as stored: and, checking, every row whose content no
-    longer matches its hash. `meta`: the evaluation's own columns (else read from `row`)."""
-    problems: list[Alteration] = []
-    if meta is None:
-        meta = {k: getattr(row, k) for k in ("id", "recorded_at", "as_of", "origin", "patuh_version", "config",
-                                             "trace", "facts_in", "facts_history", "history")}
-    number = meta["id"]
+def digest_rows(meta: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> str:
+    """An evaluation's digest: its own columns and, for every row it recorded, the row's key and
+    hash (and the columns queries read), in one order whatever the database's collation."""
     record: dict[str, Any] = {"evaluation": meta}
-    record["packs"] = [[r.name, r.version, r.hash, sha256(r.body)] for r in c.execute(
-        sa.select(evaluation_packs).where(evaluation_packs.c.evaluation_id == number)
-        .order_by(evaluation_packs.c.name, evaluation_packs.c.version))]
-    record["parameters"] = [[r.pack, r.period, r.name, sha256(r.body)] for r in c.execute(
-        sa.select(parameters).where(parameters.c.evaluation_id == number)
-        .order_by(parameters.c.pack, parameters.c.period, parameters.c.name))]
-    record["facts"] = []
-    for r in c.execute(sa.select(evaluation_facts).where(evaluation_facts.c.evaluation_id == number)
-                       .order_by(evaluation_facts.c.fact_id)):
-        record["facts"].append([r.fact_id, r.hash, r.source])
-        if stored_facts is not None:
-            fact = stored_facts.get(r.fact_id)
-            if fact is not None and fact.hash != r.hash:
-                problems.append(Alteration(number, f"fact {r.fact_id}", "its stored hash is not the one this "
-                                                                        "evaluation recorded it with"))
-    for table, name, columns in ((findings, "finding", ("rule", "severity", "subject_kind", "subject_id")),
-                                 (derived, "derived fact", ("type",)),
-                                 (obligations, "obligation", ("status", "finding"))):
-        entries = []
-        for r in c.execute(sa.select(table).where(table.c.evaluation_id == number).order_by(table.c.id)):
-            entries.append([r.id, r.hash] + [getattr(r, k) for k in columns])
-            if stored_facts is None:
+    record["packs"] = sorted([r["name"], r["version"], r["hash"], sha256(r["body"])] for r in rows["evaluation_packs"])
+    record["parameters"] = sorted([r["pack"], r["period"], r["name"], sha256(r["body"])] for r in rows["parameters"])
+    record["facts"] = sorted([r["fact_id"], r["hash"], r["source"]] for r in rows["evaluation_facts"])
+    for table, columns in (("findings", ("rule", "severity", "subject_kind", "subject_id")), ("derived", ("type",)),
+                           ("obligations", ("status", "finding"))):
+        record[table] = sorted([r["id"], r["hash"]] + [r[k] for k in columns] for r in rows[table])
+    return sha256(dumps(record))
+
+
+def _digest(c: Connection, row: Any, stored_facts: dict[str, Any]) -> tuple[str, list[Alteration]]:
+    """An evaluation's digest made again from its rows as stored, and every row whose content no
+    longer matches its hash or whose query columns differ from its content."""
+    problems: list[Alteration] = []
+    meta = {k: getattr(row, k) for k in ("id", "recorded_at", "as_of", "origin", "patuh_version", "config",
+                                         "trace", "facts_in", "facts_history", "history")}
+    number = meta["id"]
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for table in (evaluation_packs, parameters, evaluation_facts, findings, derived, obligations):
+        rows[table.name] = [dict(r._mapping)
+                            for r in c.execute(sa.select(table).where(table.c.evaluation_id == number))]
+    for r in rows["evaluation_facts"]:
+        fact = stored_facts.get(r["fact_id"])
+        if fact is not None and fact.hash != r["hash"]:
+            problems.append(Alteration(number, f"fact {r['fact_id']}", "its stored hash is not the one this "
+                                                                       "evaluation recorded it with"))
+    for kind, name, columns in (("findings", "finding", ("rule", "severity", "subject_kind", "subject_id")),
+                                ("derived", "derived fact", ("type",)), ("obligations", "obligation",
+                                                                         ("status", "finding"))):
+        for r in sorted(rows[kind], key=lambda r: r["id"]):
+            if sha256(r["body"]) != r["hash"]:
+                problems.append(Alteration(number, f"{name} {r['id']}", "its content does not match the hash "
+                                                                        "recorded with it"))
                 continue
-            if sha256(r.body) != r.hash:
-                problems.append(Alteration(number, f"{name} {r.id}", "its content does not match the hash recorded "
-                                                                     "with it"))
-                continue
-            body = json.loads(r.body)
+            body = json.loads(r["body"])
             body = body.get("fact", body)
             values = {"subject_kind": body.get("subject", {}).get("kind"),
-                      "subject_id": body.get("subject", {}).get("id")} if table is findings else {}
+                      "subject_id": body.get("subject", {}).get("id")} if kind == "findings" else {}
             for k in columns:
-                if values.get(k, body.get(k)) != getattr(r, k):
-                    problems.append(Alteration(number, f"{name} {r.id}", f"its {k} column differs from its content"))
-        record[table.name] = entries
-    return sha256(dumps(record)), problems
-
+                if values.get(k, body.get(k)) != r[k]:
+                    problems.append(Alteration(number, f"{name} {r['id']}", f"its {k} column differs from its content"))
+    return digest_rows(meta, rows), problems

@@ -233,14 +233,14 @@ CHILD = textwrap.dedent("""
     import patuh.store
     from patuh.cli import main
 
-    inserted = patuh.store.Writer._obligations
+    record = patuh.store.Writer.record
 
-    def pause(self, number, given):  # every row of the evaluation is written, nothing committed
-        inserted(self, number, given)
-        print("written", number, flush=True)
+    def pause(self, *args):  # every row of the evaluation is written, nothing committed
+        recorded = record(self, *args)
+        print("written", recorded.id, flush=True)
         time.sleep(120)
 
-    patuh.store.Writer._obligations = pause
+    patuh.store.Writer.record = pause
     sys.exit(main(["eval", "--facts", sys.argv[2], "--pack", "fatigue", "--store", sys.argv[1]]))
 """)
 
