@@ -233,7 +233,7 @@ def create_app(store: Store | str, packs: Sequence[str | Path] | None = None,
     async def get_finding(finding_id: str, token: ReadToken) -> dict[str, Any]:
         """A finding, the facts it rests on (through derived facts) and its obligations."""
         def read() -> dict[str, Any]:
-            found = [(e, f) for e, f in service.store.findings() if f.id == finding_id]
+            found = service.store.findings(finding=finding_id)
             if not found:
                 raise HTTPException(404, f"no finding {finding_id} in the store")
             evaluation, finding = found[0]

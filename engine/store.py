@@ -379,7 +379,8 @@ class Store:
 
     def findings(self, *, since: dt.date | None = None, until: dt.date | None = None, pack: str | None = None,
                  subject: str | None = None, rule: str | None = None, evaluation: int | None = None,
-                 after: int | None = None, limit: int | None = None) -> list[tuple[int, Finding]]:
+                 after: int | None = None, limit: int | None = None, finding: str | None = None
+                 ) -> list[tuple[int, Finding]]:
         """Findings as (evaluation id, finding), oldest evaluation first; a finding reported by
         several evaluations (its facts given again) once, as first reported. `since`/`until`:
         the finding's day (inclusive); `after`: evaluations after this id only."""
@@ -398,6 +399,8 @@ class Store:
             query = query.where(findings.c.evaluation_id == evaluation)
         if after is not None:
             query = query.where(findings.c.evaluation_id > after)
+        if finding is not None:
+            query = query.where(findings.c.id == finding)
         query = query.order_by(findings.c.evaluation_id, findings.c.day, findings.c.id)
         out: dict[str, tuple[int, Finding]] = {}
         with self.reading() as c:
