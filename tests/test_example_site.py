@@ -20,6 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 import patuh
+import patuh.store
 import pytest
 from patuh.detectors import alerts, forms, telemetry
 from patuh.facts import read_records
@@ -246,3 +247,12 @@ def test_demo_runs_and_prints_every_finding_by_subject(tmp_path):
     assert len(headings) == len(subjects)
     assert (tmp_path / "report" / "fatigue-weekly.csv").is_file()
     assert list((tmp_path / "report").glob("fatigue-weekly-*.png"))
+    # the evaluation is recorded, and the audit report made from the store is the last line
+    store = patuh.store.Store(f"sqlite:///{tmp_path / 'store.db'}")
+    assert [e.findings for e in store.evaluations()] == [n]
+    assert store.verify() == (1, [])
+    index = Path(proc.stdout.strip().splitlines()[-1])
+    assert index.name == "index.html" and (SITE.parent.parent / index).resolve() == tmp_path / "audit" / "index.html"
+    html = (tmp_path / "audit" / "index.html").read_text(encoding="utf-8")
+    assert html.count('class="finding"') == n
+    assert list((tmp_path / "audit" / "evidence").glob("*.jpg"))

@@ -10,7 +10,10 @@
    employee, with clause, actions and sanctions, on standard output and in DIR/findings.txt, the
    whole result in DIR/result.json;
 3. `patuh report fatigue-weekly` writes the dispatcher's weekly alert summary (6.5.3) in
-   DIR/report.
+   DIR/report;
+4. the evaluation of step 2 is recorded in a store, DIR/store.db (`patuh eval --store`), and
+   `patuh report audit` writes the HTML audit report from it in DIR/audit; its path is the last
+   line printed. `make serve` starts the HTTP service on that store.
 
 Each command is printed before it runs. The `patuh` used is $PATUH, else the one beside this
 Python, else the one on PATH. Standard library only (the commands do the work).
@@ -61,7 +64,7 @@ class Runner:
         """Run `patuh ARGS`; its standard output into `stdout` (or returned), standard error into
         `log` (or shown). Exit with the command's status when it fails."""
         words = [str(a) for a in args]
-        shown = "patuh " + " ".join(shlex.quote(rel(Path(w)) if os.sep in w else w) for w in words)
+        shown = "patuh " + " ".join(shlex.quote(rel(Path(w)) if os.sep in w and "://" not in w else w) for w in words)
         if stdout is not None:
             shown += f" > {rel(stdout)}"
         print(f"$ {shown}", flush=True)
@@ -124,8 +127,9 @@ def main(argv: list[str] | None = None) -> int:
 
     facts = [roster, HERE / "readiness_forms.jsonl", *sorted((out / "facts").glob("*.jsonl"))]
     print("\n## 2. patuh eval: the findings, by employee\n")
+    store = f"sqlite:///{out.resolve() / 'store.db'}"
     patuh("eval", "--facts", *facts, "--pack", "fatigue", "--config", config, "--format", "json",
-          "--out", out / "result.json")
+          "--out", out / "result.json", "--store", store)
     table = patuh("eval", "--facts", *facts, "--pack", "fatigue", "--config", config, "--format", "table",
                   "--by", "subject", "--out", out / "findings.txt")
     print()
@@ -135,9 +139,15 @@ def main(argv: list[str] | None = None) -> int:
     alerts = [out / "facts" / n for n in ("camera_alerts.jsonl", "vendor_alerts.jsonl", "telemetry.jsonl")]
     patuh("report", "fatigue-weekly", "--facts", *alerts, "--config", config, "--out", out / "report")
 
+    print("\n## 4. The audit report, from the store\n")
+    index = patuh("report", "audit", "--store", store, "--out", out / "audit", "--evidence", out / "evidence")
+
     print(f"\nWritten under {rel(out)}/: facts/ (the detectors' output), evidence/ (the video's snapshots and "
           f"clips), result.json and findings.txt (the evaluation), report/ (fatigue-weekly.csv and its chart); "
-          f"camera.log (the camera detector's messages). Expected findings: {rel(HERE / 'expected.json')}.")
+          f"camera.log (the camera detector's messages); store.db (the evaluation, recorded) and audit/ (the HTML "
+          f"audit report). Expected findings: {rel(HERE / 'expected.json')}. `make serve` serves the store over "
+          f"HTTP. The audit report:")
+    print(rel(Path(index.strip())))
     return 0
 
 
