@@ -5,10 +5,11 @@
 
 1. the detectors turn the site's exports into facts (JSONL in DIR): the cab video (`patuh detect
    camera`), the camera vendor's alarm report (`detect alerts`), the fleet system's speed export
-   (`detect telemetry`, the roster says who drove), the form exports (`detect forms`);
-2. `patuh eval` judges them with the fatigue pack and the site config: the findings grouped by
-   employee, with clause, actions and sanctions, on standard output and in DIR/findings.txt, the
-   whole result in DIR/result.json;
+   (`detect telemetry`, the roster says who drove), the form exports and registers (`detect forms`);
+2. `patuh eval` judges them with the fatigue pack and the site config, at the latest time the
+   facts give: the findings grouped by subject, with clause, actions and sanctions, then the
+   obligations still to do (follow-ups open or overdue) grouped by the role accountable, on standard
+   output and in DIR/findings.txt; the whole result, every obligation with it, in DIR/result.json;
 3. `patuh report fatigue-weekly` writes the dispatcher's weekly alert summary (6.5.3) in
    DIR/report;
 4. the evaluation of step 2 is recorded in a store, DIR/store.db (`patuh eval --store`), and
@@ -39,6 +40,10 @@ FORMS = [  # export, fact type, columns left out on purpose
     ("fatigue_surveys.jsonl", "fatigue_survey", []),
     ("fatigue_observations.yaml", "fatigue_observation", []),
     ("alert_confirmations.json", "alert_confirmation", []),
+    ("fatigue_interviews.csv", "fatigue_interview", ["Nama"]),
+    ("coaching_sessions.csv", "coaching_session", ["Nama"]),
+    ("camera_repairs.csv", "camera_repair", []),
+    ("alert_summaries.csv", "alert_summary", []),
 ]
 
 
@@ -126,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
               stdout=out / "facts" / f"{kind}.jsonl")
 
     facts = [roster, HERE / "readiness_forms.jsonl", *sorted((out / "facts").glob("*.jsonl"))]
-    print("\n## 2. patuh eval: the findings, by employee\n")
+    print("\n## 2. patuh eval: the findings by subject, and the obligations still to do by role\n")
     store = f"sqlite:///{out.resolve() / 'store.db'}"
     patuh("eval", "--facts", *facts, "--pack", "fatigue", "--config", config, "--format", "json",
           "--out", out / "result.json", "--store", store)
@@ -145,8 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nWritten under {rel(out)}/: facts/ (the detectors' output), evidence/ (the video's snapshots and "
           f"clips), result.json and findings.txt (the evaluation), report/ (fatigue-weekly.csv and its chart); "
           f"camera.log (the camera detector's messages); store.db (the evaluation, recorded) and audit/ (the HTML "
-          f"audit report). Expected findings: {rel(HERE / 'expected.json')}. `make serve` serves the store over "
-          f"HTTP. The audit report:")
+          f"audit report). Expected findings and obligations: {rel(HERE / 'expected.json')}. `make serve` serves "
+          f"the store over HTTP. The audit report:")
     print(rel(Path(index.strip())))
     return 0
 
