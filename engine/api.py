@@ -290,11 +290,12 @@ class Engine:
         return out
 
     def evaluate(self, facts: Iterable[FactInput], history: Iterable[FactInput] = (),
-                 progress: Callable[[int, int], None] | None = None, as_of: dt.datetime | dt.date | None = None
-                 ) -> Result:
+                 progress: Callable[[int, int], None] | None = None,
+                 as_of: dt.datetime | dt.date | str | None = None) -> Result:
         """Judge `facts` (dicts, Fact models, or (where, record) pairs for error messages), with
         `history` from earlier runs, at the evaluation time `as_of` ($now: what open and overdue
-        obligations are judged against; a date is its end in the site's zone). By default it is
+        obligations are judged against; a date is its end in the site's zone; ISO text is read as
+        such). By default it is
         the latest time of the facts, so a replayed log is judged as it was; facts dated after it
         are left out and counted in the trace. `progress(done, total)` is called as sessions
         finish. Records a rule rejects as bad input raise FactsInvalid, like those the fact
@@ -307,7 +308,7 @@ class Engine:
 
     def record(self, facts: Iterable[FactInput], history: Iterable[FactInput] = (),
                progress: Callable[[int, int], None] | None = None, origin: str = "python",
-               as_of: dt.datetime | dt.date | None = None) -> Recorded:
+               as_of: dt.datetime | dt.date | str | None = None) -> Recorded:
         """`evaluate` with the store: in one transaction holding the store's write lock, the facts
         are checked against those stored (an id given other content is refused), the history is
         read from the store (HistorySpec) beside `history`, the facts are judged, and everything
@@ -368,7 +369,7 @@ class Engine:
         return current, past
 
     def _run(self, current: Checked, past: Checked, progress: Callable[[int, int], None] | None,
-             as_of: dt.datetime | dt.date | None = None) -> Result:
+             as_of: dt.datetime | dt.date | str | None = None) -> Result:
         now = self._now(as_of, [pair[0] for pair in list(current.values()) + list(past.values())])
         later = {i for i, pair in {**past, **current}.items() if self._after(pair[0], now)}
         encoded = {i: pair[1] for i, pair in past.items() if i not in later}
@@ -434,10 +435,18 @@ class Engine:
             raise FactsInvalid(rejected)
         return build_result(findings, obligations, derivations, known, historical, trace)
 
-    def _now(self, as_of: dt.datetime | dt.date | None, facts: list[dict[str, Any]]) -> dt.datetime:
+    def _now(self, as_of: dt.datetime | dt.date | str | None, facts: list[dict[str, Any]]) -> dt.datetime:
         """The evaluation time: as given (a date: its last moment in the site's zone, a time
         without a zone: in it), else the latest time any fact gives, else this moment (the one
         case the wall clock is read: facts that say nothing of when)."""
+        if isinstance(as_of, str):
+            try:
+                as_of = dt.date.fromisoformat(as_of) if len(as_of) == 10 else dt.datetime.fromisoformat(as_of)
+            except ValueError:
+                raise SourceError(Where("as_of"), f"expected a time like 2026-03-02T14:00+08:00 or a date, found "
+                                                  f"{as_of!r}") from None
+        elif as_of is not None and not isinstance(as_of, dt.date):
+            raise SourceError(Where("as_of"), f"expected a datetime, a date or ISO text, found {as_of!r}")
         if isinstance(as_of, dt.datetime):
             return as_of if as_of.tzinfo else as_of.replace(tzinfo=self.types.zone)
         if isinstance(as_of, dt.date):
