@@ -1,10 +1,11 @@
 """The bundled example site (examples/site, what `make demo` runs), end to end.
 
 generate.py plants known events in a week of a site's records (roster, readiness forms, P2H camera
-checks, sampled inspections, surveys, medics' observations, alert confirmations, interviews,
-coaching sessions, camera repairs, the dispatcher's weekly summaries, the camera vendor's alarm
-report, speed telemetry) and writes the findings and obligations they must produce to
-expected.json, without running the engine; make_video.py makes a cab video from a real face.
+checks and their later sign-offs, sampled inspections, surveys, medics' observations, alert
+confirmations and their reports to the department heads, interviews, coaching sessions, camera
+repairs, the dispatcher's weekly summaries, the camera vendor's alarm report, speed telemetry) and
+writes the findings and obligations they must produce to expected.json, without running the
+engine; make_video.py makes a cab video from a real face.
 Here: the generator reproduces the committed files byte for byte; the site's exports go through
 the detectors (forms, alerts, telemetry, and the camera on the video) and the engine, at the
 evaluation time the facts give, into exactly the expected findings (rule, subject, date and
@@ -30,17 +31,20 @@ from patuh.facts import read_records
 
 SITE = Path(__file__).resolve().parent.parent / "examples" / "site"
 CONFIG = SITE / "config.yaml"
-GENERATED = ["roster.jsonl", "readiness_forms.jsonl", "p2h_camera_checks.csv", "fatigue_inspections.csv",
-             "fatigue_surveys.jsonl", "fatigue_observations.yaml", "alert_confirmations.json",
-             "fatigue_interviews.csv", "coaching_sessions.csv", "camera_repairs.csv", "alert_summaries.csv",
-             "vendor_alarm_report.csv", "fms_speed.csv", "expected.json", "config.yaml", "README.md"]
+GENERATED = ["roster.jsonl", "readiness_forms.jsonl", "p2h_camera_checks.csv", "p2h_verifications.csv",
+             "fatigue_inspections.csv", "fatigue_surveys.jsonl", "fatigue_observations.yaml",
+             "alert_confirmations.json", "heads_reports.csv", "fatigue_interviews.csv", "coaching_sessions.csv",
+             "camera_repairs.csv", "alert_summaries.csv", "vendor_alarm_report.csv", "fms_speed.csv",
+             "expected.json", "config.yaml", "README.md"]
 FACT_FILES = [SITE / "roster.jsonl", SITE / "readiness_forms.jsonl"]
 # form exports -> (fact type, columns left out on purpose), as demo.py reads them
 FORMS = {"p2h_camera_checks.csv": ("p2h_camera_check", ["Nama"]),
+         "p2h_verifications.csv": ("p2h_verification", ["Nama"]),
          "fatigue_inspections.csv": ("fatigue_inspection", ["Nama"]),
          "fatigue_surveys.jsonl": ("fatigue_survey", []),
          "fatigue_observations.yaml": ("fatigue_observation", []),
          "alert_confirmations.json": ("alert_confirmation", []),
+         "heads_reports.csv": ("heads_report", ["Nama"]),
          "fatigue_interviews.csv": ("fatigue_interview", ["Nama"]),
          "coaching_sessions.csv": ("coaching_session", ["Nama"]),
          "camera_repairs.csv": ("camera_repair", []),

@@ -36,10 +36,12 @@ import generate  # noqa: E402  (the video's file, start, camera SN and unit)
 
 FORMS = [  # export, fact type, columns left out on purpose
     ("p2h_camera_checks.csv", "p2h_camera_check", ["Nama"]),
+    ("p2h_verifications.csv", "p2h_verification", ["Nama"]),
     ("fatigue_inspections.csv", "fatigue_inspection", ["Nama"]),
     ("fatigue_surveys.jsonl", "fatigue_survey", []),
     ("fatigue_observations.yaml", "fatigue_observation", []),
     ("alert_confirmations.json", "alert_confirmation", []),
+    ("heads_reports.csv", "heads_report", ["Nama"]),
     ("fatigue_interviews.csv", "fatigue_interview", ["Nama"]),
     ("coaching_sessions.csv", "coaching_session", ["Nama"]),
     ("camera_repairs.csv", "camera_repair", []),

@@ -10,9 +10,10 @@ camera fleet (6.4.1), the supervisor's sampled fatigue inspections of the fleet 
 (6.3.1), the camera vendor's alarm report (6.4.3, 8.1.4), the fleet system's speed export
 (overspeed, 8.1.4), the forms that follow alerts up (Form Survey Fatigue, Form Observasi Fatigue,
 Form Konfirmasi Alert: 6.3.1.4, 6.3.1.5, 6.3.2.4), the registers of the other follow-ups (the
+supervisors' later P2H sign-offs, the confirmations e-mailed to the department heads, the
 interview's berita acara, coaching and counselling, camera repairs, the dispatcher's weekly
-summaries: 8.1.4, 6.5.2, 6.5.3) and one cab video from patuh's own camera (made by make_video.py,
-not here: it needs OpenCV). The follow-ups are obligations with a due time: done in time on the
+summaries: 6.4.1.2.1, 6.3.2.5, 8.1.4, 6.5.2, 6.5.3) and one cab video from patuh's own camera
+(made by make_video.py, not here: it needs OpenCV). The follow-ups are obligations with a due time: done in time on the
 clean records, and planted late, overdue or still open in OWED.
 
 Deterministic: fixed seeds and no wall clock, so it reproduces the committed files byte for
@@ -103,6 +104,7 @@ NOT_FIT = "fatigue.readiness-not-fit"
 # 6.4.1 Form P2H Fatigue Camera
 P2H_MISSING = "fatigue.p2h-missing"
 P2H_NOT_VERIFIED = "fatigue.p2h-not-verified"
+P2H_VERIFIED_LATE = "fatigue.p2h-verified-late"  # the form says it was verified more than 1 h after the check
 P2H_NOT_REPORTED = "fatigue.p2h-damage-not-reported"
 P2H_DAMAGED = "fatigue.p2h-camera-damaged"
 # 6.3.1 inspections on the fleet without cameras
@@ -114,6 +116,7 @@ INSPECTION_FATIGUED = "fatigue.inspection-fatigued"
 REPORT_INCOMPLETE = "fatigue.alert-report-incomplete"
 EVIDENCE_MISSING = "fatigue.alert-evidence-missing"
 NOT_REPORTED = "fatigue.alert-confirmation-not-reported"
+REPORTED_LATE = "fatigue.confirmation-reported-late"  # the form says it went to the heads more than 24 h after it
 CONFIRMED = {"warning_level_1": "fatigue.confirmed-wl1", "warning_level_2": "fatigue.confirmed-wl2"}
 # 6.5.1 and 6.5.2 the survey's and the medic's conclusions
 SURVEY_FATIGUED = "fatigue.survey-fatigued"
@@ -149,7 +152,7 @@ SUBJECT = {
 # "<rule>.<action>-overdue" / "-late", against the role the RACI matrix holds accountable
 # (rulesets/fatigue/raci.yaml). Rules that only set obligations (no finding of their own):
 CONFIRMATION_OWED = "fatigue.alert-confirmation-owed"  # 6.3.2.4: every camera alert, Form Konfirmasi Alert
-HEADS_REPORT_OWED = "fatigue.confirmation-report-owed"  # 6.3.2.5: a form not sent to the department heads
+HEADS_REPORT_OWED = "fatigue.confirmation-report-owed"  # 6.3.2.5: a form not saying it went to the heads
 WEEKLY_SUMMARY = "fatigue.weekly-summary"  # 6.5.3: the dispatcher's summary of each week with alerts
 SHIFT_STOPS = (SHIFT_WL1, SHIFT_WL2, SHIFT_YAWN)  # 6.5.2 stops, each owing coaching and counselling
 FIELD_SUPERVISOR = "Pengawas Lapangan"  # raci.yaml roles: pengawas
@@ -161,9 +164,11 @@ DUE_AFTER = {"survey": dt.timedelta(hours=1), "confirmation": dt.timedelta(hours
              "heads-report": dt.timedelta(hours=24), "verification": dt.timedelta(hours=1),
              "repair": dt.timedelta(hours=6), "interview": dt.timedelta(hours=24),
              "coaching": dt.timedelta(hours=24), "summary": dt.timedelta(days=2)}
-# On the clean records each is done in time: the survey 30 min after the shortfall's form, the P2H
-# verified 5-40 min after the check, a damaged camera repaired at the rest break 5 h after it; the
-# confirmations, interview and coaching sessions are written out in the camera plan below.
+# On the clean records each is done in time: the survey 30 min after the shortfall's form, a damaged
+# camera repaired at the rest break 5 h after it, a night shift's confirmation forms e-mailed to the
+# department heads at 07:00 after the shift (HEADS_MAIL); the confirmations, interview and
+# coaching sessions are written out in the camera plan below. (A P2H is verified 5-40 min after the
+# check on the form itself, which owes nothing; one that is not is planted, in P2H_PLAN and OWED.)
 SURVEY_AFTER = dt.timedelta(minutes=30)
 REPAIR_AFTER = dt.timedelta(hours=5)
 
@@ -189,7 +194,8 @@ OWED = [
     Owed("OB3", "PM2", "verification", None, "the P2H never verified and signed by the supervisor (6.4.1.2.1)",
          "overdue"),
     Owed("OB4", "PM3", "verification", dt.timedelta(minutes=90), "the supervisor signed the P2H 1 h 30 min after "
-         "the check, as the form app's second row of it says (6.4.1.2.1)", "late"),
+         "the check, as his sign-off in the supervisors' log `p2h_verifications.csv` says (6.4.1.2.1; before the "
+         "pack's review a second row of the P2H said it)", "late"),
     Owed("OB5", "PD2", "repair", None, "the scratched lens, never reported, is not repaired or swapped for a spare "
          "(8.1.4 Face Missing row, 6.4.1.2.2)", "overdue"),
     Owed("OB6", "CA5", "heads-report", None, "the Level 1 confirmation form is never sent to the Operation and HCA "
@@ -284,6 +290,9 @@ P2H_PLAN = [
             {"verified_by": None, "signed": None}, (P2H_NOT_VERIFIED,)),
     Anomaly("PM3", "A", "ADT", d(7), "P2H verified but not signed (Ditandatangani: Tidak)", {"signed": False},
             (P2H_NOT_VERIFIED,)),
+    Anomaly("PV1", "B", "OHT2", d(3), "P2H verified and signed on the form 1 h 15 min after the check: verified "
+            "late, as the form's own Waktu Verifikasi says (nothing is owed: it is verified)",
+            {"verified_after": dt.timedelta(minutes=75)}, (P2H_VERIFIED_LATE,)),
     Anomaly("PD1", "B", "DT2", d(2), "camera bracket loose, reported to the supervisor",
             {"result": "damaged", "defect": "bracket kamera longgar", "reported": True}, (P2H_DAMAGED,)),
     Anomaly("PD2", "A", "WT", d(5), "camera lens scratched, not reported",
@@ -340,15 +349,25 @@ def observation(clock, result, blood_pressure="120/80", romberg_ok=True, rules=(
                                                     "sick": False, "result": result}, rules)
 
 
-def confirmation(clock, alert, alert_clock, confirmed, result, reported=True, rules=()):
-    """Form Konfirmasi Alert at the unit (6.3.2.4); a form reported to the department heads says
-    when (6.3.2.5): 30 min after it was filled."""
+def confirmation(clock, alert, alert_clock, confirmed, result, reported=True, reported_after=None, rules=()):
+    """Form Konfirmasi Alert at the unit (6.3.2.4), and its result to the department heads (6.3.2.5):
+    on a day shift the form says it was sent and when, 30 min after it was filled (or
+    `reported_after`); on a night shift it says nothing of it, and the supervisor e-mails the
+    night's forms to the heads after the shift (HEADS_MAIL, heads_reports.csv). `reported=False`:
+    the form says it was not sent."""
     return FollowUp("alert_confirmation", clock, {"alert": alert, "alert_clock": alert_clock, "confirmed": confirmed,
-                                                  "result": result, "sick": False, "reported_to_heads": reported},
-                    rules)
+                                                  "result": result, "sick": False, "reported_to_heads": reported,
+                                                  "reported_after": reported_after or REPORTED_AFTER}, rules)
 
 
 REPORTED_AFTER = dt.timedelta(minutes=30)
+# The department heads work office hours: the night shift's supervisor sends them the night's
+# confirmation forms by e-mail at 07:00, after the shift, and the HSE admin logs each form sent in
+# the register of reports to the heads (heads_reports.csv); the form app's export leaves the
+# form's "sent" field empty for these.
+HEADS_MAIL = "07:00:00"
+HEADS = "Dept Head Operation; Dept Head HCA"
+HEADS_REPORT_HEADER = ["NIK", "Nama", "Jenis Alert", "Waktu Alert", "Waktu Kirim", "Kepada"]
 
 
 def coaching(clock, kind, topic):
@@ -439,8 +458,10 @@ EVENTS = [
           [confirmation("01:45:00", "look_around", "01:30:12", True, "alert")]),
     Event("CA10", "B", "FT", d(2), "Smoking", [Alert("21:12:48", "Smoking", 18, (SMOKING_1,))],
           [confirmation("21:30:00", "smoking", "21:12:48", True, "alert")]),
-    Event("CA11", "A", "WT", d(4), "Phone Calling: SP1", [Alert("11:20:05", "Phone Calling", 23, (PHONE_1,))],
-          [confirmation("11:35:00", "phone", "11:20:05", True, "alert")]),
+    Event("CA11", "A", "WT", d(4), "Phone Calling: SP1; the form says its result went to the department heads "
+          "only the next afternoon, 26 h after it was filled", [Alert("11:20:05", "Phone Calling", 23, (PHONE_1,))],
+          [confirmation("11:35:00", "phone", "11:20:05", True, "alert", reported_after=dt.timedelta(hours=26),
+                        rules=(REPORTED_LATE,))]),
     Event("CA12", "A", "ADT", d(2), "Yawning; the report row has no camera SN",
           [Alert("15:40:22", YAWNING, 20, (YAWN_1, REPORT_INCOMPLETE), drop=("SN",))],
           [confirmation("15:55:00", "yawn", "15:40:22", True, "alert")]),
@@ -677,6 +698,8 @@ class Site:
     interviews: list[tuple[dt.datetime, list[str]]] = field(default_factory=list)
     coachings: list[tuple[dt.datetime, list[str]]] = field(default_factory=list)
     repairs: list[tuple[dt.datetime, list[str]]] = field(default_factory=list)
+    verifications: list[tuple[dt.datetime, list[str]]] = field(default_factory=list)  # later P2H sign-offs
+    heads_reports: list[tuple[dt.datetime, dt.datetime, list[str]]] = field(default_factory=list)  # sent, alert
     summaries: list[list[str]] = field(default_factory=list)
     expected: list[dict] = field(default_factory=list)
     obligations: list[dict] = field(default_factory=list)
@@ -700,7 +723,7 @@ class Site:
         self.times.append((moment, what))
 
     def said(self, moment: dt.datetime) -> None:
-        """A time a record gives besides its event time (a form's filling, verification, report):
+        """A time a record gives besides its event time (a P2H's verification, a form's report):
         none may be after the evaluation time, or the records would hold what had not happened yet."""
         self.other_times.append(moment)
 
@@ -824,6 +847,9 @@ def rostered(site: Site, w: Worker, day: dt.date) -> dict:
 
 P2H_HEADER = ["NIK", "Nama", "Tanggal", "Shift", "No Lambung", "Waktu Pemeriksaan", "Hasil", "Kerusakan",
               "Dilaporkan", "Diverifikasi Oleh", "Ditandatangani", "Waktu Verifikasi"]
+# The supervisors' log of P2H sign-offs made after the form was submitted unverified (6.4.1.2.1).
+P2H_VERIFICATION_HEADER = ["NIK", "Nama", "Tanggal", "Shift", "No Lambung", "Waktu Verifikasi", "Diverifikasi Oleh",
+                           "Ditandatangani"]
 REPAIR_HEADER = ["No Lambung", "Selesai", "Tindakan", "SN", "Dikerjakan Oleh"]
 CAMERA_TECHNICIAN = "Teknisi MDVR (vendor)"
 
@@ -839,8 +865,9 @@ def p2h_row(w: Worker, day: dt.date, shift: str, filled: dt.datetime):
 
 def build_p2h(site: Site, rng: random.Random, verify_rng: random.Random) -> None:
     """Form P2H Fatigue Camera CK-FM-SHE-25-05 of every camera unit's operator, every shift (6.4.1):
-    verified and signed by the supervisor 5-40 min after the check (a form not verified then gets a
-    second row once it is, or none); a damaged camera repaired at the rest break."""
+    verified and signed by the supervisor 5-40 min after the check (a form not verified then is
+    signed off later in the supervisors' log, p2h_verifications.csv, or never); a damaged camera
+    repaired at the rest break."""
     plan = {(a.crew, a.position, a.date): a for a in P2H_PLAN}
     by_employee = {w.employee: w for w in site.workers}
     for r in site.roster:
@@ -859,21 +886,23 @@ def build_p2h(site: Site, rng: random.Random, verify_rng: random.Random) -> None
             continue
         check = {"result": "ok", "defect": None, "reported": None, "verified_by": SUPERVISOR[w.crew], "signed": True}
         check.update(changes)
+        verified = filled + check.pop("verified_after", verified - filled)
 
         row = p2h_row(w, day, shift, filled)
         site.happened(filled, "p2h_camera_check")
         if check["verified_by"] and check["signed"]:
             site.p2h.append(row(check, verified))
             site.said(verified)
-        else:  # 6.4.1.2.1: owed until a row of the same form says it was verified and signed, and when
+        else:  # 6.4.1.2.1: owed until the supervisor's later sign-off of that shift's P2H
             assert anomaly is not None
             planted = site.planted.get((anomaly.id, "verification"))
             assert planted is not None, f"{anomaly.id}: an unverified P2H the obligations plan says nothing of"
             site.p2h.append(row(check, None))
             verified = None if planted.after is None else filled + planted.after
             if verified is not None:
-                site.p2h.append(row({**check, "verified_by": SUPERVISOR[w.crew], "signed": True}, verified))
-                site.happened(filled, "p2h_camera_check")
+                site.verifications.append((verified, [w.employee, w.name, day.strftime("%d/%m/%Y"), shift, w.unit,
+                                                      day_first(verified, False), SUPERVISOR[w.crew], "Ya"]))
+                site.happened(verified, "p2h_verification")
             site.owe(P2H_NOT_VERIFIED, "verification", w.employee, day, shift, anomaly.id,
                      filled + DUE_AFTER["verification"], verified, who(w))
         if check["result"] == "damaged":  # 8.1.4: repaired or swapped for a spare at rest time
@@ -981,13 +1010,26 @@ def build_camera(site: Site, rng: random.Random) -> None:
             else:
                 fields = dict(form.fields)
                 alert_time = at(event.date, shift, fields.pop("alert_clock"))
+                reported, after = fields.pop("reported_to_heads"), fields.pop("reported_after")
                 record = {"employee": w.employee, "alert": fields.pop("alert"), "alert_time": iso(alert_time),
                           "time": iso(time), "unit": w.unit, "confirmed_by": SUPERVISOR[w.crew], **fields}
-                if record["reported_to_heads"]:
-                    record["reported_at"] = iso(time + REPORTED_AFTER)
-                    site.said(time + REPORTED_AFTER)
-                else:  # 6.3.2.5: owed until a copy of the form says it was sent, and when
+                if reported and shift == "II":  # 6.3.2.5: the form is silent; owed till the e-mail after the shift
+                    assert after == REPORTED_AFTER, f"{event.id}: a night's form is reported by the morning's e-mail"
+                    sent = at(event.date, shift, HEADS_MAIL)
+                    # the register writes the alert's time to the minute, as the form app shows it
+                    site.heads_reports.append((sent, alert_time, [w.employee, w.name, record["alert"],
+                                                                  day_first(alert_time, False), day_first(sent, False),
+                                                                  HEADS]))
+                    site.happened(sent, "heads_report")
+                    site.owe(HEADS_REPORT_OWED, "heads-report", w.employee, event.date, shift, event.id,
+                             time + DUE_AFTER["heads-report"], sent, who(w))
+                elif reported:  # the form says when it went to the heads: owes nothing, late or not
+                    assert (after > DUE_AFTER["heads-report"]) == (REPORTED_LATE in form.rules), event.id
+                    record.update(reported_to_heads=True, reported_at=iso(time + after))
+                    site.said(time + after)
+                else:  # 6.3.2.5: the form says it was not sent: owed until a report to the heads says it was
                     assert site.planted.get((event.id, "heads-report")), f"{event.id}: a form not sent, unplanned"
+                    record["reported_to_heads"] = False
                     site.owe(HEADS_REPORT_OWED, "heads-report", w.employee, event.date, shift, event.id,
                              time + DUE_AFTER["heads-report"], None, who(w))
                 site.confirmations.append(record)
@@ -1148,8 +1190,10 @@ FILES = [
     ("`readiness_forms.jsonl`", "{n_forms} `readiness_form` facts (Form Kesiapan Bekerja CK-FM-SHE-25-01, 6.1.2)",
      "`patuh eval`"),
     ("`p2h_camera_checks.csv`", "{n_p2h} rows of Form P2H Fatigue Camera CK-FM-SHE-25-05 (6.4.1), exported from the "
-     "site's form app: `;`, Indonesian headers, day-first dates, Ya/Tidak; a form the supervisor signs after it "
-     "was submitted has a second row, with its Waktu Verifikasi", "`patuh detect forms --type p2h_camera_check`"),
+     "site's form app: `;`, Indonesian headers, day-first dates, Ya/Tidak; the supervisor's verification and its "
+     "time (Waktu Verifikasi) where it was verified on the form", "`patuh detect forms --type p2h_camera_check`"),
+    ("`p2h_verifications.csv`", "{n_verifications} later sign-off of a P2H submitted unverified or unsigned "
+     "(6.4.1.2.1), the supervisors' log, Indonesian headers", "`patuh detect forms --type p2h_verification`"),
     ("`fatigue_inspections.csv`", "{n_inspections} sampled fatigue inspections (6.3.1) of the fleet without cameras, "
      "Indonesian headers", "`patuh detect forms --type fatigue_inspection`"),
     ("`fatigue_surveys.jsonl`", "{n_surveys} Form Survey Fatigue CK-FM-SHE-25-02 (6.1.1.1.1, 6.3.1.4, 8.1.4)",
@@ -1157,8 +1201,11 @@ FILES = [
     ("`fatigue_observations.yaml`", "{n_observations} Form Observasi Fatigue CK-FM-SHE-25-03, the medics' (6.3.1.5, "
      "6.5.2)", "`patuh detect forms --type fatigue_observation`"),
     ("`alert_confirmations.json`", "{n_confirmations} Form Konfirmasi Alert CK-FM-SHE-25-04 (6.3.2.4, 6.3.2.5), the "
-     "form app's JSON export: one per camera alert naming its operator, and when its result went to the department "
-     "heads", "`patuh detect forms --type alert_confirmation`"),
+     "form app's JSON export: one per camera alert naming its operator; on a day shift, when its result went to "
+     "the department heads", "`patuh detect forms --type alert_confirmation`"),
+    ("`heads_reports.csv`", "{n_heads_reports} results of a night shift's Form Konfirmasi Alert e-mailed to the "
+     "Operation and HCA department heads at {heads_mail} after the shift (6.3.2.5), the HSE admin's register, "
+     "Indonesian headers, the alert's time to the minute", "`patuh detect forms --type heads_report`"),
     ("`fatigue_interviews.csv`", "{n_interviews} interview with its berita acara after a face-missing alert (8.1.4), "
      "the supervisors' register, Indonesian headers", "`patuh detect forms --type fatigue_interview`"),
     ("`coaching_sessions.csv`", "{n_coachings} coaching and counselling sessions after a 6.5.2 stop, the "
@@ -1199,8 +1246,10 @@ The commands it runs, paths relative to this folder:
     patuh detect alerts vendor_alarm_report.csv --skip-alert Seatbelt --config config.yaml > vendor_alerts.jsonl
     patuh detect telemetry fms_speed.csv --roster roster.jsonl --config config.yaml > telemetry.jsonl
     patuh detect forms p2h_camera_checks.csv --type p2h_camera_check --ignore Nama --config config.yaml > p2h.jsonl
+    patuh detect forms p2h_verifications.csv --type p2h_verification --ignore Nama --config config.yaml \\
+        > p2h_verification.jsonl
     patuh detect forms fatigue_inspections.csv --type fatigue_inspection --ignore Nama ...   (and each form,
-        and the registers: interviews, coaching sessions, camera repairs, weekly summaries)
+        and the registers: reports to the heads, interviews, coaching sessions, camera repairs, weekly summaries)
     patuh eval --facts roster.jsonl readiness_forms.jsonl *.jsonl --pack fatigue --config config.yaml \\
         --format table --by subject
     patuh report fatigue-weekly --facts camera_alerts.jsonl vendor_alerts.jsonl telemetry.jsonl \\
@@ -1228,15 +1277,21 @@ the 3 DT and the one ADT, CT, WT and FT (6.3.1.3: 30 %, and 50 % for WT and FT).
 
 Clean records: {sleep} h of sleep on readiness forms filled 20-60 min before the shift, FIT,
 verified by the crew's supervisor; P2H checks at the shift start, camera OK, verified and signed
-5-40 min later; surveys and medics' observations finding the worker fit or alert; speeds of 18-44
-km/h. And every follow-up the procedure asks for, which the pack tracks as an obligation, done in
-time: Form Survey Fatigue 30 min after a readiness form with a sleep shortfall; every camera
-alert naming its operator confirmed at the unit with Form Konfirmasi Alert within 2 h, the form's
-result sent to the department heads 30 min after it; a damaged camera repaired at the rest break,
-5 h after the P2H found it; the interview with its berita acara on the day of a face-missing
-alert; coaching and counselling before the end of a shift stopped under 6.5.2; the week's alert
-summary sent by the dispatcher, {dispatcher}, on Sunday morning (the camera fleet rests on
-Sunday, after the last alert in Saturday's night shift).
+on the form 5-40 min later; surveys and medics' observations finding the worker fit or alert;
+speeds of 18-44 km/h. And every follow-up the procedure asks for, which the pack tracks as an
+obligation, done in time: Form Survey Fatigue 30 min after a readiness form with a sleep
+shortfall; every camera alert naming its operator confirmed at the unit with Form Konfirmasi Alert
+within 2 h; the form's result sent to the department heads, on a day shift 30 min after it (the
+form says so and when: nothing is owed), on a night shift by the supervisor's e-mail at
+{heads_mail} after the shift (the form says nothing of it: owed, and discharged by the e-mail's
+line in `heads_reports.csv`, which writes the alert's time to the minute, matched within the
+pack's 60 s); a damaged camera repaired at the rest break, 5 h after the P2H found it; the
+interview with its berita acara on the day of a face-missing alert; coaching and counselling
+before the end of a shift stopped under 6.5.2; the week's alert summary sent by the dispatcher,
+{dispatcher}, on Sunday morning (the camera fleet rests on Sunday, after the last alert in
+Saturday's night shift). A P2H submitted unverified or unsigned is a finding however soon it is
+signed off; the later sign-off, in the supervisors' log `p2h_verifications.csv`, discharges the
+verification it owes (PM2, PM3).
 
 ## Planted events
 
@@ -1314,7 +1369,9 @@ def readme(site: Site, as_of: dt.datetime) -> str:
         n_p2h=len(site.p2h), n_inspections=len(site.inspections), n_surveys=len(site.surveys),
         n_observations=len(site.observations), n_confirmations=len(site.confirmations), n_vendor=len(site.vendor),
         n_interviews=len(site.interviews), n_coachings=len(site.coachings), n_repairs=len(site.repairs),
-        n_summaries=len(site.summaries), n_obligations=len(site.obligations), dispatcher=DISPATCHER,
+        n_summaries=len(site.summaries), n_verifications=len(site.verifications),
+        n_heads_reports=len(site.heads_reports), heads_mail=HEADS_MAIL[:5], n_obligations=len(site.obligations),
+        dispatcher=DISPATCHER,
         n_telemetry=len(site.telemetry), n_excerpts=len({r[0] for r in site.telemetry}), video=VIDEO_FILE,
         pilot=PILOT_UNIT, video_employee=site.worker(VIDEO.crew, VIDEO.position).employee,
         video_start=iso(at(VIDEO.date, "I", VIDEO_START)), video_sn=VIDEO_SN,
@@ -1363,6 +1420,8 @@ def generate() -> dict[str, str]:
         "fatigue_interviews.csv": csv_text(INTERVIEW_HEADER, in_order(site.interviews)),
         "coaching_sessions.csv": csv_text(COACHING_HEADER, in_order(site.coachings)),
         "camera_repairs.csv": csv_text(REPAIR_HEADER, in_order(site.repairs)),
+        "p2h_verifications.csv": csv_text(P2H_VERIFICATION_HEADER, in_order(site.verifications)),
+        "heads_reports.csv": csv_text(HEADS_REPORT_HEADER, [row for *_, row in sorted(site.heads_reports)]),
         "alert_summaries.csv": csv_text(SUMMARY_HEADER, site.summaries),
         "vendor_alarm_report.csv": csv_text(VENDOR_HEADER, site.vendor),
         "fms_speed.csv": csv_text(TELEMETRY_HEADER, site.telemetry, ";"),
