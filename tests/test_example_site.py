@@ -137,14 +137,12 @@ def found(result, shifts: Shifts) -> list[Key]:
 
 def owed(result) -> list[Owed]:
     """(rule, action, subject, status, due, done) of each obligation. The subject is the obligation's
-    own (a week owing its summary: the week's Monday)."""
-    derived = {d.id: d.model_dump(mode="json") for d in result.derived}
+    own (a week owing its summary: the week, named by its Monday)."""
     out = []
     for o in result.obligations:
-        subject = o.subject.id
-        if o.subject.kind == "alert_week":
-            subject = derived[subject]["week_start"]
-        out.append((o.rule, o.action or "", subject, o.status, shown(o.due), shown(o.discharged_at)))
+        if o.rule == generate.WEEKLY_SUMMARY:
+            assert o.subject.kind == "week", o.subject
+        out.append((o.rule, o.action or "", o.subject.id, o.status, shown(o.due), shown(o.discharged_at)))
     return sorted(out)
 
 

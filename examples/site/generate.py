@@ -576,16 +576,21 @@ SAMPLES = [
     Sample("IB1", d(4), "I", "the CT inspection at 13:00:00, the window's first second: inside",
            clock={"CT": "13:00:00"}),
     Sample("IB2", d(3), "II", "the FT inspection at 05:59 the next morning: inside", clock={"FT": "05:59:00"}),
-    Sample("IZ", d(8), "II", "no inspection at all on the last night shift",
-           counts=dict.fromkeys(SAMPLE_COUNTS, 0),
+    Sample("IZ", d(7), "II", "no inspection at all on Saturday's night shift, the last the evaluation time "
+           "judges (before the pack judged a shift's sample only once the shift had ended, IZ was the night shift "
+           "of 8 March, now IU)", counts=dict.fromkeys(SAMPLE_COUNTS, 0),
            rules=tuple((COVERAGE_OF[t], t) for t in SAMPLE_COUNTS)),
     Sample("IF1", d(6), "I", "the FT operator inspected and found fatigued; the medic's observation: mild fatigue",
            result={"FT": "fatigued"}, observed={"FT": "mild"},
            rules=((INSPECTION_FATIGUED, "FT"), (OBSERVED["mild"], "FT"))),
     # The week's last record: the evaluation time (patuh eval's default, the latest time the facts
-    # give), after the night shift's readiness forms and before the night shift starts.
-    Sample("IE", d(8), "I", "the WT inspection at 17:50, the last record of the week: the evaluation time",
-           clock={"WT": "17:50:00"}),
+    # give), after the night shift's readiness forms and before the night shift starts. A shift's
+    # sample is judged once the shift has ended (6.3.1.3): the two shifts of 8 March are not, yet.
+    Sample("IE", d(8), "I", "the WT inspection at 17:50, the last record of the week: the evaluation time; the "
+           "shift runs until 18:00, so its sample (complete: 2 OHT, 1 DT, the ADT, CT, WT and FT) is not judged "
+           "yet", clock={"WT": "17:50:00"}),
+    Sample("IU", d(8), "II", "the last night shift starts at 18:00, after the evaluation time: no inspection yet, "
+           "and its sample not judged", counts=dict.fromkeys(SAMPLE_COUNTS, 0)),
 ]
 
 
@@ -700,6 +705,8 @@ class Site:
     repairs: list[tuple[dt.datetime, list[str]]] = field(default_factory=list)
     verifications: list[tuple[dt.datetime, list[str]]] = field(default_factory=list)  # later P2H sign-offs
     heads_reports: list[tuple[dt.datetime, dt.datetime, list[str]]] = field(default_factory=list)  # sent, alert
+    # the planted samples (6.3.1.3): the shift's end, the id, whether a coverage finding is expected
+    samples: list[tuple[dt.datetime, str, bool]] = field(default_factory=list)
     summaries: list[list[str]] = field(default_factory=list)
     expected: list[dict] = field(default_factory=list)
     obligations: list[dict] = field(default_factory=list)
@@ -832,8 +839,7 @@ def build_preshift(site: Site, rng: random.Random) -> None:
                 form["unit"] = w.unit
             form["verified_by"] = SUPERVISOR[w.crew]
             site.forms.append(form)
-            site.happened(day, "readiness_form")
-            site.said(filled)
+            site.happened(filled, "readiness_form")  # the pack dates a readiness form by its filled_at
     assert not plan, f"anomalies on shifts nobody is rostered on: {sorted(a.id for a in plan.values())}"
     site.roster.sort(key=lambda r: (r["date"], r["start"], r["employee"]))
     site.forms.sort(key=lambda r: (r["date"], r["shift"], r["employee"]))
@@ -1146,6 +1152,8 @@ def build_inspections(site: Site, rng: random.Random) -> None:
                             "result": sample.observed[unit_type]})
             if not sample.id:
                 continue
+            site.samples.append((start_of(day, shift) + dt.timedelta(hours=SHIFT_HOURS), sample.id,
+                                 any(SUBJECT.get(rule) == "shift" for rule, _ in sample.rules)))
             for rule, unit_type in sample.rules:
                 if SUBJECT.get(rule) == "shift":
                     site.expect(rule, f"{day.isoformat()} {shift} {unit_type}", day, shift, sample.id)
@@ -1320,17 +1328,24 @@ severe findings each bring their 6.5.1/6.5.2 corrective actions.
 
 ### Sampled inspections of the fleet without cameras (6.3.1)
 
+A shift's sample (6.3.1.3) is judged once the shift has ended. At the evaluation time,
+{as_of} WITA, shift I of {last} is still running and its shift II has not begun, so
+neither sample is judged yet (IE, IU); the night shift planted without an inspection is
+Saturday's (IZ), the last one ended by then.
+
 {inspections}
 
 ### Follow-ups owed: obligations
 
 Each follow-up has a due time (the pack's `*_due_*` parameters) and is judged at the evaluation
-time, by default `patuh eval`'s the latest time the facts give; here {as_of} WITA, the
-{latest}.
-It is done (by its due time), late (done after it), open (not done, and not due yet) or overdue
-(not done, and due). An overdue or late one is also a finding of its own,
-`<rule>.<action>-overdue` or `-late`, against the role accountable for it (the finding's
-subject is the role). These are planted, each on the follow-up of an event above:
+time, by default (`patuh eval` without `--as-of`) the latest time the facts give; here
+{as_of} WITA, the {latest}.
+A record dated after the evaluation time would discharge nothing yet; here none is. A follow-up
+is done (by its due time), late (done after it), open (not done, and not due yet) or overdue (not
+done, and due). An overdue or late one is also a finding of its own, `<rule>.<action>-overdue` or
+`-late`, against the role accountable for it (the finding's subject is the role); the weekly
+summary's subject is its week, named by its Monday. These are planted, each on the follow-up of an
+event above:
 
 {obligations}
 
@@ -1398,6 +1413,8 @@ def generate() -> dict[str, str]:
     # The evaluation time: the latest time the facts give (patuh eval's default --as-of).
     as_of = max(site.times)[0]
     assert max(site.other_times + [t for t, _ in site.times]) <= as_of, "a record made after the evaluation time"
+    for end, sample, covered in site.samples:  # 6.3.1.3 judges a shift's sample once the shift has ended
+        assert not covered or end <= as_of, f"{sample}: a coverage finding on a shift not ended at the evaluation time"
     site.judge(as_of)
     order = {a.id: i for i, a in enumerate(PLAN + P2H_PLAN + OWED)}
     for section in ("preshift", "p2h", "obligations"):
