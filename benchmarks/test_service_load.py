@@ -131,7 +131,12 @@ def load(folder: Path, records: list[dict]) -> dict:
 def test_service_load(benchmark, tmp_path_factory):
     records = alerts()
     assert len(records) == ALERTS
-    expected = {f.id for f in patuh.Engine(["fatigue"]).evaluate(records).findings}
+    batch = patuh.Engine(["fatigue"]).evaluate(records).findings
+    expected = {f.id for f in batch}
+    # An obligation's overdue finding depends on when it is judged: the batch judges every alert at
+    # the last one's time; the stream says one when a later request of the same employee finds it
+    # past due. Those said must be the batch's; the rest must be the batch's exactly.
+    overdue = {f.id for f in batch if f.rule.endswith(("-overdue", "-late"))}
     rounds = []
 
     def run() -> dict:
@@ -150,8 +155,9 @@ def test_service_load(benchmark, tmp_path_factory):
             facts = c.execute(sa.text("SELECT count(*) FROM facts")).scalar()
         assert stored_rows == len(stored_ids), "a finding was recorded twice"
         assert set(outcome["returned"]) == stored_ids and len(outcome["returned"]) == len(stored_ids)
-        assert stored_ids == expected, (f"lost {len(expected - stored_ids)}, "
-                                        f"not in the batch {len(stored_ids - expected)}")
+        assert stored_ids - overdue == expected - overdue, (f"lost {len(expected - overdue - stored_ids)}, "
+                                                            f"not in the batch {len(stored_ids - expected)}")
+        assert not stored_ids - expected, "a finding the batch does not give"
         assert facts == ALERTS and store.last_evaluation() == ALERTS
         assert store.verify() == (ALERTS, [])
     best = min(rounds, key=lambda r: r["seconds"])
