@@ -389,7 +389,9 @@ class Consequences:
         due = self.due(spec, match)
         candidates = match.counts.get(f"~{spec.id}", (0, []))[1]
         # Every candidate is dated (plan requires the field), and sorted by when it was made.
-        dated = sorted(((t, m) for m in candidates if (t := self._done_at(spec, self.facts[m])) is not None),
+        # what a fact says was done after the evaluation time has not been done yet
+        dated = sorted(((t, m) for m in candidates if (t := self._done_at(spec, self.facts[m])) is not None
+                        and not _after_now(self.types, t, self.now)),
                        key=lambda pair: (self.types.instant(pair[0]), pair[1]))
         on_time = [(t, m) for t, m in dated if t is not None and (due is None or _by(self.types, t, due))]
         chosen = on_time[0] if on_time else dated[0] if dated else None
@@ -441,8 +443,8 @@ class Consequences:
         if spec.overdue.message is not None:
             message = self.render(spec.overdue.message, match)
         elif late:
-            message = (f"{obligation.what}: due {due}, done only at {self._shown(obligation.discharged_at)} "
-                       f"({obligation.discharged_by})")
+            done = self.facts[obligation.discharged_by]["type"] if obligation.discharged_by else "it"
+            message = f"{obligation.what}: due {due}, done only at {self._shown(obligation.discharged_at)} ({done})"
         else:
             message = f"{obligation.what}: due {due}, not done by {self._shown(self.now)}"
         ids = obligation.facts + ([obligation.discharged_by] if late and obligation.discharged_by else [])
@@ -508,6 +510,11 @@ def _by(types: FactTypes, done: dt.date, due: dt.date) -> bool:
 def _passed(types: FactTypes, now: dt.datetime, due: dt.date) -> bool:
     """Whether a due time (or due date, all of it) has passed at `now`."""
     return now > due if isinstance(due, dt.datetime) else now.astimezone(types.zone).date() > due
+
+
+def _after_now(types: FactTypes, done: dt.date, now: dt.datetime) -> bool:
+    """Whether something is dated after the evaluation time (a date: after its day)."""
+    return types.instant(done) > now if isinstance(done, dt.datetime) else done > now.astimezone(types.zone).date()
 
 
 def _after(types: FactTypes, due: dt.date, horizon: dt.datetime) -> bool:
