@@ -421,6 +421,7 @@ class Engine:
                     if progress:
                         progress(done, total)
             passed += [known[i] for i in consequences.produced]
+            encoded.update(consequences.produced)  # a later pack may read a type no part of this one does
             for match in consequences.matches:
                 trace.matches[match.rule.id] = trace.matches.get(match.rule.id, 0) + 1
             found, tracked = consequences.findings()

@@ -140,3 +140,18 @@ def test_the_defaults_name_their_source_and_confidence():
         assert param.company_choice and param.confidence == "M" and "secondary-facts.md" in (param.note or ""), name
     for name in ("rate_hours_base", "trir_hours_base"):
         assert pack.parameters[name].clause == "icmesh.kpi" and pack.parameters[name].confidence == "H"
+
+
+def test_with_zero_accident_the_rates_read_its_classification_of_the_incidents():
+    """Both packs in one evaluation: zero_accident classifies the register's incidents and csms,
+    run after it, counts the lost-time accidents it derives. Given the incidents alone, the rates
+    are those of the hand-checked register, whose lost_time_accident facts were given directly."""
+    facts = [f for f in case("kpi.yaml", HAND)["facts"] if f["type"] != "lost_time_accident"]
+    given = {f["incident"] for f in case("kpi.yaml", HAND)["facts"] if f["type"] == "lost_time_accident"}
+    config = {"timezone": "Asia/Jakarta",
+              "shifts": {"I": {"start": "06:00", "end": "18:00"}, "II": {"start": "18:00", "end": "06:00"}}}
+    both = patuh.Engine(["zero_accident", "csms"], config=config)
+    result = both.evaluate(facts, as_of=dt.date(2026, 4, 11))
+    assert {d.incident for d in result.derived if d.type == "lost_time_accident"} == given
+    alfa = derived(result, "contractor_month_rates")[("PT Alfa", "2026-03")]
+    assert (alfa["lost_time_injuries"], alfa["lost_days"], alfa["fr"], alfa["sr"], alfa["trir"]) == (2, 205, 40, 4100, 12)
