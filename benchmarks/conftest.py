@@ -10,6 +10,7 @@ import pytest
 
 ROWS: list[dict] = []  # one per measured case, filled by test_throughput.py
 SITE_ROWS: list[dict] = []  # filled by test_site_month.py
+SERVICE_ROWS: list[dict] = []  # filled by test_service_load.py
 
 
 def pytest_collection_modifyitems(config, items):
@@ -24,6 +25,13 @@ def pytest_collection_modifyitems(config, items):
 def pytest_terminal_summary(terminalreporter):
     for r in SITE_ROWS:
         _site_month(terminalreporter, r)
+    for r in SERVICE_ROWS:
+        terminalreporter.section("patuh serve under load (SQLite store, one alert a request)")
+        terminalreporter.write_line(
+            f"{r['requests']:,} camera alerts by {r['clients']} clients in {r['seconds']:.1f} s = {r['per_s']:,.0f} "
+            f"requests (evaluations) a second; latency p50 {r['p50_ms']:.1f} ms, p90 {r['p90_ms']:.1f} ms, "
+            f"p99 {r['p99_ms']:.1f} ms, max {r['max_ms']:.0f} ms; {r['findings']:,} findings, none lost or doubled "
+            f"(best of {r['rounds']}, {r['cores']} cores)")
     if not ROWS:
         return
     write = terminalreporter.write_line

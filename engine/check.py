@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import limits
-from .expressions import CALENDAR, MONTHS, SECONDS, Call, CountRef, FieldRef, Neg, Now, Op, Param, Text, refs
+from .expressions import CALENDAR, MONTHS, SECONDS, SHIFTS, Call, CountRef, FieldRef, Neg, Now, Op, Param, Text, refs
 from .facts import event_field
 from .pack import AnyOf, At, Condition, Derive, Pack, Rule, Table, Test, split_field
 from .problems import Problem
@@ -373,8 +373,8 @@ def _derivation_cycles(rules: list[Rule]) -> list[Problem]:
             for condition in rule.when:
                 edges.setdefault(condition.type, set()).add(derive.type)
             for name, value in derive.fields.items():
-                if isinstance(value, (Op, Call, Neg)):
-                    for ref in refs(value):
+                if isinstance(value, (Op, Call, Neg, Text)):
+                    for ref in (value.refs if isinstance(value, Text) else refs(value)):
                         source = next((c.type for c in rule.when if c.alias == getattr(ref, "alias", None)), None)
                         if source:
                             computing.append((derive, source, derive.type, name))
@@ -630,6 +630,10 @@ class _RuleChecker:
                 self.problem(at, f"{expr}: a function is computed in derived fields and texts, not in a condition; "
                                  "derive the value first")
             args = [self._type(a, at, scope) for a in expr.args]
+            if expr.name in SHIFTS:
+                if args[0] not in (None, "datetime"):
+                    self.problem(at, f"{expr}: {expr.name}() takes a time (the shift pattern's next shift after it)")
+                return "string" if expr.name == "next_shift" else "datetime"
             if expr.name in CALENDAR:
                 if args[0] not in (None, "date"):
                     self.problem(at, f"{expr}: {expr.name}() takes a date (of a time: $alias.time.date)")
@@ -897,7 +901,11 @@ class _RuleChecker:
             if spec is None:
                 self.problem(derive.at, f"{derive.type!r} has no field {name!r}", "fields", name, "__key__")
                 continue
-            if isinstance(value, (FieldRef, CountRef, Now, Op, Call, Neg, Param)):
+            if isinstance(value, Text):
+                self._text(value, at)
+                if spec["type"] != "string":
+                    self.problem(at, f"{derive.type}.{name} is a {spec['type']}, but {value.raw!r} is a text")
+            elif isinstance(value, (FieldRef, CountRef, Now, Op, Call, Neg, Param)):
                 found = self._type(value, at, scope)
                 if found is not None and not comparable(found, spec["type"]):
                     self.problem(at, f"{derive.type}.{name} is a {spec['type']}, but {value} is a {found}")

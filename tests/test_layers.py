@@ -15,9 +15,9 @@ ENGINE = REPO / "engine"
 # Each module of engine/ (patuh.<name>), lowest first; `plugins` is patuh.plugins (plugins/).
 LAYERS = [
     "problems", "limits", "plugins", "documents", "models", "expressions", "pack", "facts", "rows", "load", "schema",
-    "build", "check",
-    "config", "plan", "compiler", "counts", "runtime", "result", "output", "sinks", "explain", "api", "reports",
-    "report_smk3", "packtest", "pytest_plugin", "cli",
+    "build", "check", "config", "plan", "compiler", "counts", "runtime", "result", "output", "sinks", "explain",
+    "store", "migrations", "api", "reports", "report_smk3", "report_k3_statistics", "report_contractors", "replay",
+    "packtest", "audit", "service", "pytest_plugin", "cli",
 ]
 # What detectors may import of patuh: the public API and the leaves under it.
 DETECTOR_API = {"patuh", "patuh.rows", "patuh.models", "patuh.problems", "patuh.plugins", "patuh.output"}

@@ -438,3 +438,82 @@ rules:
         [{"type": "row", "audit": "A", "n": n} for n in (1, 2, 3)])
     assert sorted((d.n, d.others) for d in run.derived if d.type == "seen") == [(1, 2), (2, 2), (3, 2)]
     assert sorted((d.a, d.b) for d in run.derived if d.type == "pair") == [(1, 2), (1, 3), (2, 3)]
+
+
+SHIFT_PACK = {
+    "pack.yaml": PACK["pack.yaml"],
+    "clauses.yaml": "clauses:\n  - {number: '1', text: A stop is judged against the next normal shift.}\n",
+    "facts.yaml": """\
+facts:
+  stop:
+    subject: company
+    fields:
+      company: {type: string, required: true}
+      time: {type: datetime, required: true}
+  next:
+    derived: true
+    subject: company
+    fields:
+      company: {type: string, required: true}
+      shift: {type: string}
+      start: {type: datetime}
+      end: {type: datetime}
+      note: {type: string}
+""",
+    "rules/stop.yaml": """\
+rules:
+  - id: audits.next-shift
+    title: The next shift after a stop
+    clauses: ['1']
+    when:
+      - fact: stop
+        as: s
+    then:
+      derive:
+        - type: next
+          fields: {company: $s.company, shift: next_shift($s.time), start: next_shift_start($s.time),
+                   end: next_shift_end($s.time), note: "{$s.company} stopped at {$s.time}, {$s.time.clock}"}
+""",
+}
+
+
+@pytest.mark.parametrize(("time", "expected"), [
+    ("2026-03-02T10:00:00+08:00", ("II", "2026-03-02T18:00:00+08:00", "2026-03-03T06:00:00+08:00")),
+    # a shift starting at the time itself is the one running then: the next is the one after it
+    ("2026-03-02T18:00:00+08:00", ("I", "2026-03-03T06:00:00+08:00", "2026-03-03T18:00:00+08:00")),
+    ("2026-03-03T05:59:00+08:00", ("I", "2026-03-03T06:00:00+08:00", "2026-03-03T18:00:00+08:00")),
+    # a time given in another zone is placed in the site's pattern (10:00 WIB is 11:00 WITA)
+    ("2026-03-02T17:30:00+07:00", ("I", "2026-03-03T06:00:00+08:00", "2026-03-03T18:00:00+08:00")),
+])
+def test_the_next_shift_of_the_site_pattern_after_a_time(tmp_path, time, expected):
+    config = {"timezone": "Asia/Makassar", "shifts": {"I": {"start": "06:00", "end": "18:00"},
+                                                       "II": {"start": "18:00", "end": "06:00"}}}
+    engine = patuh.Engine([write_pack(tmp_path, SHIFT_PACK)], config=config, entry_points=False)
+    [found] = [d for d in engine.evaluate([{"type": "stop", "company": "PT X", "time": time}]).derived]
+    assert (found.shift, found.start, found.end) == (expected[0], dt.datetime.fromisoformat(expected[1]),
+                                                     dt.datetime.fromisoformat(expected[2]))
+
+
+def test_without_a_shift_pattern_there_is_no_next_shift(tmp_path):
+    engine = patuh.Engine([write_pack(tmp_path, SHIFT_PACK)], config={"timezone": "Asia/Makassar"},
+                          entry_points=False)
+    [found] = engine.evaluate([{"type": "stop", "company": "PT X", "time": "2026-03-02T10:00:00+08:00"}]).derived
+    assert [getattr(found, f, None) for f in ("shift", "start", "end")] == [None, None, None]
+
+
+def test_lint_types_the_next_shift(tmp_path):
+    broken = dict(SHIFT_PACK)
+    broken["rules/stop.yaml"] = SHIFT_PACK["rules/stop.yaml"].replace("next_shift($s.time)", "next_shift($s.company)")
+    with pytest.raises(PackInvalid, match=r"next_shift\(\$s\.company\): next_shift\(\) takes a time"):
+        patuh.load_pack(write_pack(tmp_path, broken))
+
+
+def test_a_derived_text_field_is_rendered_as_a_message_is(tmp_path):
+    engine = patuh.Engine([write_pack(tmp_path, SHIFT_PACK)], config={"timezone": "Asia/Makassar"},
+                          entry_points=False)
+    [found] = engine.evaluate([{"type": "stop", "company": "PT X", "time": "2026-03-02T09:30:00+07:00"}]).derived
+    assert found.note == "PT X stopped at 2026-03-02 10:30 WITA, 10:30"  # in the site's zone, with its name
+    broken = dict(SHIFT_PACK)
+    broken["facts.yaml"] = SHIFT_PACK["facts.yaml"].replace("note: {type: string}", "note: {type: integer}")
+    with pytest.raises(PackInvalid, match=r"next\.note is a integer, but '\{\$s\.company\} stopped"):
+        patuh.load_pack(write_pack(tmp_path / "broken", broken))

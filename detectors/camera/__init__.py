@@ -9,6 +9,8 @@ facts out, each with the frames and a snapshot that raised it.
     pipeline.py  frames -> records, with snapshots as evidence
     video.py     opening a video file, with one clear error for bad input
     plugin.py    the detector through the patuh_detectors hook
+    sample.py    the astronaut's face, open-eyed and with eyes painted closed (demo and tests)
+    scenes.py    the test set: real faces edited and composited into cab scenes, with their alerts
 
 Needs the `camera` extra (OpenCV, MediaPipe, NumPy).
 """

@@ -42,6 +42,18 @@ class CameraParams:
     perclos_window_s: float = 60.0
     smoking_count: float = 3
     smoking_window_s: float = 120.0
+    presence_window_s: float = 1.0
+    presence_share: float = 0.6
+    face_min_score: float = 0.5
+    face_track_shift: float = 0.5
+    face_min_width: float = 0.16
+    face_max_width: float = 0.9
+    face_max_yaw_deg: float = 60.0
+    face_max_pitch_deg: float = 45.0
+    face_min_shape: float = 0.7
+    face_max_shape: float = 2.0
+    laugh_width: float = 1.15
+    laugh_lift: float = 0.0
     # parameter name -> where its value came from ("pack fatigue 0.1.0", "config site.yaml")
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 

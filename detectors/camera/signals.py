@@ -8,6 +8,14 @@ the mouth (smoking). Hands cost ~19 ms a frame here (palm detection runs on ever
 a hand), twice the face mesh, so they run HANDS_HZ times a second and the frames between keep
 the last answer: a phone call lasts seconds and a puff about one, so 3 looks a second see a
 puff two or three times while keeping the pipeline above 60 fps on one core.
+
+The mesh follows up to MESH_FACES faces, and the face detector (`mp.solutions.face_detection`,
+BlazeFace short range, also in the wheel) runs on every frame the mesh found a face in: each face
+gets the detector's confidence for it (0 when the detector sees no face there), its width and
+centre in the frame and its height over width, which the state machine judges plausibility by
+(state.OperatorState.plausible); the face returned is the one the detector vouches for most,
+weighted by its size. Mouth width (in eye spans) and corner lift tell a laugh from a yawn. The
+two cost 3.5 ms a frame together (the second mesh face 1.8 ms, the detector 1.6 ms).
 """
 from __future__ import annotations
 
@@ -23,6 +31,13 @@ LEFT_EYE = (33, 160, 158, 133, 153, 144)
 RIGHT_EYE = (362, 385, 387, 263, 373, 380)
 # Inner lips (upper 13, lower 14) and mouth corners (78, 308): mouth aspect ratio for yawns.
 MOUTH = (13, 14, 78, 308)
+# Outer mouth corners (61, 291) and the outer eye corners (33, 263): how wide the mouth is,
+# in eye spans (a laugh widens it), and how high its corners are against the upper lip's inner
+# middle (13), in mouth widths (a laugh raises them; a yawn, which drops the jaw, and speech
+# pull them down; the lower lip is not used, as it drops with the jaw in all three).
+MOUTH_CORNERS = (61, 291)
+UPPER_LIP = 13
+EYE_CORNERS = (33, 263)
 # Head pose from the mesh's own 3D points: the cheeks (234, 454) give yaw, forehead (10) to
 # chin (152) gives pitch. The mesh predicts z in the same scale as x, so atan2 reads an angle.
 CHEEKS = (234, 454)
@@ -43,6 +58,14 @@ HANDS_HZ = 3
 # ear with the palm; a cigarette at the lips brings the index and middle fingertips there.
 EAR_REACH = 0.35
 MOUTH_REACH = 0.25
+# The face detector (BlazeFace short range, mp.solutions.face_detection, in the mediapipe
+# wheel) runs on each frame the mesh found a face in (1.6 ms at 640x480 on one core) and
+# reports down to DETECTOR_FLOOR; its box must overlap the mesh's by MATCH_IOU to vouch for it.
+# The mesh alone (its own detector runs only to start tracking, then follows whatever it
+# latched onto) kept "a face" on a cat and on a framed portrait in every frame.
+DETECTOR_FLOOR = 0.2
+MATCH_IOU = 0.3
+MESH_FACES = 2
 
 
 @dataclass(frozen=True)
@@ -58,6 +81,13 @@ class Signals:
     pitch_deg: float | None = None  # + the head tilted down
     hand_ear: bool | None = None  # a hand held at an ear; None: no face, or hands not looked for
     hand_mouth: bool | None = None  # a hand at the mouth
+    mouth_width: float | None = None  # mouth corner to corner, in eye spans (outer corners)
+    corner_lift: float | None = None  # mouth corners above the upper lip's inner middle, in mouth widths
+    face_score: float | None = None  # the face detector's confidence for this face (None: not run)
+    face_width: float | None = None  # the face's width (cheek to cheek), share of the frame's width
+    face_x: float | None = None  # the face's centre (mean of its landmarks), in frame widths from the left
+    face_y: float | None = None  # ... and from the top, in frame widths too
+    face_shape: float | None = None  # the face's height (forehead to chin) over its width (cheeks)
 
     @property
     def ear(self) -> float | None:
@@ -115,12 +145,55 @@ def hand_places(face: np.ndarray, hands: list[np.ndarray]) -> tuple[bool, bool]:
     return at_ear, at_mouth
 
 
-def from_landmarks(pts: np.ndarray, is_blocked: bool = False) -> Signals:
-    """Signals from a (N, 3) array of landmarks in pixels (x, y, z), N >= 468."""
+def mouth_shape(pts: np.ndarray) -> tuple[float, float]:
+    """(mouth width in eye spans, corner lift in mouth widths): a laugh widens the mouth and
+    raises its corners; a yawn pulls them down."""
+    left, right = pts[MOUTH_CORNERS[0], :2], pts[MOUTH_CORNERS[1], :2]
+    width = float(np.linalg.norm(left - right))
+    span = float(np.linalg.norm(pts[EYE_CORNERS[0], :2] - pts[EYE_CORNERS[1], :2]))
+    if width == 0 or span == 0:
+        return 0.0, 0.0
+    return width / span, float(pts[UPPER_LIP, 1] - (left[1] + right[1]) / 2) / width
+
+
+def face_size(pts: np.ndarray, frame_width: int) -> tuple[float, float]:
+    """(the face's width as a share of the frame's, its height over its width), from the cheeks'
+    and the forehead's and chin's landmarks, in the image plane."""
+    width = float(np.linalg.norm(pts[CHEEKS[0], :2] - pts[CHEEKS[1], :2]))
+    height = float(np.linalg.norm(pts[FOREHEAD_CHIN[0], :2] - pts[FOREHEAD_CHIN[1], :2]))
+    return width / frame_width, height / width if width else 0.0
+
+
+def from_landmarks(pts: np.ndarray, is_blocked: bool = False, frame_width: int | None = None,
+                   face_score: float | None = None) -> Signals:
+    """Signals from a (N, 3) array of landmarks in pixels (x, y, z), N >= 468; with the frame's
+    width, the face's size in it."""
     yaw, pitch = head_angles(pts)
+    mouth_width, corner_lift = mouth_shape(pts)
+    size, shape = face_size(pts, frame_width) if frame_width else (None, None)
+    x, y = ((float(pts[:, 0].mean()) / frame_width, float(pts[:, 1].mean()) / frame_width) if frame_width
+            else (None, None))
     return Signals(face=True, blocked=is_blocked, ear_left=eye_aspect_ratio(pts, LEFT_EYE),
                    ear_right=eye_aspect_ratio(pts, RIGHT_EYE), mar=mouth_aspect_ratio(pts),
-                   yaw_deg=yaw, pitch_deg=pitch)
+                   yaw_deg=yaw, pitch_deg=pitch, mouth_width=mouth_width, corner_lift=corner_lift,
+                   face_score=face_score, face_width=size, face_shape=shape, face_x=x, face_y=y)
+
+
+def detector_score(pts: np.ndarray, boxes: list[tuple[float, float, float, float, float]]) -> float:
+    """The face detector's confidence for the face the mesh found: the best score among its
+    detections (x, y, w, h, score, in pixels) whose box overlaps the mesh's box by at least
+    MATCH_IOU; 0 when none does (the detector saw no face there)."""
+    x0, y0 = float(pts[:, 0].min()), float(pts[:, 1].min())
+    x1, y1 = float(pts[:, 0].max()), float(pts[:, 1].max())
+    best = 0.0
+    for x, y, w, h, score in boxes:
+        ix = max(0.0, min(x1, x + w) - max(x0, x))
+        iy = max(0.0, min(y1, y + h) - max(y0, y))
+        inter = ix * iy
+        union = (x1 - x0) * (y1 - y0) + w * h - inter
+        if union > 0 and inter / union >= MATCH_IOU:
+            best = max(best, score)
+    return best
 
 
 class FaceSignals:
@@ -133,11 +206,13 @@ class FaceSignals:
         import mediapipe as mp  # imported here: the rest of the package stays usable without it
 
         self._mesh = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=static, max_num_faces=1, refine_landmarks=True,
+            static_image_mode=static, max_num_faces=MESH_FACES, refine_landmarks=True,
             min_detection_confidence=0.5, min_tracking_confidence=0.5)
         self._hands = mp.solutions.hands.Hands(
             static_image_mode=static, max_num_hands=2, model_complexity=0,
             min_detection_confidence=0.5, min_tracking_confidence=0.5) if hands_every > 0 else None
+        self._detector = mp.solutions.face_detection.FaceDetection(model_selection=0,
+                                                                   min_detection_confidence=DETECTOR_FLOOR)
         self._hands_every, self._frame, self._last_hands = hands_every, 0, (False, False)
 
     def __call__(self, frame: np.ndarray) -> tuple[Signals, np.ndarray | None]:
@@ -151,8 +226,19 @@ class FaceSignals:
         found = self._mesh.process(rgb).multi_face_landmarks
         if not found:
             return Signals(face=False, blocked=False), None
-        pts = np.array([(p.x * w, p.y * h, p.z * w) for p in found[0].landmark], dtype=np.float32)
-        signals = from_landmarks(pts)
+        boxes = []
+        for detection in self._detector.process(rgb).detections or []:
+            box = detection.location_data.relative_bounding_box
+            boxes.append((box.xmin * w, box.ymin * h, box.width * w, box.height * h, float(detection.score[0])))
+        # the mesh follows up to MESH_FACES faces (with one, it kept following a portrait on the
+        # wall after the operator came back): the operator's is the one the detector vouches
+        # for most, weighted by its size (the seat is nearer the camera than any wall)
+        candidates = []
+        for landmarks in found:
+            pts = np.array([(p.x * w, p.y * h, p.z * w) for p in landmarks.landmark], dtype=np.float32)
+            candidate = from_landmarks(pts, frame_width=w, face_score=detector_score(pts, boxes))
+            candidates.append(((candidate.face_score or 0.0) * (candidate.face_width or 0.0), candidate, pts))
+        _, signals, pts = max(candidates, key=lambda c: c[0])
         if self._hands is not None:
             if self._frame % self._hands_every == 0:
                 hands = self._hands.process(rgb).multi_hand_landmarks or []
@@ -164,6 +250,7 @@ class FaceSignals:
 
     def close(self) -> None:
         self._mesh.close()
+        self._detector.close()
         if self._hands is not None:
             self._hands.close()
 

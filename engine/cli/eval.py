@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 
 from .. import output
@@ -12,6 +13,7 @@ from ..api import Engine
 from ..facts import Records, read_files
 from ..models import Result
 from ..problems import FactError, FactsInvalid, SourceError, Where
+from ..store import DEFAULT_HISTORY_DAYS
 from .table import findings_table, write
 
 
@@ -41,7 +43,19 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--out", metavar="FILE", help="write here (atomically) instead of standard output")
     parser.add_argument("--sink", action="append", default=[], metavar="NAME:TARGET",
                         help="also send the result to a sink, e.g. jsonl:findings.jsonl (repeatable)")
+    add_store(parser, required=False, help="record the evaluation in this store, and read its history from it "
+                                           "(sqlite:///path.db or postgresql://user@host/db)")
+    parser.add_argument("--history-days", type=int, default=DEFAULT_HISTORY_DAYS, metavar="DAYS",
+                        help="with --store: the stored facts within DAYS of the facts given are the history "
+                             f"(default {DEFAULT_HISTORY_DAYS})")
     parser.set_defaults(run=run)
+
+
+def add_store(parser: argparse.ArgumentParser, required: bool = True, help: str = "the store") -> None:
+    """--store URL; a command that only reads or checks a store also takes $PATUH_STORE."""
+    default = os.environ.get("PATUH_STORE") if required else None
+    parser.add_argument("--store", metavar="URL", required=required and not default, default=default,
+                        help=help + (" (default: $PATUH_STORE)" if required else ""))
 
 
 def evaluate(args: argparse.Namespace, engine: Engine | None = None) -> Result:
@@ -64,8 +78,13 @@ def evaluate(args: argparse.Namespace, engine: Engine | None = None) -> Result:
         order = {path: i for i, path in enumerate(args.facts + args.history)}
         raise FactsInvalid(sorted(problems, key=lambda p: (order.get(p.where.file.split(" record ")[0], -1),
                                                            p.where.line)))
-    return engine.evaluate(read["fact"], history=read["history fact"],
-                           progress=_progress if sys.stderr.isatty() else None, as_of=args.as_of)
+    progress = _progress if sys.stderr.isatty() else None
+    if engine.store is None:
+        return engine.evaluate(read["fact"], history=read["history fact"], progress=progress, as_of=args.as_of)
+    recorded = engine.record(read["fact"], history=read["history fact"], progress=progress, origin="cli",
+                             as_of=args.as_of)
+    print(f"recorded as evaluation {recorded.id} in {engine.store.display}", file=sys.stderr)
+    return recorded.result
 
 
 def as_of(text: str) -> dt.datetime | dt.date:
@@ -88,7 +107,9 @@ def run(args: argparse.Namespace) -> int:
                                          "(each finding carries its subject)")
     if args.out:
         output.check_file(args.out)  # a bad --out fails before the evaluation, not after it
-    engine = Engine(args.pack, config=args.config)
+    if args.history_days < 0:
+        raise SourceError(Where("--history-days"), "expected a number of days, 0 or more")
+    engine = Engine(args.pack, config=args.config, store=args.store, history_days=args.history_days)
     sinks = plugin_hooks.sinks(engine.plugins)
     chosen = []
     for spec in args.sink:
