@@ -154,4 +154,5 @@ def test_with_zero_accident_the_rates_read_its_classification_of_the_incidents()
     result = both.evaluate(facts, as_of=dt.date(2026, 4, 11))
     assert {d.incident for d in result.derived if d.type == "lost_time_accident"} == given
     alfa = derived(result, "contractor_month_rates")[("PT Alfa", "2026-03")]
-    assert (alfa["lost_time_injuries"], alfa["lost_days"], alfa["fr"], alfa["sr"], alfa["trir"]) == (2, 205, 40, 4100, 12)
+    got = (alfa["lost_time_injuries"], alfa["lost_days"], alfa["fr"], alfa["sr"], alfa["trir"])
+    assert got == (2, 205, 40, 4100, 12)
