@@ -20,6 +20,7 @@ GOALS = {"fatigue": 0.3, "fatigue-preshift": 0.6}
 KB_PER_FACT = 1.0
 SITE_MONTH_PEAK_MB = 600
 WORKERS_SPEED_UP = 1.6
+SERVICE_ROWS: list[dict] = []  # filled by test_service_load.py
 
 
 def pytest_collection_modifyitems(config, items):
@@ -41,6 +42,13 @@ def pytest_terminal_summary(terminalreporter):
                 f"{r['facts']:,} facts, {r['how']}: {r['seconds']:.1f} s against {r['one_seconds']:.1f} s in one "
                 f"process = x{r['speed_up']:.2f} (goal for {WORKERS_SPEED_UP and 'workers'}: x{WORKERS_SPEED_UP} on 2 "
                 f"cores), the same bytes: {r['same']}, median of {r['rounds']}")
+    for r in SERVICE_ROWS:
+        terminalreporter.section("patuh serve under load (SQLite store, one alert a request)")
+        terminalreporter.write_line(
+            f"{r['requests']:,} camera alerts by {r['clients']} clients in {r['seconds']:.1f} s = {r['per_s']:,.0f} "
+            f"requests (evaluations) a second; latency p50 {r['p50_ms']:.1f} ms, p90 {r['p90_ms']:.1f} ms, "
+            f"p99 {r['p99_ms']:.1f} ms, max {r['max_ms']:.0f} ms; {r['findings']:,} findings, none lost or doubled "
+            f"(best of {r['rounds']}, {r['cores']} cores)")
     if not ROWS:
         return
     write = terminalreporter.write_line

@@ -12,6 +12,7 @@ afterwards, so two engines (or two calls) never see each other's facts. `fact_ty
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from .plan import plan as plan_pack
 from .problems import FactError, FactsInvalid, PackInvalid, Problem, SourceError, Where
 from .result import Consequences, build_result
 from .runtime import Session
+from .store import DEFAULT_HISTORY_DAYS, HistorySpec, PackRecord, Recorded, Recording, Store
 from .workers import ChunkLog, ChunkTask, EngineSpec, replay, run_cluster, run_forked, run_task
 
 # Facts per durable_rules session. Measured (benchmarks/README.md): 1,000-2,000 is fastest for
@@ -164,28 +166,59 @@ def fact_types(config: str | Path | dict[str, Any] | None = None) -> FactTypes:
     return FactTypes(installed(plugin_hooks.manager()).known().fact_types, load_config(config).timezone)
 
 
-def parameters(pack: str, at: dt.date | None = None,
-               config: str | Path | dict[str, Any] | None = None) -> tuple[str, dict[str, ParameterUse]]:
-    """The parameters of the installed `pack` in force on `at` (its newest revision when None):
-    the revision's label and its parameters by name, after other packs' overrides and the site
-    `config`, as an evaluation would settle them. LookupError when the pack is not installed."""
+def _revision(pack: str, at: dt.date | None) -> tuple[Installed, Pack]:
+    """The installed set, and the revision of the installed `pack` in force on `at` (its newest when
+    None); LookupError when the pack is not installed."""
     context = installed(plugin_hooks.manager())
     if pack not in context.folders:
         raise LookupError(f"the {pack} pack is not installed; installed: "
                           f"{', '.join(sorted(context.folders)) or 'none'}")
     revisions = sorted(check_folders(context.folders[pack], context, tests=False), key=lambda p: p.effective)
-    chosen = ([p for p in revisions if at is None or p.effective <= at] or revisions[:1])[-1]
-    overriding = [p for p in context.built.values() if p.name != pack and any(o.pack == pack for o in p.overrides)]
+    return context, ([p for p in revisions if at is None or p.effective <= at] or revisions[:1])[-1]
+
+
+def parameters(pack: str, at: dt.date | None = None,
+               config: str | Path | dict[str, Any] | None = None) -> tuple[str, dict[str, ParameterUse]]:
+    """The parameters of the installed `pack` in force on `at` (its newest revision when None):
+    the revision's label and its parameters by name, after other packs' overrides and the site
+    `config`, as an evaluation would settle them. LookupError when the pack is not installed."""
+    context, chosen = _revision(pack, at)
+    return chosen.label, _in_force(context, chosen, at, config)
+
+
+def _in_force(context: Installed, chosen: Pack, at: dt.date | None,
+              config: str | Path | dict[str, Any] | None) -> dict[str, ParameterUse]:
+    overriding = [p for p in context.built.values() if p.name != chosen.name
+                  and any(o.pack == chosen.name for o in p.overrides)]
     settled = settle_parameters([chosen] + overriding, load_config(config), installed=context.folders)[chosen.label]
     day = at or dt.date.max
-    return chosen.label, {name: [u for u in uses if u.since is None or u.since <= day][-1] if any(
+    return {name: [u for u in uses if u.since is None or u.since <= day][-1] if any(
         u.since is None or u.since <= day for u in uses) else uses[0] for name, uses in settled.items()}
+
+
+def tables(pack: str, at: dt.date | None = None,
+           config: str | Path | dict[str, Any] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The tables of the installed `pack` in force on `at` (its newest revision when None): each
+    table's rows by its name, a cell naming a parameter ($name) given that parameter's value in
+    force on `at` (after overrides and `config`), as an evaluation reads them: what a detector
+    checks a record against (which audit level a criterion belongs to). LookupError when the pack
+    is not installed."""
+    context, chosen = _revision(pack, at)
+    params = _in_force(context, chosen, at, config)
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("$$"):
+            return value[1:]
+        return params[value[1:]].value if isinstance(value, str) and value.startswith("$") else value
+
+    return {name: [{k: cell(v) for k, v in row.items()} for row in table.rows] for name, table in chosen.tables.items()}
 
 
 class Engine:
     def __init__(self, packs: Sequence[str | Path] | None = None, config: str | Path | dict[str, Any] | None = None, *,
                  plugins: Sequence[object] = (), entry_points: bool = True,
-                 max_session_facts: int = MAX_SESSION_FACTS):
+                 max_session_facts: int = MAX_SESSION_FACTS, store: Store | str | None = None,
+                 history_days: int = DEFAULT_HISTORY_DAYS):
         self.plugins = plugin_hooks.manager(*plugins, entry_points=entry_points)
         self.context = installed(self.plugins)
         self.installed = self.context.folders
@@ -208,6 +241,19 @@ class Engine:
         # What a cluster's worker builds the same engine from.
         self._spec = EngineSpec(tuple(str(p.path) for p in self.packs), self.config.doc.data if self.config.doc
                                 else None, max_session_facts)
+        self.history = self._history_spec(history_days)
+        # The store each evaluation is recorded in and reads its history from (opened, and its
+        # schema migrated, now: a store that cannot be used fails before any evaluation).
+        self.store: Store | None = Store(store) if isinstance(store, str) else store
+        self._recorded: dict[str, Any] = {}  # what every recording of this engine shares, made once
+
+    def _history_spec(self, days: int) -> HistorySpec:
+        """How this engine's history is read from a store: by the packs' one partition field when
+        they share one, with the types of parts grouped otherwise read whole."""
+        keys = {p.partition_by for p in self.packs}
+        key = keys.pop() if len(keys) == 1 else None
+        shared = {t for c in self.compiled for part in c.parts if part.key != key for t in part.types}
+        return HistorySpec(days=days, key=key, shared=shared if key else set())
 
     def _resolve(self, packs: Sequence[str | Path] | str | Path | None) -> list[Path]:
         if packs is None:
@@ -279,30 +325,75 @@ class Engine:
         return out
 
     def evaluate(self, facts: Iterable[FactInput], history: Iterable[FactInput] = (),
-                 progress: Callable[[int, int], None] | None = None, as_of: dt.datetime | dt.date | None = None,
-                 workers: int = 1, cluster: str | None = None) -> Result:
+                 progress: Callable[[int, int], None] | None = None,
+                 as_of: dt.datetime | dt.date | str | None = None, workers: int = 1,
+                 cluster: str | None = None) -> Result:
         """Judge `facts` (dicts, Fact models, or (where, record) pairs for error messages), with
         `history` from earlier runs, at the evaluation time `as_of` ($now: what open and overdue
-        obligations are judged against; a date is its end in the site's zone). By default it is
+        obligations are judged against; a date is its end in the site's zone; ISO text is read as
+        such). By default it is
         the latest time of the facts, so a replayed log is judged as it was; facts dated after it
         are left out and counted in the trace. `progress(done, total)` is called as sessions
         finish. Records a rule rejects as bad input raise FactsInvalid, like those the fact
-        checker refuses: nothing of the evaluation is returned.
+        checker refuses: nothing of the evaluation is returned. With a store, the evaluation reads
+        its history from the store too, and is recorded there.
 
         `workers` > 1 runs the sessions of each part in that many forked processes; `cluster`, a
         dask.distributed scheduler's address, runs them on its workers (patuh and the same packs
         installed there). The result is the same, byte for byte, however they run."""
-        client = _client(cluster) if cluster else None
-        try:
-            with collector_paused():
-                return self._evaluate(facts, history, progress, as_of, workers, client)
-        finally:
-            if client is not None:
-                client.close()
+        if self.store is not None:
+            return self.record(facts, history, progress, as_of=as_of, workers=workers, cluster=cluster).result
+        current, past = self._checked(facts, history)
+        return self._run(current, past, progress, as_of, workers, cluster)
 
-    def _evaluate(self, facts: Iterable[FactInput], history: Iterable[FactInput],
-                  progress: Callable[[int, int], None] | None, as_of: dt.datetime | dt.date | None,
-                  workers: int, client: Any) -> Result:
+    def record(self, facts: Iterable[FactInput], history: Iterable[FactInput] = (),
+               progress: Callable[[int, int], None] | None = None, origin: str = "python",
+               as_of: dt.datetime | dt.date | str | None = None, workers: int = 1,
+               cluster: str | None = None) -> Recorded:
+        """`evaluate` with the store: in one transaction holding the store's write lock, the facts
+        are checked against those stored (an id given other content is refused), the history is
+        read from the store (HistorySpec) beside `history`, the facts are judged, and everything
+        is recorded. The recorded evaluation: its id in the store, the result, its chain hash."""
+        if self.store is None:
+            raise ValueError("this engine has no store: Engine(..., store=URL)")
+        current, past = self._checked(facts, history)
+        given = {i: pair[0] for i, pair in current.items()}
+        days = {i: self.event_day(f) for i, f in given.items()}
+        with self.store.writing() as writer:
+            writer.refuse_conflicts(given)
+            stored = writer.history(self.history, given, days)
+            if stored:
+                found = self.check_facts([(Where(f"stored fact {f.get('id')}"), f) for f in stored], "stored fact")
+                for fact_id, pair in found.items():
+                    past.setdefault(fact_id, pair)
+            result = self._run(current, past, progress, as_of, workers, cluster)
+            for fact in result.derived:
+                days[fact.id] = self.event_day(fact.model_dump())
+            for fact_id in result.derivations:
+                if fact_id in result.facts:
+                    days.setdefault(fact_id, self.event_day(result.facts[fact_id]))
+            return writer.record(result, self.recording(given, days, origin), patuh_version())
+
+    def recording(self, given: dict[str, dict[str, Any]], days: dict[str, str | None], origin: str) -> Recording:
+        """What the store records of this engine beside a result: packs, settled parameters, config."""
+        packs = [PackRecord(p.name, p.version, p.hash, {
+            "name": p.name, "version": p.version, "hash": p.hash, "document": p.document.number,
+            "revision": p.document.revision, "effective": p.effective.isoformat(), "title": p.document.title})
+            for p in self.packs]
+        settled = {(c.pack.label, c.period.since.isoformat() if c.period.since else ""): c.params
+                   for c in self.compiled}
+        config = {"label": self.config.label, "timezone": self.config.timezone, "parameters": self.config.parameters}
+        return Recording(packs, settled, config, self.history, given, days, origin, self._recorded)
+
+    def event_day(self, fact: dict[str, Any]) -> str | None:
+        """The local date a fact happened on, as ISO text (a fact read back holds its time as text)."""
+        found = {k: _time(v) for k, v in fact.items() if k != "type"} | {"type": fact.get("type")}
+        day = self.types.event_date(found) if found["type"] in self.types.declarations else None
+        return day.isoformat() if day else None
+
+    def _checked(self, facts: Iterable[FactInput], history: Iterable[FactInput]) -> tuple[Checked, Checked]:
+        """The facts and history checked, every problem of both at once; a history fact under the
+        id of a given fact must be the same fact."""
         problems: list[FactError] = []
         current: Checked = {}
         past: Checked = {}
@@ -316,6 +407,20 @@ class Engine:
         for fact_id in past.keys() & current.keys():
             if _content(past[fact_id][0]) != _content(current[fact_id][0]):
                 raise FactError(Where(f"fact {fact_id}"), "the same id names a different fact in the history")
+        return current, past
+
+    def _run(self, current: Checked, past: Checked, progress: Callable[[int, int], None] | None,
+             as_of: dt.datetime | dt.date | str | None, workers: int, cluster: str | None) -> Result:
+        client = _client(cluster) if cluster else None
+        try:
+            with collector_paused():
+                return self._judge(current, past, progress, as_of, workers, client)
+        finally:
+            if client is not None:
+                client.close()
+
+    def _judge(self, current: Checked, past: Checked, progress: Callable[[int, int], None] | None,
+               as_of: dt.datetime | dt.date | str | None, workers: int, client: Any) -> Result:
         now = self._now(as_of, [pair[0] for pair in list(current.values()) + list(past.values())])
         later = {i for i, pair in {**past, **current}.items() if self._after(pair[0], now)}
         encoded = {i: pair[1] for i, pair in past.items() if i not in later}
@@ -384,6 +489,7 @@ class Engine:
                     if progress:
                         progress(done, total)
             passed += [known[i] for i in consequences.produced]
+            encoded.update(consequences.produced)  # a later pack may read a type no part of this one does
             for match in consequences.matches:
                 trace.matches[match.rule.id] = trace.matches.get(match.rule.id, 0) + 1
             found, tracked = consequences.findings()
@@ -404,10 +510,18 @@ class Engine:
             replay(consequences, log)
             yield None
 
-    def _now(self, as_of: dt.datetime | dt.date | None, facts: list[dict[str, Any]]) -> dt.datetime:
+    def _now(self, as_of: dt.datetime | dt.date | str | None, facts: list[dict[str, Any]]) -> dt.datetime:
         """The evaluation time: as given (a date: its last moment in the site's zone, a time
         without a zone: in it), else the latest time any fact gives, else this moment (the one
         case the wall clock is read: facts that say nothing of when)."""
+        if isinstance(as_of, str):
+            try:
+                as_of = dt.date.fromisoformat(as_of) if len(as_of) == 10 else dt.datetime.fromisoformat(as_of)
+            except ValueError:
+                raise SourceError(Where("as_of"), f"expected a time like 2026-03-02T14:00+08:00 or a date, found "
+                                                  f"{as_of!r}") from None
+        elif as_of is not None and not isinstance(as_of, dt.date):
+            raise SourceError(Where("as_of"), f"expected a datetime, a date or ISO text, found {as_of!r}")
         if isinstance(as_of, dt.datetime):
             return as_of if as_of.tzinfo else as_of.replace(tzinfo=self.types.zone)
         if isinstance(as_of, dt.date):
@@ -506,6 +620,27 @@ def pack_order(packs: list[Pack]) -> list[Pack]:
         ordered.append(ready[0])
         waiting.remove(ready[0])
     return ordered
+
+
+def _time(value: Any) -> Any:
+    """A time or date read back from text (a stored fact), else the value."""
+    if isinstance(value, str):
+        try:
+            return (dt.datetime.fromisoformat(value) if "T" in value or " " in value
+                    else dt.date.fromisoformat(value))
+        except ValueError:
+            return None
+    return value
+
+
+@functools.cache
+def patuh_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("patuh")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree without installing
+        return "unknown"
 
 
 def _content(fact: dict[str, Any]) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from .pack import (
     Parameter,
     Process,
     Raci,
+    RejectExpectation,
     Rule,
     Rung,
     SanctionUse,
@@ -48,6 +49,7 @@ from .problems import Problem
 from .schema import check_document
 
 _STEP = re.compile(r"(\d+(?:\.\d+)?) ?(s|min|h|d|mo|y)")
+_IN_TEXT = re.compile(r"\{\$[^{}]*\}")  # an expression standing in a text
 
 
 def build(files: PackFiles) -> tuple[Pack | None, list[Problem]]:
@@ -174,13 +176,16 @@ class _Builder:
 
     def test(self, data: dict[str, Any], at: At, ignore: list[str]) -> TestCase:
         obligations = data.get("obligations")
+        rejects = data.get("rejects")
         return TestCase(at=at, name=data["name"], description=data.get("description"), facts=data["facts"],
                         history=data.get("history") or [], parameters=data.get("parameters") or {},
                         timezone=data.get("timezone"), shifts=data.get("shifts"), as_of=data.get("as_of"),
                         ignore=ignore + (data.get("ignore") or []),
                         expect=[Expectation(at=at["expect"][i], **e) for i, e in enumerate(data["expect"])],
                         obligations=[ObligationExpectation(at=at["obligations"][i], **o)
-                                     for i, o in enumerate(obligations)] if obligations is not None else None)
+                                     for i, o in enumerate(obligations)] if obligations is not None else None,
+                        rejects=[RejectExpectation(at=at["rejects"][i], **r) for i, r in enumerate(rejects)]
+                        if rejects is not None else None)
 
     # -- rules ----------------------------------------------------------------------------------
     def rule(self, data: dict[str, Any], at: At) -> Rule:
@@ -266,11 +271,18 @@ class _Builder:
         each = data.get("each")
         step = _STEP.fullmatch(each["step"]) if each else None
         return Derive(at=at, type=data["type"],
-                      fields={k: self.value(v, at["fields"][k], counts) for k, v in data["fields"].items()},
+                      fields={k: self.field(v, at["fields"][k], counts) for k, v in data["fields"].items()},
                       each=Each(at=at["each"], start=self.value(each["from"], at["each"]["from"], counts),
                                 end=self.value(each["to"], at["each"]["to"], counts),
                                 step=float(step.group(1)) if "." in step.group(1) else int(step.group(1)),
                                 unit=step.group(2)) if each and step else None)
+
+    def field(self, raw: Any, at: At, counts: frozenset[str]) -> Any:
+        """A derived fact's field: an expression, a literal, or a text with expressions in braces
+        ("{$w.year}: overtime_hours missing"), rendered as a finding's message is."""
+        if isinstance(raw, str) and not raw.startswith("$") and _IN_TEXT.search(raw):
+            return self.text(raw, at, counts)
+        return self.value(raw, at, counts)
 
     def where(self, raw: dict[str, Any], at: At, counts: frozenset[str]) -> list[Test | AnyOf]:
         out: list[Test | AnyOf] = []

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import limits
-from .expressions import CALENDAR, MONTHS, SECONDS, Call, CountRef, FieldRef, Neg, Now, Op, Param, Text, refs
+from .expressions import CALENDAR, MONTHS, SECONDS, SHIFTS, Call, CountRef, FieldRef, Neg, Now, Op, Param, Text, refs
 from .facts import event_field
 from .pack import AnyOf, At, Condition, Derive, Pack, Rule, Table, Test, split_field
 from .problems import Problem
@@ -109,6 +109,14 @@ def check_pack(pack: Pack, known: Known) -> list[Problem]:
             if rule_id not in ids:
                 problems.append(case.at.problem(f"test ignores rule {rule_id!r}, which this pack does not have",
                                                 "ignore", i))
+        refusing = {r.id for r in pack.rules if r.reject is not None}
+        for refused in case.rejects or []:
+            if refused.rule not in refusing:
+                problems.append(refused.at.problem(f"test expects rule {refused.rule!r} to refuse a record, but no "
+                                                   "rule of this pack by that id has `then: reject`", "rule"))
+        if case.rejects and case.expect:
+            problems.append(case.at.problem("a case that expects records refused gets no findings (the evaluation "
+                                            "returns nothing): leave expect empty", "expect"))
         for owed in case.obligations or []:
             if (owed.rule, owed.action) not in actions:
                 problems.append(owed.at.problem(f"test expects an obligation {owed.action!r} of rule {owed.rule!r}, "
@@ -365,8 +373,8 @@ def _derivation_cycles(rules: list[Rule]) -> list[Problem]:
             for condition in rule.when:
                 edges.setdefault(condition.type, set()).add(derive.type)
             for name, value in derive.fields.items():
-                if isinstance(value, (Op, Call, Neg)):
-                    for ref in refs(value):
+                if isinstance(value, (Op, Call, Neg, Text)):
+                    for ref in (value.refs if isinstance(value, Text) else refs(value)):
                         source = next((c.type for c in rule.when if c.alias == getattr(ref, "alias", None)), None)
                         if source:
                             computing.append((derive, source, derive.type, name))
@@ -622,6 +630,10 @@ class _RuleChecker:
                 self.problem(at, f"{expr}: a function is computed in derived fields and texts, not in a condition; "
                                  "derive the value first")
             args = [self._type(a, at, scope) for a in expr.args]
+            if expr.name in SHIFTS:
+                if args[0] not in (None, "datetime"):
+                    self.problem(at, f"{expr}: {expr.name}() takes a time (the shift pattern's next shift after it)")
+                return "string" if expr.name == "next_shift" else "datetime"
             if expr.name in CALENDAR:
                 if args[0] not in (None, "date"):
                     self.problem(at, f"{expr}: {expr.name}() takes a date (of a time: $alias.time.date)")
@@ -889,7 +901,11 @@ class _RuleChecker:
             if spec is None:
                 self.problem(derive.at, f"{derive.type!r} has no field {name!r}", "fields", name, "__key__")
                 continue
-            if isinstance(value, (FieldRef, CountRef, Now, Op, Call, Neg, Param)):
+            if isinstance(value, Text):
+                self._text(value, at)
+                if spec["type"] != "string":
+                    self.problem(at, f"{derive.type}.{name} is a {spec['type']}, but {value.raw!r} is a text")
+            elif isinstance(value, (FieldRef, CountRef, Now, Op, Call, Neg, Param)):
                 found = self._type(value, at, scope)
                 if found is not None and not comparable(found, spec["type"]):
                     self.problem(at, f"{derive.type}.{name} is a {spec['type']}, but {value} is a {found}")

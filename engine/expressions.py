@@ -10,7 +10,9 @@
 
 joined by + - * / and parentheses; an amount added to a time or a date carries its unit
 (s, min, h, d, mo, y: months and years on the calendar); floor, ceil, round, abs, min and max;
-week_start, month_start and month_end of a date (its week's Monday, its month's first and last day):
+week_start, month_start and month_end of a date (its week's Monday, its month's first and last day);
+next_shift, next_shift_start and next_shift_end of a time: the name, start and end of the first
+shift of the site's shift pattern that starts after it (none without a pattern):
 
     $first.time + $repeat_window_h h      $audit.date + 3 y      $met.n / $applicable.n * 100
     $e.pja * $w_pja + $e.inspection * $w_inspection          floor($share * 1000) / 10
@@ -25,6 +27,7 @@ import calendar
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, TypeAlias
@@ -34,8 +37,11 @@ SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
 MONTHS = {"mo": 1, "y": 12}
 PARTS = ("date", "year", "month", "clock")
 AGGREGATES = ("n", "sum", "min", "max", "list")
-FUNCTIONS = ("floor", "ceil", "round", "abs", "min", "max", "week_start", "month_start", "month_end")
+FUNCTIONS = ("floor", "ceil", "round", "abs", "min", "max", "week_start", "month_start", "month_end",
+             "next_shift_start", "next_shift_end", "next_shift")
 CALENDAR = ("week_start", "month_start", "month_end")  # of a date: its week's Monday, its month's first or last day
+# of a time: the first shift of the site's pattern that starts after it (its name, start, end)
+SHIFTS = ("next_shift", "next_shift_start", "next_shift_end")
 NOW = ("now", "today")
 
 
@@ -299,7 +305,8 @@ class Text:
         return [p for p in self.parts if isinstance(p, Slot)]
 
 
-_IN_TEXT = re.compile(r"\{(\$[^{}]*)\}")
+# "{$alias.field}", "{$a.n * 100 / $b.n:.1f}", and a function's value: "{floor($s.score * 100) / 100}"
+_IN_TEXT = re.compile(rf"\{{((?:\$|(?:{'|'.join(FUNCTIONS)})\()[^{{}}]*)\}}")
 _SPEC = re.compile(r":([<>^]?[+ ]?,?(?:\.\d+)?[fd%]?)$")
 
 
@@ -389,21 +396,53 @@ def apply(name: str, args: list[Any]) -> Any:
     return min(args) if name == "min" else max(args)
 
 
-def evaluate(expr: Any, resolve: Any) -> Any:
+def next_shift(time: dt.datetime, pattern: dict[str, tuple[dt.time, dt.time]],
+               zone: dt.tzinfo) -> tuple[str, dt.datetime, dt.datetime] | None:
+    """The first shift of a shift pattern (shift -> start and end clock times in the site's zone)
+    that starts after `time`, as (name, start, end); a shift ending at or before its start ends
+    the next day. None without a pattern. A shift starting exactly at `time` is the one running
+    then, not the next."""
+    local = time.astimezone(zone)
+    found: list[tuple[dt.datetime, str, dt.datetime]] = []
+    for days in (0, 1):
+        day = local.date() + dt.timedelta(days=days)
+        for name, (start_at, end_at) in pattern.items():
+            start = dt.datetime.combine(day, start_at, tzinfo=zone)
+            end = dt.datetime.combine(day, end_at, tzinfo=zone)
+            if end <= start:
+                end += dt.timedelta(days=1)
+            if start > time:
+                found.append((start, name, end))
+    if not found:
+        return None
+    start, name, end = min(found)
+    return name, start, end
+
+
+Site: TypeAlias = Callable[[dt.datetime], "tuple[str, dt.datetime, dt.datetime] | None"]
+
+
+def evaluate(expr: Any, resolve: Any, site: Site | None = None) -> Any:
     """The value of an expression; `resolve(ref)` gives each reference's value (None when a fact
-    lacks the field: then the whole value is None)."""
+    lacks the field: then the whole value is None); `site(time)` the next shift of the site's
+    pattern after a time (None: no pattern)."""
     if isinstance(expr, (Param, Now, FieldRef, CountRef)):
         return decimal(resolve(expr))
     if isinstance(expr, (int, float, Decimal)):
         return decimal(expr)
     if isinstance(expr, Neg):
-        value = evaluate(expr.value, resolve)
+        value = evaluate(expr.value, resolve, site)
         return None if value is None else -value
     if isinstance(expr, Call):
-        args = [evaluate(a, resolve) for a in expr.args]
-        return None if any(a is None for a in args) else decimal(apply(expr.name, args))
+        args = [evaluate(a, resolve, site) for a in expr.args]
+        if any(a is None for a in args):
+            return None
+        if expr.name in SHIFTS:
+            found = site(args[0]) if site is not None and isinstance(args[0], dt.datetime) else None
+            return None if found is None else found[SHIFTS.index(expr.name)]
+        return decimal(apply(expr.name, args))
     assert isinstance(expr, Op)
-    left, right = evaluate(expr.left, resolve), evaluate(expr.right, resolve)
+    left, right = evaluate(expr.left, resolve, site), evaluate(expr.right, resolve, site)
     if left is None or right is None:
         return None
     if expr.op in "+-":

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from . import limits
 from .documents import parse, read_text
+from .expressions import next_shift
 from .models import RESERVED, Fact, canonical
 from .problems import FactError, FactsInvalid, SourceError, Where
 
@@ -108,9 +109,16 @@ def read_items(path: Path, results: bool = False) -> Records:
         text = read_text(path, limits.MAX_FACTS_BYTES, "facts file")
     except SourceError as exc:
         raise FactError(exc.where, exc.message) from None
+    return parse_records(text, name, path.suffix.lstrip(".").replace("yml", "yaml"), results)
+
+
+def parse_records(text: str, name: str, kind: str, results: bool = False, single: bool = False) -> Records:
+    """The items of a facts text as written, with positions: `kind` is jsonl, json or yaml. What
+    a facts file is read with, and what `patuh serve` reads a request's body with. `single`: a
+    JSON object with a `type` is one fact (a webhook's body)."""
     if not text.strip():
         return []
-    if path.suffix == ".jsonl":  # every bad line is reported, not only the first
+    if kind == "jsonl":  # every bad line is reported, not only the first
         records: Records = []
         problems: list[FactError] = []
         for n, line in enumerate(text.splitlines(), 1):
@@ -122,10 +130,12 @@ def read_items(path: Path, results: bool = False) -> Records:
         if problems:
             raise FactsInvalid(problems, records)
         return records
-    if path.suffix == ".json":
+    if kind == "json":
         data = _json(text, Where(name))
         if results and isinstance(data, dict) and "findings" in data:
             return _result_records(data, name)
+        if single and isinstance(data, dict) and "type" in data and "facts" not in data:
+            return [(Where(f"{name} record 1"), data)]
         items = data.get("facts") if isinstance(data, dict) else data
         if not isinstance(items, list):
             raise FactError(Where(name, 1, 1), "expected a list of facts, or an object with a 'facts' list")
@@ -347,6 +357,11 @@ class FactTypes:
             end += dt.timedelta(days=1)
         for name, value in (("start", start), ("end", end)):
             out[name], enc[name] = self._datetime(value)
+
+    def next_shift(self, time: dt.datetime) -> tuple[str, dt.datetime, dt.datetime] | None:
+        """The first shift of the site's pattern starting after a time (name, start, end); None
+        without a pattern (see expressions.next_shift)."""
+        return next_shift(time, self.shifts, self.zone) if self.shifts else None
 
     def _converter(self, spec: dict[str, Any]) -> Converter:
         """value -> (normalised value, engine value) for one declared field type."""

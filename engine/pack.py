@@ -305,6 +305,11 @@ class ObligationExpectation(Piece):
     count: int = 1
 
 
+class RejectExpectation(Piece):
+    rule: str
+    count: int = 1
+
+
 class TestCase(Piece):
     name: str
     description: str | None = None
@@ -317,6 +322,7 @@ class TestCase(Piece):
     ignore: list[str] = Field(default_factory=list)  # rules whose findings the case does not check
     expect: list[Expectation]
     obligations: list[ObligationExpectation] | None = None  # None: obligations not checked
+    rejects: list[RejectExpectation] | None = None  # None: the case expects no record refused
 
 
 class Override(Piece):

@@ -3,7 +3,9 @@ pytest items, by pytest (patuh.pytest_plugin); and their coverage of the pack.
 
 A case gives facts (and optionally history, parameter overrides and the site's time zone) and
 the complete list of findings it expects: rule, and optionally subject, sanctions and how many.
-Any finding not listed fails the case, so a test also guards against false positives.
+Any finding not listed fails the case, so a test also guards against false positives. A case
+may instead expect records refused as bad input (`rejects`: the rules whose `then: reject`
+refuses them, and how many): it passes when exactly those are refused.
 
 Coverage: a rule is exercised when it matched in some case (a finding, or a fact derived); a
 clause is covered when an exercised rule cites it. What no case exercises is listed.
@@ -20,7 +22,7 @@ from typing import Any, TypeAlias
 from .api import Engine, check_folders
 from .models import Result
 from .pack import Pack, TestCase
-from .problems import SourceError
+from .problems import FactsInvalid, Rejected, SourceError
 
 
 @dataclass
@@ -58,8 +60,16 @@ def run_case(engine: Engine, pack: Pack, case: TestCase) -> CaseResult:
         facts = [(case.at.where("facts", i), f) for i, f in enumerate(case.facts)]
         history = [(case.at.where("history", i), f) for i, f in enumerate(case.history)]
         result = engine.evaluate(facts, history=history, as_of=_as_of(case))
+    except FactsInvalid as exc:
+        if case.rejects is None:
+            return CaseResult(pack, case, False, str(exc))
+        return _refused(pack, case, exc)
     except SourceError as exc:
         return CaseResult(pack, case, False, str(exc))
+    if case.rejects:
+        return CaseResult(pack, case, False, "expected records refused, but the evaluation accepted every record: "
+                                             + "; ".join(f"{r.rule} x{r.count}" for r in case.rejects),
+                          set(result.trace.matches))
     matched = set(result.trace.matches)
     expected: Counter[Key] = Counter()
     for item in case.expect:
@@ -85,6 +95,24 @@ def run_case(engine: Engine, pack: Pack, case: TestCase) -> CaseResult:
     if extra:
         parts.append("found but not expected: " + "; ".join(_show(k, n) for k, n in sorted(extra.items(), key=str)))
     return CaseResult(pack, case, False, " | ".join(parts), matched)
+
+
+def _refused(pack: Pack, case: TestCase, exc: FactsInvalid) -> CaseResult:
+    """A case expecting records refused: the rules that refused them, and how many, must be those
+    it lists; any other bad record (one the fact checker refused) fails it."""
+    expected: Counter[str] = Counter()
+    for refused in case.rejects or []:
+        expected[refused.rule] += refused.count
+    got = Counter(p.rule for p in exc.problems if isinstance(p, Rejected))
+    other = [str(p) for p in exc.problems if not isinstance(p, Rejected)]
+    parts = [f"records refused but not expected: {'; '.join(other)}"] if other else []
+    if expected - got:
+        parts.append("refusals expected but not found: " + "; ".join(
+            f"{rule} x{n}" for rule, n in sorted((expected - got).items())))
+    if got - expected:
+        parts.append("refused but not expected: " + "; ".join(
+            f"{rule} x{n}" for rule, n in sorted((got - expected).items())))
+    return CaseResult(pack, case, not parts, " | ".join(parts), set(got))
 
 
 def _as_of(case: TestCase) -> dt.datetime | dt.date | None:

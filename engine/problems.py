@@ -62,6 +62,15 @@ class FactError(SourceError):
         return type(self), (self.where, self.message, self.fields)
 
 
+class Rejected(FactError):
+    """A record a pack's rule refuses as bad input (`then: reject`): a fact checker's error the
+    checker could not see alone (a criterion of another audit level), naming the rule."""
+
+    def __init__(self, where: Where, message: str, rule: str):
+        super().__init__(where, message)
+        self.rule = rule
+
+
 class FactsInvalid(FactError):
     """Every bad record of an input, each a FactError: all are reported, not only the first. It
     is a FactError itself (at the first problem), so a host app catching that sees these too."""

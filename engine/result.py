@@ -36,7 +36,7 @@ from .models import (
 )
 from .pack import ActionSpec, Derive, Rule
 from .plan import flat
-from .problems import FactError, SourceError, Where
+from .problems import FactError, Rejected, SourceError, Where
 
 
 class _Roles(TypedDict):
@@ -152,8 +152,8 @@ class Consequences:
             place = ", ".join(f"{k} {source[k]}" for k in ("file", "sheet", "row") if source.get(k) is not None)
             where = Where(f"{first['type']} {first['id']}" + (f" ({place})" if place else ""))
             assert match.rule.reject is not None
-            self.rejected[key] = FactError(where, f"{self.render(match.rule.reject, match)} "
-                                                  f"(rule {match.rule.id}, {self.compiled.pack.label})")
+            self.rejected[key] = Rejected(where, f"{self.render(match.rule.reject, match)} "
+                                                 f"(rule {match.rule.id}, {self.compiled.pack.label})", match.rule.id)
 
     def _derived(self, derive: Derive, match: Match) -> list[tuple[tuple[str, Any], ...]]:
         """The field values of each fact a derive makes for a match: one, or one per step of `each`."""
@@ -223,13 +223,16 @@ class Consequences:
 
     # -- values ---------------------------------------------------------------------------------
     def value(self, expr: Any, match: Match, each: dict[str, Any] | None = None) -> Any:
-        """A literal or an expression, as it holds for a match (None: a field it reads is absent)."""
+        """A literal or an expression, as it holds for a match (None: a field it reads is absent);
+        a text with expressions in braces (a derived field's), rendered."""
+        if isinstance(expr, Text):
+            return self.render(expr, match, each)
         if not is_expression(expr):
             return expr
         if isinstance(expr, (Param, Now, FieldRef)) or (isinstance(expr, CountRef) and expr.agg != "sum"):
             return self._resolve(expr, match, each)  # a value copied is never converted
         try:
-            return plain(evaluate(expr, lambda ref: self._resolve(ref, match, each)))
+            return plain(evaluate(expr, lambda ref: self._resolve(ref, match, each), self.types.next_shift))
         except OverflowError:
             raise SourceError(match.rule.at.where("then"), f"rule {match.rule.id}: {expr} is beyond the "
                                                            "calendar") from None
@@ -258,13 +261,13 @@ class Consequences:
             value = self.facts[match.binding[ref.alias]].get(ref.field)
         return self.types.local(value, ref.part) if ref.part and value is not None else value
 
-    def render(self, text: Text, match: Match) -> str:
+    def render(self, text: Text, match: Match, each: dict[str, Any] | None = None) -> str:
         out = []
         for part in text.parts:
             if isinstance(part, str):
                 out.append(part)
                 continue
-            out.append(self._shown(self.value(part.expr, match), part.spec))
+            out.append(self._shown(self.value(part.expr, match, each), part.spec))
         return "".join(out)
 
     def _shown(self, value: Any, spec: str = "") -> str:
@@ -424,7 +427,9 @@ class Consequences:
         due = self.due(spec, match)
         candidates = match.counts.get(f"~{spec.id}", (0, []))[1]
         # Every candidate is dated (plan requires the field), and sorted by when it was made.
-        dated = sorted(((t, m) for m in candidates if (t := self._done_at(spec, self.facts[m])) is not None),
+        # what a fact says was done after the evaluation time has not been done yet
+        dated = sorted(((t, m) for m in candidates if (t := self._done_at(spec, self.facts[m])) is not None
+                        and not _after_now(self.types, t, self.now)),
                        key=lambda pair: (self.types.instant(pair[0]), pair[1]))
         on_time = [(t, m) for t, m in dated if t is not None and (due is None or _by(self.types, t, due))]
         chosen = on_time[0] if on_time else dated[0] if dated else None
@@ -475,8 +480,8 @@ class Consequences:
         if spec.overdue.message is not None:
             message = self.render(spec.overdue.message, match)
         elif late:
-            message = (f"{obligation.what}: due {due}, done only at {self._shown(obligation.discharged_at)} "
-                       f"({obligation.discharged_by})")
+            done = self.facts[obligation.discharged_by]["type"] if obligation.discharged_by else "it"
+            message = f"{obligation.what}: due {due}, done only at {self._shown(obligation.discharged_at)} ({done})"
         else:
             message = f"{obligation.what}: due {due}, not done by {self._shown(self.now)}"
         ids = obligation.facts + ([obligation.discharged_by] if late and obligation.discharged_by else [])
@@ -546,6 +551,11 @@ def _passed(types: FactTypes, now: dt.datetime, due: dt.date) -> bool:
     return now > due if isinstance(due, dt.datetime) else now.astimezone(types.zone).date() > due
 
 
+def _after_now(types: FactTypes, done: dt.date, now: dt.datetime) -> bool:
+    """Whether something is dated after the evaluation time (a date: after its day)."""
+    return types.instant(done) > now if isinstance(done, dt.datetime) else done > now.astimezone(types.zone).date()
+
+
 def _after(types: FactTypes, due: dt.date, horizon: dt.datetime) -> bool:
     return _passed(types, horizon, due) is False
 
@@ -577,7 +587,8 @@ def parameters_used(rule: Rule) -> set[str]:
         for test in flat(condition.tests) + condition.compare:
             values += test.value if isinstance(test.value, list) else [test.value]
     for derive in rule.derive:
-        values += list(derive.fields.values())
+        values += [slot.expr for v in derive.fields.values() if isinstance(v, Text) for slot in v.slots]
+        values += [v for v in derive.fields.values() if not isinstance(v, Text)]
         if derive.each:
             values += [derive.each.start, derive.each.end]
     texts = ([rule.finding.message] if rule.finding else []) + [a.what for a in rule.actions] + (

@@ -6,7 +6,8 @@ with its column, so every problem can be named where a person would look for it.
 
 Formats, by suffix:
 - `.csv`: the first row is the header; `,` or `;` (as Excel writes it under an Indonesian
-  locale), whichever the header holds more of; UTF-8 with or without a byte-order mark.
+  locale), whichever the header (the first line holding either) holds more of; UTF-8 with or
+  without a byte-order mark.
 - `.xlsx`: the first sheet, or the one named; the first row is the header. Excel's dates and
   date-times come as date and datetime objects (a date-formatted cell whose time is not midnight
   stays a datetime: its time is never cut off), numbers as numbers, TRUE/FALSE as booleans, and
@@ -22,6 +23,11 @@ a row of empty cells is skipped, as it holds nothing to lose. Any other row is r
 problems if it cannot be read as cells (more cells than the header names, a formula without
 value): never dropped. Problems of the file itself (unreadable, no header, a column named twice)
 are added to `problems`; nothing but patuh's own errors is ever raised.
+
+A form may print a few lines above its table (a title, "No Audit: SMK3-2025-014", the date):
+`header=` then tells the header row by its cells (the first row it holds for; none found is a
+problem), and the rows above it go to `preamble=` as rows whose cells are keyed by column number
+(1, 2, ...), for the caller to read as the form's own header.
 """
 from __future__ import annotations
 
@@ -68,16 +74,22 @@ class Row:
         return Where(self.file, self.number, self.columns.get(column, 0) if column is not None else 0)
 
 
-def read(path: str | Path, problems: list[SourceError], sheet: str | None = None) -> tuple[list[Row], list[str]]:
+HeaderTest = Callable[[list[Any]], bool]
+
+
+def read(path: str | Path, problems: list[SourceError], sheet: str | None = None, *,
+         header: HeaderTest | None = None, preamble: list[Row] | None = None) -> tuple[list[Row], list[str]]:
     """The rows of a file and its header (empty for record formats); the file's own problems are
-    added to `problems`."""
+    added to `problems`. For CSV and XLSX, `header` tells the header row by its cells (default:
+    the first row is the header), and the non-empty rows above it are added to `preamble`."""
     path = Path(path)
     suffix = path.suffix.lower()
+    table = _Table(str(path), header, preamble)
     try:
         if suffix == ".csv":
-            return _csv(path, problems)
+            return _csv(path, problems, table)
         if suffix == ".xlsx":
-            return _xlsx(path, problems, sheet)
+            return _xlsx(path, problems, sheet, table)
         if suffix in FORMATS:
             return _records(path, problems), []
     except SourceError as exc:
@@ -137,30 +149,70 @@ def _row(name: str, number: int, header: list[str], cells: list[Any]) -> Row | N
     return row
 
 
-def _csv(path: Path, problems: list[SourceError]) -> tuple[list[Row], list[str]]:
+@dataclass
+class _Table:
+    """Where a sheet's table starts: the header row (the first, or the first `test` holds for),
+    and the rows above it, kept in `preamble` when the caller asks for them."""
+
+    name: str
+    test: HeaderTest | None
+    preamble: list[Row] | None
+    found: bool = False
+
+    def is_header(self, number: int, cells: list[Any]) -> bool:
+        if self.found:
+            return False
+        self.found = number == 1 if self.test is None else self.test(
+            [c.strip() if isinstance(c, str) else "" if c is None else c for c in cells])
+        return self.found
+
+    def above(self, number: int, cells: list[Any], problems: list[SourceError] | None = None) -> None:
+        """A row above the header: kept, cells by column number, unless it is empty."""
+        values = [c.strip() if isinstance(c, str) else "" if c is None else c for c in cells]
+        if self.preamble is None or (not any(v != "" for v in values) and not problems):
+            return
+        row = Row(self.name, number, {i: v for i, v in enumerate(values, 1) if v != ""},
+                  {i: i for i, v in enumerate(values, 1) if v != ""})
+        row.problems += problems or []
+        self.preamble.append(row)
+
+    def missing(self, problems: list[SourceError]) -> None:
+        if self.test is not None and not self.found:
+            problems.append(SourceError(Where(self.name), "expected a header row naming the columns; no row of the "
+                                                          "file looks like one"))
+
+
+def _csv(path: Path, problems: list[SourceError], table: _Table) -> tuple[list[Row], list[str]]:
     name = str(path)
     text = read_text(path, limits.MAX_FACTS_BYTES, "file")
     if not text.strip():
         raise SourceError(Where(name, 1), "expected a header row naming the columns; the file is empty")
-    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
+    # The separator is the one the first line holding either has more of: the header, or a form's
+    # first "key;value" line when a title without either stands above it.
+    lines = re.split(r"\r\n|\r|\n", text, maxsplit=50)[:50]
+    first = next((line for line in lines if "," in line or ";" in line), lines[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";" if first.count(";") > first.count(",") else ",")
     rows: list[Row] = []
     header: list[str] = []
     number = 0
     try:
         for number, cells in enumerate(reader, 1):
-            if number == 1:
-                header = _header(name, cells, problems)
-                if not header:
-                    break
+            if not table.found:
+                if table.is_header(number, cells):
+                    header = _header(name, cells, problems)
+                    if not header:
+                        break
+                else:
+                    table.above(number, cells)
             elif (row := _row(name, number, header, cells)) is not None:
                 rows.append(row)
     except csv.Error as exc:  # an unclosed quote, a cell past the csv module's size limit
         problems.append(SourceError(Where(name, number + 1), f"cannot read as CSV: {exc}"))
+    table.missing(problems)
     return rows, header
 
 
-def _xlsx(path: Path, problems: list[SourceError], sheet: str | None) -> tuple[list[Row], list[str]]:
+def _xlsx(path: Path, problems: list[SourceError], sheet: str | None, table: _Table) -> tuple[list[Row], list[str]]:
     import openpyxl  # only when a workbook is read
     from openpyxl.styles.numbers import is_datetime
 
@@ -196,14 +248,17 @@ def _xlsx(path: Path, problems: list[SourceError], sheet: str | None) -> tuple[l
                     found.reset_dimensions()  # a wrong <dimension> would cut rows or columns off unseen
                 for number, (cells, formulas) in enumerate(zip(*(s.rows for s in sheets), strict=True), 1):
                     values = [_cell(c, is_datetime) for c in cells]
-                    if number == 1:
-                        header = _header(name, values, problems)
-                        if not header:
-                            break
-                        continue
-                    row = _row(name, number, header, values)
                     bad = [SourceError(Where(name, number, i), why)
                            for i, (c, f) in enumerate(zip(cells, formulas, strict=True), 1) if (why := _unread(c, f))]
+                    if not table.found:
+                        if table.is_header(number, values):
+                            header = _header(name, values, problems)
+                            if not header:
+                                break
+                        else:
+                            table.above(number, values, bad)
+                        continue
+                    row = _row(name, number, header, values)
                     if bad:
                         row = row or Row(name, number, {})
                         row.problems += bad
@@ -219,6 +274,7 @@ def _xlsx(path: Path, problems: list[SourceError], sheet: str | None) -> tuple[l
             from None
     if number == 0:
         raise SourceError(Where(name, 1), "expected a header row naming the columns; the sheet is empty")
+    table.missing(problems)
     return rows, header
 
 

@@ -10,8 +10,15 @@ import contextlib
 import io
 import os
 import pickle
+import pwd
+import shutil
 import signal
+import socket
+import subprocess
+import tempfile
+import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -89,3 +96,102 @@ def isolated_cli():
 def isolated():
     return run_isolated
 
+
+
+# -- stores: SQLite always, PostgreSQL where a server can be started --------------------------------------------------
+class PostgresServer:
+    """A private PostgreSQL server for the test run, from Debian's postgresql package (which
+    `make test` installs: tools/system-packages.sh): initdb in a temporary folder, listening on a
+    free port of 127.0.0.1 only, stopped at the end. As root it runs as the `postgres` user (the
+    server refuses root). pytest-postgresql does the same but cannot drop root, hence this."""
+
+    def __init__(self, base: Path):
+        self.base = base
+        self.port = _free_port()
+        self.bin = _pg_bin()
+        self.data = base / "data"
+        self.as_user: list[str] = []
+        self.started = False
+
+    def _run(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(self.as_user + list(argv), capture_output=True, text=True, check=check, timeout=120)
+
+    def start(self) -> str:
+        if self.bin is None:
+            raise RuntimeError("no PostgreSQL server programs (initdb, pg_ctl): Debian's postgresql package is not "
+                               "installed (make test installs it with tools/system-packages.sh)")
+        if os.geteuid() == 0:
+            try:
+                pwd.getpwnam("postgres")
+            except KeyError:
+                raise RuntimeError("running as root and there is no `postgres` user to run the server as") from None
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+            shutil.chown(self.base, "postgres")
+        initdb = self._run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
+                           "-E", "UTF8", "--no-sync", check=False)
+        if initdb.returncode:
+            raise RuntimeError(f"initdb failed: {initdb.stderr.strip()[-500:]}")
+        options = f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60"
+        started = self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-l",
+                            str(self.base / "server.log"), "-w", "-t", "60", "start", check=False)
+        if started.returncode:
+            log = (self.base / "server.log").read_text(errors="replace")[-800:] if (self.base / "server.log").exists() \
+                else ""
+            raise RuntimeError(f"the server did not start: {started.stderr.strip()[-300:]} {log}")
+        self.started = True
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def database(self) -> str:
+        """A new, empty database on the server: its URL."""
+        import psycopg
+
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+                             autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
+
+    def stop(self) -> None:
+        if self.started:
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop", check=False)
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """The test run's PostgreSQL server, or a skip saying why it cannot start. Its folder is not
+    under pytest's (only root may enter that): a folder of its own in the system's temporary one."""
+    base = Path(tempfile.mkdtemp(prefix="patuh-postgres-"))
+    os.chmod(base, 0o755)
+    server = PostgresServer(base)
+    try:
+        server.start()
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+        pytest.skip(f"PostgreSQL cannot be started here: {exc}")
+    yield server
+    server.stop()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """A new, empty store: SQLite in a temporary file, and PostgreSQL (a new database on the
+    run's server)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return request.getfixturevalue("postgres").database()

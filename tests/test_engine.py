@@ -218,8 +218,10 @@ def test_rules_partitioned_by_date_see_every_employee_whatever_the_session_size(
             if done < 4 * (0.5 if unit_type == "WT" else 0.3):
                 planted.add(f"{date} I {unit_type}")
     assert planted == {"2026-03-03 I WT", "2026-03-04 I DT", "2026-03-04 I OHT", "2026-03-04 I WT"}
-    whole = patuh.Engine(["fatigue"], config={"timezone": "Asia/Makassar"}).evaluate(facts)
-    parts = patuh.Engine(["fatigue"], config={"timezone": "Asia/Makassar"}, max_session_facts=5).evaluate(facts)
+    after = "2026-03-05T00:00:00+08:00"  # every shift over: sampled
+    whole = patuh.Engine(["fatigue"], config={"timezone": "Asia/Makassar"}).evaluate(facts, as_of=after)
+    parts = patuh.Engine(["fatigue"], config={"timezone": "Asia/Makassar"}, max_session_facts=5).evaluate(
+        facts, as_of=after)
     found = {f.subject.id for f in whole.findings if f.rule.startswith("fatigue.inspection-coverage")}
     assert found == planted
     assert parts.findings == whole.findings and parts.trace.sessions > whole.trace.sessions

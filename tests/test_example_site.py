@@ -1,13 +1,17 @@
 """The bundled example site (examples/site, what `make demo` runs), end to end.
 
 generate.py plants known events in a week of a site's records (roster, readiness forms, P2H camera
-checks, sampled inspections, surveys, medics' observations, alert confirmations, the camera
-vendor's alarm report, speed telemetry) and writes the findings they must produce to
-expected.json, without running the engine; make_video.py makes a cab video from a real face.
+checks and their later sign-offs, sampled inspections, surveys, medics' observations, alert
+confirmations and their reports to the department heads, interviews, coaching sessions, camera
+repairs, the dispatcher's weekly summaries, the camera vendor's alarm report, speed telemetry) and
+writes the findings and obligations they must produce to expected.json, without running the
+engine; make_video.py makes a cab video from a real face.
 Here: the generator reproduces the committed files byte for byte; the site's exports go through
-the detectors (forms, alerts, telemetry, and the camera on the video) and the engine into exactly
-the expected findings (rule, subject, date and shift, as multisets); the CLI's JSON output is the
-same bytes on every run; and the demo prints every finding, grouped by subject.
+the detectors (forms, alerts, telemetry, and the camera on the video) and the engine, at the
+evaluation time the facts give, into exactly the expected findings (rule, subject, date and
+shift, as multisets) and obligations (rule, action, subject, status, due time, when done); the
+CLI's JSON output is the same bytes on every run; and the demo prints every finding, grouped by
+subject, and the obligations still to do, grouped by role.
 """
 from __future__ import annotations
 
@@ -20,33 +24,61 @@ from collections import Counter
 from pathlib import Path
 
 import patuh
+import patuh.store
 import pytest
 from patuh.detectors import alerts, forms, telemetry
 from patuh.facts import read_records
 
 SITE = Path(__file__).resolve().parent.parent / "examples" / "site"
 CONFIG = SITE / "config.yaml"
-GENERATED = ["roster.jsonl", "readiness_forms.jsonl", "p2h_camera_checks.csv", "fatigue_inspections.csv",
-             "fatigue_surveys.jsonl", "fatigue_observations.yaml", "alert_confirmations.json",
-             "vendor_alarm_report.csv", "fms_speed.csv", "expected.json", "config.yaml", "README.md"]
+GENERATED = ["roster.jsonl", "readiness_forms.jsonl", "p2h_camera_checks.csv", "p2h_verifications.csv",
+             "fatigue_inspections.csv", "fatigue_surveys.jsonl", "fatigue_observations.yaml",
+             "alert_confirmations.json", "heads_reports.csv", "fatigue_interviews.csv", "coaching_sessions.csv",
+             "camera_repairs.csv", "alert_summaries.csv", "vendor_alarm_report.csv", "fms_speed.csv",
+             "expected.json", "config.yaml", "README.md"]
 FACT_FILES = [SITE / "roster.jsonl", SITE / "readiness_forms.jsonl"]
 # form exports -> (fact type, columns left out on purpose), as demo.py reads them
 FORMS = {"p2h_camera_checks.csv": ("p2h_camera_check", ["Nama"]),
+         "p2h_verifications.csv": ("p2h_verification", ["Nama"]),
          "fatigue_inspections.csv": ("fatigue_inspection", ["Nama"]),
          "fatigue_surveys.jsonl": ("fatigue_survey", []),
          "fatigue_observations.yaml": ("fatigue_observation", []),
-         "alert_confirmations.json": ("alert_confirmation", [])}
+         "alert_confirmations.json": ("alert_confirmation", []),
+         "heads_reports.csv": ("heads_report", ["Nama"]),
+         "fatigue_interviews.csv": ("fatigue_interview", ["Nama"]),
+         "coaching_sessions.csv": ("coaching_session", ["Nama"]),
+         "camera_repairs.csv": ("camera_repair", []),
+         "alert_summaries.csv": ("alert_summary", [])}
 SKIP_ALERTS = ["Seatbelt"]
 
 sys.path.insert(0, str(SITE))
 import generate  # noqa: E402  (examples/site/generate.py: the plans, the video's start and unit)
 
 Key = tuple[str, str, str, str]  # rule, subject, roster date, shift
+Owed = tuple[str, str, str, str, str, str | None]  # rule, action, subject, status, due, done (ISO, site time)
+WITA = dt.timezone(dt.timedelta(hours=8))
+
+
+def plan() -> dict:
+    return json.loads((SITE / "expected.json").read_text(encoding="utf-8"))
 
 
 def expected() -> list[Key]:
-    return sorted((e["rule"], e["subject"], e["date"], e["shift"])
-                  for e in json.loads((SITE / "expected.json").read_text(encoding="utf-8")))
+    return sorted((e["rule"], e["subject"], e["date"], e["shift"]) for e in plan()["findings"])
+
+
+def expected_obligations() -> list[Owed]:
+    return sorted((o["rule"], o["action"], o["subject"], o["status"], o["due"], o.get("discharged_at"))
+                  for o in plan()["obligations"])
+
+
+def shown(time) -> str | None:
+    """A due or done time as expected.json writes it: a date, or a time at the site's offset."""
+    if time is None:
+        return None
+    if isinstance(time, str):
+        return shown(dt.datetime.fromisoformat(time) if "T" in time else dt.date.fromisoformat(time))
+    return time.astimezone(WITA).isoformat() if isinstance(time, dt.datetime) else time.isoformat()
 
 
 def records(path: Path) -> list[dict]:
@@ -74,8 +106,10 @@ class Shifts:
 
 def found(result, shifts: Shifts) -> list[Key]:
     """(rule, subject, date, shift) of each finding. The subject is the finding's own (an alert
-    naming no employee: its unit). The date and shift come from the dated evidence (roster, forms,
-    the 6.5.2 stop, a coverage group), the latest date's; else the rostered shift that holds the
+    naming no employee: its unit; an obligation overdue or done late: the role accountable). The
+    date and shift come from the dated evidence (roster, forms, the 6.5.2 stop, a coverage group),
+    the latest date's; else, for an obligation's, the rostered shift of the employee its evidence
+    names at that evidence's time (what it follows up); else the rostered shift that holds the
     finding's time."""
     derived = {d.id: d.model_dump(mode="json") for d in result.derived}
     out = []
@@ -91,6 +125,9 @@ def found(result, shifts: Shifts) -> list[Key]:
             kept = {e["shift"] for e in dated if str(e["date"]) == latest}
             assert len(kept) == 1, f"{finding.rule} {finding.id}: evidence on one date names shifts {kept}"
             date, shift = latest, kept.pop()
+        elif finding.subject.kind == "role":
+            (followed,) = [e for e in evidence if e.get("employee") and e.get("time")]
+            date, shift = shifts.at(followed["employee"], followed["time"])
         else:
             assert finding.time is not None, f"{finding.rule} {finding.id}: neither dated evidence nor a time"
             date, shift = shifts.at(subject, finding.time)
@@ -98,7 +135,18 @@ def found(result, shifts: Shifts) -> list[Key]:
     return sorted(out)
 
 
-def difference(got: list[Key], want: list[Key]) -> str:
+def owed(result) -> list[Owed]:
+    """(rule, action, subject, status, due, done) of each obligation. The subject is the obligation's
+    own (a week owing its summary: the week, named by its Monday)."""
+    out = []
+    for o in result.obligations:
+        if o.rule == generate.WEEKLY_SUMMARY:
+            assert o.subject.kind == "week", o.subject
+        out.append((o.rule, o.action or "", o.subject.id, o.status, shown(o.due), shown(o.discharged_at)))
+    return sorted(out)
+
+
+def difference(got: list, want: list) -> str:
     missing = sorted(Counter(want) - Counter(got))
     extra = sorted(Counter(got) - Counter(want))
     if not missing and not extra:
@@ -183,19 +231,32 @@ def test_example_site_has_the_shape_the_brief_asks_for():
     camera = {r["unit_type"] for r in roster if r.get("camera")}
     without = {r["unit_type"] for r in roster if r.get("unit") and r.get("camera") is False}
     assert {"OHT", "DT", "ADT", "CT", "WT", "FT"} <= camera & without
-    # every rule the plans name has a case, and every finding names a planted event
-    plan = json.loads((SITE / "expected.json").read_text(encoding="utf-8"))
+    # every rule the plans name has a case (a finding or an obligation; an obligation overdue or
+    # late is a finding "<rule>.<action>-overdue" / "-late"), every finding and obligation names a
+    # planted event, and every status of an obligation is planted
+    expect = plan()
     named = [v for k, v in vars(generate).items() if k.isupper()]
     named += [x for v in named if isinstance(v, dict) for x in v.values()]
     ids = {v for v in named if isinstance(v, str) and v.startswith("fatigue.")}
-    assert {e["rule"] for e in plan} == ids
-    assert all(e["event"] for e in plan)
+    breaches = {f"{o['rule']}.{o['action']}-{o['status']}" for o in expect["obligations"]
+                if o["status"] in ("overdue", "late")}
+    assert {e["rule"] for e in expect["findings"]} - breaches | {o["rule"] for o in expect["obligations"]} == ids
+    assert {e["rule"] for e in expect["findings"]} >= breaches
+    assert all(e["event"] for e in expect["findings"] + expect["obligations"])
+    assert {o["status"] for o in expect["obligations"]} == {"done", "late", "open", "overdue"}
     assert (SITE / generate.VIDEO_FILE).stat().st_size < 1_000_000
 
 
 def test_detectors_and_engine_find_exactly_the_planted_findings(site_facts, site_result):
     shifts = Shifts(records(SITE / "roster.jsonl"))
     problem = difference(found(site_result, shifts), expected())
+    assert not problem, problem
+
+
+def test_the_engine_tracks_exactly_the_planted_obligations_at_the_facts_latest_time(site_result):
+    assert shown(site_result.trace.as_of) == plan()["as_of"]
+    assert site_result.trace.facts_after_as_of == 0
+    problem = difference(owed(site_result), expected_obligations())
     assert not problem, problem
 
 
@@ -241,8 +302,23 @@ def test_demo_runs_and_prints_every_finding_by_subject(tmp_path):
     assert f"\n{n} findings from " in proc.stdout
     result = patuh.Result.model_validate_json((tmp_path / "result.json").read_text(encoding="utf-8"))
     assert len(result.findings) == n
+    assert len(result.obligations) == len(expected_obligations())
     subjects = {f.subject.id for f in result.findings}
-    headings = [line for line in proc.stdout.splitlines() if line.startswith("== ")]
+    findings, _, pending = proc.stdout.partition("\nObligations still to do, by the role accountable:\n")
+    headings = [line for line in findings.splitlines() if line.startswith("== ")]
     assert len(headings) == len(subjects)
+    # the obligations still to do (open or overdue), under the role accountable for each
+    to_do = [o for o in plan()["obligations"] if o["status"] in ("open", "overdue")]
+    roles = [line for line in pending.splitlines() if line.startswith("== ")]
+    assert roles and sum(int(line.split(": ")[1].split()[0]) for line in roles) == len(to_do)
     assert (tmp_path / "report" / "fatigue-weekly.csv").is_file()
     assert list((tmp_path / "report").glob("fatigue-weekly-*.png"))
+    # the evaluation is recorded, and the audit report made from the store is the last line
+    store = patuh.store.Store(f"sqlite:///{tmp_path / 'store.db'}")
+    assert [e.findings for e in store.evaluations()] == [n]
+    assert store.verify() == (1, [])
+    index = Path(proc.stdout.strip().splitlines()[-1])
+    assert index.name == "index.html" and (SITE.parent.parent / index).resolve() == tmp_path / "audit" / "index.html"
+    html = (tmp_path / "audit" / "index.html").read_text(encoding="utf-8")
+    assert html.count('class="finding"') == n
+    assert list((tmp_path / "audit" / "evidence").glob("*.jpg"))

@@ -15,9 +15,9 @@ ENGINE = REPO / "engine"
 # Each module of engine/ (patuh.<name>), lowest first; `plugins` is patuh.plugins (plugins/).
 LAYERS = [
     "problems", "limits", "memory", "plugins", "documents", "models", "expressions", "pack", "facts", "rows", "load",
-    "schema", "build", "check",
-    "config", "plan", "patterns", "compiler", "counts", "runtime", "result", "workers", "output", "sinks", "explain", "api",
-    "reference", "reports", "packtest", "pytest_plugin", "cli",
+    "schema", "build", "check", "config", "plan", "patterns", "compiler", "counts", "runtime", "result", "workers",
+    "output", "sinks", "explain", "store", "migrations", "api", "reference", "reports", "report_smk3",
+    "report_k3_statistics", "report_contractors", "replay", "packtest", "audit", "service", "pytest_plugin", "cli",
 ]
 # What detectors may import of patuh: the public API and the leaves under it.
 DETECTOR_API = {"patuh", "patuh.rows", "patuh.models", "patuh.problems", "patuh.plugins", "patuh.output"}

@@ -342,3 +342,178 @@ def test_a_mapping_is_given_as_the_fields_its_keys_name():
         types.check({"type": "incident", "amputation": {"part": "thumb", "side": "left"}})
     with pytest.raises(FactError, match=r"incident\.amputation_part: expected one of index, thumb, found 'toe'"):
         types.check({"type": "incident", "amputation": {"part": "toe"}})
+
+
+def test_a_pack_test_expects_the_records_a_rule_refuses(tmp_path):
+    from patuh.packtest import run_pack, with_tests
+    from patuh.problems import Rejected
+
+    cases = """\
+tests:
+  - name: a full criterion in a basic audit is refused
+    facts:
+      - {type: audit, audit: A4, company: PT Q, date: 2026-01-10, level: basic}
+      - {type: result, audit: A4, company: PT Q, criterion: C3, met: true}
+    rejects: [{rule: audits.criterion-outside-level}]
+    expect: []
+  - name: expecting a refusal that does not happen fails
+    facts:
+      - {type: audit, audit: A5, company: PT Q, date: 2026-01-10, level: full}
+      - {type: result, audit: A5, company: PT Q, criterion: C3, met: true}
+    rejects: [{rule: audits.criterion-outside-level}]
+    expect: []
+  - name: a refusal not expected fails
+    facts:
+      - {type: audit, audit: A6, company: PT Q, date: 2026-01-10, level: basic}
+      - {type: result, audit: A6, company: PT Q, criterion: C2, met: true}
+      - {type: result, audit: A6, company: PT Q, criterion: C3, met: true}
+    rejects: [{rule: audits.criterion-outside-level}]
+    expect: []
+"""
+    folder = write_pack(tmp_path, {**PACK, "tests/rejects.yaml": cases})
+    engine = patuh.Engine([folder], entry_points=False)
+    results = run_pack(engine, with_tests(engine, engine.packs[0]))
+    assert [(r.ok, r.matched) for r in results] == [
+        (True, {"audits.criterion-outside-level"}), (False, {"audits.score", "audits.score-low", "audits.next-audit"}),
+        (False, {"audits.criterion-outside-level"})]
+    assert results[1].detail.startswith("expected records refused, but the evaluation accepted every record")
+    assert results[2].detail == "refused but not expected: audits.criterion-outside-level x1"
+    with pytest.raises(FactsInvalid) as caught:  # the error names its rule, for a caller to tell them apart
+        engine.evaluate([audit("A7", "PT Q", "2026-01-10"), result("A7", "PT Q", "C2", True)])
+    [problem] = caught.value.problems
+    assert isinstance(problem, Rejected) and problem.rule == "audits.criterion-outside-level"
+
+
+def test_lint_checks_the_rejects_a_pack_test_expects(tmp_path):
+    cases = """\
+tests:
+  - name: a rule that refuses nothing
+    facts: []
+    rejects: [{rule: audits.score}]
+    expect: [{rule: audits.score}]
+"""
+    with pytest.raises(PackInvalid) as caught:
+        patuh.load_pack(write_pack(tmp_path, {**PACK, "tests/rejects.yaml": cases}))
+    messages = [p.message for p in caught.value.problems]
+    assert messages == ["test expects rule 'audits.score' to refuse a record, but no rule of this pack by that id "
+                        "has `then: reject`",
+                        "a case that expects records refused gets no findings (the evaluation returns nothing): "
+                        "leave expect empty"]
+
+
+def test_one_fact_fills_one_condition_of_a_match(tmp_path):
+    """durable_rules binds a fact once per match: a count of the anchor's own type counts the other
+    facts, and a second condition of that type binds another fact (README: Conditions)."""
+    files = {
+        "pack.yaml": "name: once\nversion: 1.0.0\nlanguage: en\n"
+                     "document: {number: X, title: X, issuer: X, revision: '1', effective: 2020-01-01}\n",
+        "clauses.yaml": "clauses: [{number: '1', text: One.}]\n",
+        "facts.yaml": """\
+facts:
+  row: {fields: {audit: {type: string, required: true}, n: {type: integer, required: true}}}
+  seen: {derived: true, fields: {n: {type: integer, required: true}, others: {type: integer, required: true}}}
+  pair: {derived: true, fields: {a: {type: integer, required: true}, b: {type: integer, required: true}}}
+""",
+        "rules/r.yaml": """\
+rules:
+  - id: once.count
+    title: the audit's rows, counted from each row
+    clauses: ['1']
+    when:
+      - {fact: row, as: r}
+      - {count: row, as: all, where: {audit: $r.audit}, ge: 0}
+    then: {derive: [{type: seen, fields: {n: $r.n, others: $all.n}}]}
+  - id: once.pair
+    title: a row and a row of at least its n
+    clauses: ['1']
+    when:
+      - {fact: row, as: a}
+      - {fact: row, as: b, where: {audit: $a.audit, n: {ge: $a.n}}}
+    then: {derive: [{type: pair, fields: {a: $a.n, b: $b.n}}]}
+"""}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    run = patuh.Engine([tmp_path], entry_points=False).evaluate(
+        [{"type": "row", "audit": "A", "n": n} for n in (1, 2, 3)])
+    assert sorted((d.n, d.others) for d in run.derived if d.type == "seen") == [(1, 2), (2, 2), (3, 2)]
+    assert sorted((d.a, d.b) for d in run.derived if d.type == "pair") == [(1, 2), (1, 3), (2, 3)]
+
+
+SHIFT_PACK = {
+    "pack.yaml": PACK["pack.yaml"],
+    "clauses.yaml": "clauses:\n  - {number: '1', text: A stop is judged against the next normal shift.}\n",
+    "facts.yaml": """\
+facts:
+  stop:
+    subject: company
+    fields:
+      company: {type: string, required: true}
+      time: {type: datetime, required: true}
+  next:
+    derived: true
+    subject: company
+    fields:
+      company: {type: string, required: true}
+      shift: {type: string}
+      start: {type: datetime}
+      end: {type: datetime}
+      note: {type: string}
+""",
+    "rules/stop.yaml": """\
+rules:
+  - id: audits.next-shift
+    title: The next shift after a stop
+    clauses: ['1']
+    when:
+      - fact: stop
+        as: s
+    then:
+      derive:
+        - type: next
+          fields: {company: $s.company, shift: next_shift($s.time), start: next_shift_start($s.time),
+                   end: next_shift_end($s.time), note: "{$s.company} stopped at {$s.time}, {$s.time.clock}"}
+""",
+}
+
+
+@pytest.mark.parametrize(("time", "expected"), [
+    ("2026-03-02T10:00:00+08:00", ("II", "2026-03-02T18:00:00+08:00", "2026-03-03T06:00:00+08:00")),
+    # a shift starting at the time itself is the one running then: the next is the one after it
+    ("2026-03-02T18:00:00+08:00", ("I", "2026-03-03T06:00:00+08:00", "2026-03-03T18:00:00+08:00")),
+    ("2026-03-03T05:59:00+08:00", ("I", "2026-03-03T06:00:00+08:00", "2026-03-03T18:00:00+08:00")),
+    # a time given in another zone is placed in the site's pattern (10:00 WIB is 11:00 WITA)
+    ("2026-03-02T17:30:00+07:00", ("I", "2026-03-03T06:00:00+08:00", "2026-03-03T18:00:00+08:00")),
+])
+def test_the_next_shift_of_the_site_pattern_after_a_time(tmp_path, time, expected):
+    config = {"timezone": "Asia/Makassar", "shifts": {"I": {"start": "06:00", "end": "18:00"},
+                                                       "II": {"start": "18:00", "end": "06:00"}}}
+    engine = patuh.Engine([write_pack(tmp_path, SHIFT_PACK)], config=config, entry_points=False)
+    [found] = [d for d in engine.evaluate([{"type": "stop", "company": "PT X", "time": time}]).derived]
+    assert (found.shift, found.start, found.end) == (expected[0], dt.datetime.fromisoformat(expected[1]),
+                                                     dt.datetime.fromisoformat(expected[2]))
+
+
+def test_without_a_shift_pattern_there_is_no_next_shift(tmp_path):
+    engine = patuh.Engine([write_pack(tmp_path, SHIFT_PACK)], config={"timezone": "Asia/Makassar"},
+                          entry_points=False)
+    [found] = engine.evaluate([{"type": "stop", "company": "PT X", "time": "2026-03-02T10:00:00+08:00"}]).derived
+    assert [getattr(found, f, None) for f in ("shift", "start", "end")] == [None, None, None]
+
+
+def test_lint_types_the_next_shift(tmp_path):
+    broken = dict(SHIFT_PACK)
+    broken["rules/stop.yaml"] = SHIFT_PACK["rules/stop.yaml"].replace("next_shift($s.time)", "next_shift($s.company)")
+    with pytest.raises(PackInvalid, match=r"next_shift\(\$s\.company\): next_shift\(\) takes a time"):
+        patuh.load_pack(write_pack(tmp_path, broken))
+
+
+def test_a_derived_text_field_is_rendered_as_a_message_is(tmp_path):
+    engine = patuh.Engine([write_pack(tmp_path, SHIFT_PACK)], config={"timezone": "Asia/Makassar"},
+                          entry_points=False)
+    [found] = engine.evaluate([{"type": "stop", "company": "PT X", "time": "2026-03-02T09:30:00+07:00"}]).derived
+    assert found.note == "PT X stopped at 2026-03-02 10:30 WITA, 10:30"  # in the site's zone, with its name
+    broken = dict(SHIFT_PACK)
+    broken["facts.yaml"] = SHIFT_PACK["facts.yaml"].replace("note: {type: string}", "note: {type: integer}")
+    with pytest.raises(PackInvalid, match=r"next\.note is a integer, but '\{\$s\.company\} stopped"):
+        patuh.load_pack(write_pack(tmp_path / "broken", broken))

@@ -141,3 +141,33 @@ def test_any_bytes_read_or_refused_with_the_file_named(tmp_path_factory, data, s
     found, _ = rows.read(path, problems)
     assert all(isinstance(p, SourceError) and p.where.file == str(path) for p in problems)
     assert all(r.file == str(path) and r.number > 1 for r in found)
+
+
+def test_a_form_s_lines_above_its_table_are_its_preamble(tmp_path):
+    """A checklist prints its header above the table: the header row is told by its cells, and the
+    rows above it come back keyed by column number, with their row numbers."""
+    def is_header(cells: list) -> bool:
+        return "No Kriteria" in cells
+
+    csv = tmp_path / "f.csv"
+    csv.write_text("CHECKLIST AUDIT SMK3\nNo Audit;SMK3-01;\n;;\nTanggal Audit;20/05/2025;\n"  # a title, then ;
+                   "No Kriteria;Hasil;Lokasi\n1.1.1;Sesuai;\n;;\n1.1.3;Tidak Sesuai;Gudang\n", encoding="utf-8")
+    book = xlsx(tmp_path / "f.xlsx", ["CHECKLIST AUDIT SMK3"], ["No Audit", "SMK3-01"], [],
+                ["Tanggal Audit", "20/05/2025"], ["No Kriteria", "Hasil", "Lokasi"], ["1.1.1", "Sesuai"], [],
+                ["1.1.3", "Tidak Sesuai", "Gudang"])
+    for path in (csv, book):
+        problems: list[SourceError] = []
+        above: list[rows.Row] = []
+        found, header = rows.read(path, problems, header=is_header, preamble=above)
+        assert problems == [] and header == ["No Kriteria", "Hasil", "Lokasi"]
+        assert [(r.number, r.cells) for r in above] == [
+            (1, {1: "CHECKLIST AUDIT SMK3"}), (2, {1: "No Audit", 2: "SMK3-01"}), (4, {1: "Tanggal Audit",
+                                                                                  2: "20/05/2025"})]
+        assert str(above[1].where(2)) == f"{path}:2:2"
+        assert [(r.number, r.cells) for r in found] == [
+            (6, {"No Kriteria": "1.1.1", "Hasil": "Sesuai", "Lokasi": ""}),
+            (8, {"No Kriteria": "1.1.3", "Hasil": "Tidak Sesuai", "Lokasi": "Gudang"})]
+        problems = []
+        assert rows.read(path, problems, header=lambda cells: "Criterion" in cells) == ([], [])
+        assert [str(p) for p in problems] == [f"{path}: expected a header row naming the columns; no row of the "
+                                              "file looks like one"]

@@ -12,10 +12,10 @@ import sys
 
 from ..plugins import PluginError
 from ..problems import EngineError, FactsInvalid, PackInvalid, SourceError
-from . import detect, eval, explain, lint, packs, report, tests
+from . import detect, eval, explain, lint, packs, report, serve, store, tests
 
 BAD_INPUT = 2
-COMMANDS = (packs, lint, tests, eval, explain, detect, report)
+COMMANDS = (packs, lint, tests, eval, explain, detect, report, store, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

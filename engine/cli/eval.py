@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import sys
+from typing import Any
 from collections.abc import Iterable
 
 from .. import output
@@ -15,6 +16,7 @@ from ..facts import Records, read_files
 from ..memory import collector_paused
 from ..models import Result
 from ..problems import FactError, FactsInvalid, SourceError, Where
+from ..store import DEFAULT_HISTORY_DAYS
 from .table import findings_table, write
 
 
@@ -50,7 +52,19 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--cluster", metavar="ADDRESS",
                         help="evaluate sessions on a dask.distributed cluster, e.g. tcp://10.0.0.5:8786 (patuh "
                              "and the same packs installed on its workers; pip install 'patuh[cluster]')")
+    add_store(parser, required=False, help="record the evaluation in this store, and read its history from it "
+                                           "(sqlite:///path.db or postgresql://user@host/db)")
+    parser.add_argument("--history-days", type=int, default=DEFAULT_HISTORY_DAYS, metavar="DAYS",
+                        help="with --store: the stored facts within DAYS of the facts given are the history "
+                             f"(default {DEFAULT_HISTORY_DAYS})")
     parser.set_defaults(run=run)
+
+
+def add_store(parser: argparse.ArgumentParser, required: bool = True, help: str = "the store") -> None:
+    """--store URL; a command that only reads or checks a store also takes $PATUH_STORE."""
+    default = os.environ.get("PATUH_STORE") if required else None
+    parser.add_argument("--store", metavar="URL", required=required and not default, default=default,
+                        help=help + (" (default: $PATUH_STORE)" if required else ""))
 
 
 def cores() -> int:
@@ -85,9 +99,14 @@ def evaluate(args: argparse.Namespace, engine: Engine | None = None) -> Result:
         order = {path: i for i, path in enumerate(args.facts + args.history)}
         raise FactsInvalid(sorted(problems, key=lambda p: (order.get(p.where.file.split(" record ")[0], -1),
                                                            p.where.line)))
-    return engine.evaluate(read["fact"], history=read["history fact"],
-                           progress=_progress if sys.stderr.isatty() else None, as_of=args.as_of,
-                           workers=getattr(args, "workers", 1), cluster=getattr(args, "cluster", None))
+    progress = _progress if sys.stderr.isatty() else None
+    options: dict[str, Any] = {"progress": progress, "as_of": args.as_of, "workers": getattr(args, "workers", 1),
+                               "cluster": getattr(args, "cluster", None)}
+    if engine.store is None:
+        return engine.evaluate(read["fact"], history=read["history fact"], **options)
+    recorded = engine.record(read["fact"], history=read["history fact"], origin="cli", **options)
+    print(f"recorded as evaluation {recorded.id} in {engine.store.display}", file=sys.stderr)
+    return recorded.result
 
 
 def as_of(text: str) -> dt.datetime | dt.date:
@@ -110,7 +129,9 @@ def run(args: argparse.Namespace) -> int:
                                          "(each finding carries its subject)")
     if args.out:
         output.check_file(args.out)  # a bad --out fails before the evaluation, not after it
-    engine = Engine(args.pack, config=args.config)
+    if args.history_days < 0:
+        raise SourceError(Where("--history-days"), "expected a number of days, 0 or more")
+    engine = Engine(args.pack, config=args.config, store=args.store, history_days=args.history_days)
     sinks = plugin_hooks.sinks(engine.plugins)
     chosen = []
     for spec in args.sink:

@@ -5,12 +5,16 @@
 
 1. the detectors turn the site's exports into facts (JSONL in DIR): the cab video (`patuh detect
    camera`), the camera vendor's alarm report (`detect alerts`), the fleet system's speed export
-   (`detect telemetry`, the roster says who drove), the form exports (`detect forms`);
-2. `patuh eval` judges them with the fatigue pack and the site config: the findings grouped by
-   employee, with clause, actions and sanctions, on standard output and in DIR/findings.txt, the
-   whole result in DIR/result.json;
+   (`detect telemetry`, the roster says who drove), the form exports and registers (`detect forms`);
+2. `patuh eval` judges them with the fatigue pack and the site config, at the latest time the
+   facts give: the findings grouped by subject, with clause, actions and sanctions, then the
+   obligations still to do (follow-ups open or overdue) grouped by the role accountable, on standard
+   output and in DIR/findings.txt; the whole result, every obligation with it, in DIR/result.json;
 3. `patuh report fatigue-weekly` writes the dispatcher's weekly alert summary (6.5.3) in
-   DIR/report.
+   DIR/report;
+4. the evaluation of step 2 is recorded in a store, DIR/store.db (`patuh eval --store`), and
+   `patuh report audit` writes the HTML audit report from it in DIR/audit; its path is the last
+   line printed. `make serve` starts the HTTP service on that store.
 
 Each command is printed before it runs. The `patuh` used is $PATUH, else the one beside this
 Python, else the one on PATH. Standard library only (the commands do the work).
@@ -32,10 +36,16 @@ import generate  # noqa: E402  (the video's file, start, camera SN and unit)
 
 FORMS = [  # export, fact type, columns left out on purpose
     ("p2h_camera_checks.csv", "p2h_camera_check", ["Nama"]),
+    ("p2h_verifications.csv", "p2h_verification", ["Nama"]),
     ("fatigue_inspections.csv", "fatigue_inspection", ["Nama"]),
     ("fatigue_surveys.jsonl", "fatigue_survey", []),
     ("fatigue_observations.yaml", "fatigue_observation", []),
     ("alert_confirmations.json", "alert_confirmation", []),
+    ("heads_reports.csv", "heads_report", ["Nama"]),
+    ("fatigue_interviews.csv", "fatigue_interview", ["Nama"]),
+    ("coaching_sessions.csv", "coaching_session", ["Nama"]),
+    ("camera_repairs.csv", "camera_repair", []),
+    ("alert_summaries.csv", "alert_summary", []),
 ]
 
 
@@ -61,7 +71,7 @@ class Runner:
         """Run `patuh ARGS`; its standard output into `stdout` (or returned), standard error into
         `log` (or shown). Exit with the command's status when it fails."""
         words = [str(a) for a in args]
-        shown = "patuh " + " ".join(shlex.quote(rel(Path(w)) if os.sep in w else w) for w in words)
+        shown = "patuh " + " ".join(shlex.quote(rel(Path(w)) if os.sep in w and "://" not in w else w) for w in words)
         if stdout is not None:
             shown += f" > {rel(stdout)}"
         print(f"$ {shown}", flush=True)
@@ -123,9 +133,10 @@ def main(argv: list[str] | None = None) -> int:
               stdout=out / "facts" / f"{kind}.jsonl")
 
     facts = [roster, HERE / "readiness_forms.jsonl", *sorted((out / "facts").glob("*.jsonl"))]
-    print("\n## 2. patuh eval: the findings, by employee\n")
+    print("\n## 2. patuh eval: the findings by subject, and the obligations still to do by role\n")
+    store = f"sqlite:///{out.resolve() / 'store.db'}"
     patuh("eval", "--facts", *facts, "--pack", "fatigue", "--config", config, "--format", "json",
-          "--out", out / "result.json")
+          "--out", out / "result.json", "--store", store)
     table = patuh("eval", "--facts", *facts, "--pack", "fatigue", "--config", config, "--format", "table",
                   "--by", "subject", "--out", out / "findings.txt")
     print()
@@ -135,9 +146,15 @@ def main(argv: list[str] | None = None) -> int:
     alerts = [out / "facts" / n for n in ("camera_alerts.jsonl", "vendor_alerts.jsonl", "telemetry.jsonl")]
     patuh("report", "fatigue-weekly", "--facts", *alerts, "--config", config, "--out", out / "report")
 
+    print("\n## 4. The audit report, from the store\n")
+    index = patuh("report", "audit", "--store", store, "--out", out / "audit", "--evidence", out / "evidence")
+
     print(f"\nWritten under {rel(out)}/: facts/ (the detectors' output), evidence/ (the video's snapshots and "
           f"clips), result.json and findings.txt (the evaluation), report/ (fatigue-weekly.csv and its chart); "
-          f"camera.log (the camera detector's messages). Expected findings: {rel(HERE / 'expected.json')}.")
+          f"camera.log (the camera detector's messages); store.db (the evaluation, recorded) and audit/ (the HTML "
+          f"audit report). Expected findings and obligations: {rel(HERE / 'expected.json')}. `make serve` serves "
+          f"the store over HTTP. The audit report:")
+    print(rel(Path(index.strip())))
     return 0
 
 
