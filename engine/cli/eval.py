@@ -6,8 +6,8 @@ import datetime as dt
 import json
 import os
 import sys
-from typing import Any
 from collections.abc import Iterable
+from typing import Any
 
 from .. import output
 from .. import plugins as plugin_hooks
