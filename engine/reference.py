@@ -24,11 +24,12 @@ from typing import Any
 from .api import Engine, FactInput
 from .check import clock_seconds
 from .compiler import CompiledPack
-from .expressions import CountRef, FieldRef, Now, Param, evaluate, is_expression, plain, refs, shift
+from .expressions import CountRef, FieldRef, Now, Param, Text, evaluate, is_expression, plain, refs, shift
 from .facts import FactTypes, event_field
 from .models import Result
 from .pack import AnyOf, Condition, Rule, Test, split_field
 from .problems import FactsInvalid
+from .result import shown
 
 # A finding: (rule, its facts' ids sorted); an obligation: (rule, action, status, the fact that
 # discharged it, the facts of its match sorted); a reject: (rule, the record's id).
@@ -191,14 +192,19 @@ class _Run:
                 return (min if ref.agg == "min" else max)(values) if values else None
             assert isinstance(ref, FieldRef)
             if ref.alias == "each" and each is not None:
-                return each[ref.field]
-            found = self.facts[binding[ref.alias]].get(ref.field)
+                found = each[ref.field]
+            else:
+                found = self.facts[binding[ref.alias]].get(ref.field)
             return self.types.local(found, ref.part) if ref.part and found is not None else found
 
+        if isinstance(expr, Text):  # a derived field's text with values in braces
+            return "".join(part if isinstance(part, str) else
+                           shown(self.value(part.expr, binding, counts, each), self.types.zone, part.spec)
+                           for part in expr.parts)
         if not is_expression(expr):
             return expr
         try:
-            return plain(evaluate(expr, resolve))
+            return plain(evaluate(expr, resolve, self.types.next_shift))
         except (TypeError, OverflowError):
             return None
 
@@ -303,8 +309,14 @@ class _Run:
             for each in self._steps(spec, match):
                 values = {k: self.value(v, match.binding, match.counts, each) for k, v in spec.fields.items()}
                 fact = self.types.check({"type": spec.type, **{k: v for k, v in values.items() if v is not None}})
-                new |= self._add(fact)
+                added = self._add(fact)
+                new |= added
                 self.derived[fact["id"]] = self.derived.get(fact["id"], False) or current
+                # known as history at once, for what is derived from it in turn
+                if current:
+                    self.historical.discard(fact["id"])
+                elif added:
+                    self.historical.add(fact["id"])
         return new
 
     def _steps(self, spec: Any, match: _Match) -> list[dict[str, Any] | None]:

@@ -271,20 +271,7 @@ class Consequences:
         return "".join(out)
 
     def _shown(self, value: Any, spec: str = "") -> str:
-        if value is None:
-            return "-"  # a field the fact does not have
-        if isinstance(value, list):
-            return ", ".join(self._shown(v) for v in value)
-        if isinstance(value, dt.date):
-            return local_text(value, self.types.zone)
-        if spec and isinstance(value, (int, float)) and not isinstance(value, bool):
-            try:
-                return format(value, spec)
-            except ValueError:
-                return format(float(value), spec)
-        if isinstance(value, float):
-            return format(Decimal(repr(value)).normalize(), "f")
-        return str(value)
+        return shown(value, self.types.zone, spec)
 
     # -- after the session ----------------------------------------------------------------------
     def chosen(self) -> list[Match]:
@@ -558,6 +545,24 @@ def _after_now(types: FactTypes, done: dt.date, now: dt.datetime) -> bool:
 
 def _after(types: FactTypes, due: dt.date, horizon: dt.datetime) -> bool:
     return _passed(types, horizon, due) is False
+
+
+def shown(value: Any, zone: dt.tzinfo, spec: str = "") -> str:
+    """A value as a text shows it: a time in the site's zone, a number as written or in `spec`."""
+    if value is None:
+        return "-"  # a field the fact does not have
+    if isinstance(value, list):
+        return ", ".join(shown(v, zone) for v in value)
+    if isinstance(value, dt.date):
+        return local_text(value, zone)
+    if spec and isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return format(value, spec)
+        except ValueError:
+            return format(float(value), spec)
+    if isinstance(value, float):
+        return format(Decimal(repr(value)).normalize(), "f")
+    return str(value)
 
 
 def local_text(value: dt.date | None, zone: dt.tzinfo | str | None) -> str:
