@@ -22,7 +22,7 @@ from typing import Any, TypeAlias
 from . import plugins as plugin_hooks
 from .build import build
 from .check import Known, check_pack, shared_types
-from .check import declarations as pack_declarations
+from .check import merge_declarations
 from .compiler import EVALUATION, CompiledPack, compile_plan, evaluation_fact
 from .config import Config, load_config, settle_parameters
 from .facts import FactTypes
@@ -62,7 +62,7 @@ class Installed:
         types = dict(self.plugin_types)
         parameters: dict[str, set[str]] = defaultdict(set)
         for pack in list(self.built.values()) + list(extra):
-            types.update(pack_declarations(pack))
+            merge_declarations(types, pack)
             parameters[pack.name].update(pack.parameters)
         for name in self.folders:
             parameters[name]  # noqa: B018 - an installed pack whose files are broken still has a name

@@ -517,3 +517,20 @@ def test_a_derived_text_field_is_rendered_as_a_message_is(tmp_path):
     broken["facts.yaml"] = SHIFT_PACK["facts.yaml"].replace("note: {type: string}", "note: {type: integer}")
     with pytest.raises(PackInvalid, match=r"next\.note is a integer, but '\{\$s\.company\} stopped"):
         patuh.load_pack(write_pack(tmp_path / "broken", broken))
+
+
+def test_a_shared_type_reads_the_column_names_both_packs_give(tmp_path):
+    """Two packs declare `audit` alike; each knows other headers for its company column. Read
+    with both installed, a register may use either pack's name: neither pack's aliases are lost."""
+    mine = dict(PACK)
+    mine["facts.yaml"] = PACK["facts.yaml"].replace(
+        "      company: {type: string, required: true}\n      date: {type: date, required: true}\n",
+        "      company: {type: string, required: true, aliases: [Perusahaan]}\n"
+        "      date: {type: date, required: true}\n", 1)
+    theirs = {**mine, "pack.yaml": PACK["pack.yaml"].replace("name: audits", "name: others"),
+              "facts.yaml": mine["facts.yaml"].replace("aliases: [Perusahaan]", "aliases: [Kode Perusahaan]")}
+    theirs = {k: v for k, v in theirs.items() if not k.startswith("tests/")}
+    engine = patuh.Engine([write_pack(tmp_path / "a", mine), write_pack(tmp_path / "b", theirs)], entry_points=False)
+    company = engine.types.declarations["audit"]["fields"]["company"]
+    assert sorted(company["aliases"]) == ["Kode Perusahaan", "Perusahaan"]
+    assert engine.types.declarations["audit"]["fields"]["audit"].get("aliases") is None
