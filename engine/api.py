@@ -21,8 +21,7 @@ from typing import Any, TypeAlias
 
 from . import plugins as plugin_hooks
 from .build import build
-from .check import Known, check_pack, shared_types
-from .check import merge_declarations
+from .check import Known, check_pack, merge_declarations, shared_types
 from .compiler import EVALUATION, CompiledPack, compile_plan, evaluation_fact
 from .config import Config, load_config, settle_parameters
 from .facts import FactTypes
