@@ -69,10 +69,10 @@ def merge_declarations(types: dict[str, dict[str, Any]], pack: Pack) -> None:
             continue
         fields = {k: dict(v) for k, v in declaration["fields"].items()}
         taken = {a for spec in fields.values() for a in spec.get("aliases") or ()}
-        for field, spec in earlier["fields"].items():
+        for key, spec in earlier["fields"].items():
             more = [a for a in spec.get("aliases") or () if a not in taken]
-            if field in fields and more:
-                fields[field]["aliases"] = list(fields[field].get("aliases") or ()) + more
+            if key in fields and more:
+                fields[key]["aliases"] = list(fields[key].get("aliases") or ()) + more
                 taken.update(more)
         types[name] = {**declaration, "fields": fields}
 
