@@ -21,8 +21,7 @@ from typing import Any, TypeAlias
 
 from . import plugins as plugin_hooks
 from .build import build
-from .check import Known, check_pack, shared_types
-from .check import declarations as pack_declarations
+from .check import Known, check_pack, merge_declarations, shared_types
 from .compiler import EVALUATION, CompiledPack, Part, compile_plan, evaluation_fact
 from .config import Config, load_config, settle_parameters
 from .facts import FactTypes
@@ -64,7 +63,7 @@ class Installed:
         types = dict(self.plugin_types)
         parameters: dict[str, set[str]] = defaultdict(set)
         for pack in list(self.built.values()) + list(extra):
-            types.update(pack_declarations(pack))
+            merge_declarations(types, pack)
             parameters[pack.name].update(pack.parameters)
         for name in self.folders:
             parameters[name]  # noqa: B018 - an installed pack whose files are broken still has a name
@@ -228,6 +227,13 @@ class Engine:
         self._check_unique()
         self._check_revisions()
         self.packs = pack_order(self.packs)
+        # The fact types a pack declares derived (only its rules make them), and that pack.
+        self.derivers: dict[str, str] = {}
+        for pack in self.packs:
+            for rule in pack.rules:
+                for kind in rule.derives:
+                    if kind in pack.facts and pack.facts[kind].declaration.get("derived"):
+                        self.derivers.setdefault(kind, pack.name)
         declarations = self.context.known(self.packs).fact_types
         self.types = FactTypes(declarations, self.config.timezone, self.config.shifts)
         settled = settle_parameters(self.packs, self.config, installed=self.installed)
@@ -298,11 +304,13 @@ class Engine:
                                                    "document", "effective")])
 
     # -- evaluation -------------------------------------------------------------------------------
-    def check_facts(self, records: Iterable[FactInput], where: str = "fact") -> Checked:
+    def check_facts(self, records: Iterable[FactInput], where: str = "fact", *, history: bool = False) -> Checked:
         """Validate records (dicts or Fact models) against the declared fact types: by id, each
         fact and its engine encoding. The same id twice is one fact when the content agrees,
-        and an error when it does not. Every bad record is reported (FactsInvalid), not only
-        the first."""
+        and an error when it does not. A given fact (not `history`, which may hold an earlier
+        result's derived facts) of a type a pack of this evaluation declares derived is refused:
+        it would be counted beside those the pack derives. Every bad record is reported
+        (FactsInvalid), not only the first."""
         out: Checked = {}
         seen: dict[str, Where] = {}
         problems: list[FactError] = []
@@ -312,6 +320,11 @@ class Engine:
                 fact, encoded = self.types.check_encoded(record[1] if isinstance(record, tuple) else record, location)
             except FactError as exc:
                 problems.append(exc)
+                continue
+            if not history and fact["type"] in self.derivers:
+                problems.append(FactError(location, f"{fact['type']} facts are derived in this evaluation by the "
+                                                    f"{self.derivers[fact['type']]} pack's rules; give what they are "
+                                                    "derived from, or an earlier result's as history"))
                 continue
             first = out.get(fact["id"])
             if first is None:
@@ -363,7 +376,8 @@ class Engine:
             writer.refuse_conflicts(given)
             stored = writer.history(self.history, given, days)
             if stored:
-                found = self.check_facts([(Where(f"stored fact {f.get('id')}"), f) for f in stored], "stored fact")
+                found = self.check_facts([(Where(f"stored fact {f.get('id')}"), f) for f in stored], "stored fact",
+                                         history=True)
                 for fact_id, pair in found.items():
                     past.setdefault(fact_id, pair)
             result = self._run(current, past, progress, as_of, workers, cluster)
@@ -399,7 +413,7 @@ class Engine:
         past: Checked = {}
         for name, records, into in (("fact", facts, current), ("history fact", history, past)):
             try:
-                into.update(self.check_facts(records, name))
+                into.update(self.check_facts(records, name, history=into is past))
             except FactsInvalid as exc:
                 problems += exc.problems
         if problems:

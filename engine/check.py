@@ -57,6 +57,26 @@ def declarations(pack: Pack) -> dict[str, dict[str, Any]]:
     return {**{n: t.declaration for n, t in pack.facts.items()}, **{n: t.declaration for n, t in pack.tables.items()}}
 
 
+def merge_declarations(types: dict[str, dict[str, Any]], pack: Pack) -> None:
+    """Add a pack's fact types to `types`, over those already there (a pack given by its folder
+    over the installed revision). A type another pack declares too (alike: lint says so otherwise)
+    keeps the column names (aliases) both packs give its fields: a register header one pack knows
+    is read for the other as well."""
+    for name, declaration in declarations(pack).items():
+        earlier = types.get(name)
+        if earlier is None or not earlier.get("fields"):
+            types[name] = declaration
+            continue
+        fields = {k: dict(v) for k, v in declaration["fields"].items()}
+        taken = {a for spec in fields.values() for a in spec.get("aliases") or ()}
+        for key, spec in earlier["fields"].items():
+            more = [a for a in spec.get("aliases") or () if a not in taken]
+            if key in fields and more:
+                fields[key]["aliases"] = list(fields[key].get("aliases") or ()) + more
+                taken.update(more)
+        types[name] = {**declaration, "fields": fields}
+
+
 def kind_of(value: Any) -> str | None:
     """The type a literal value has, in the fact types' terms."""
     if isinstance(value, bool):

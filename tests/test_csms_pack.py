@@ -13,6 +13,7 @@ import patuh
 import pytest
 import yaml
 from patuh.facts import read_records
+from patuh.problems import FactsInvalid
 
 PACK = Path(__file__).resolve().parent.parent / "rulesets" / "csms"
 HAND = "the small register checked by hand – FR 40, SR 4100, TRIR 12, KPI 79.89 for PT Alfa in March"
@@ -156,3 +157,17 @@ def test_with_zero_accident_the_rates_read_its_classification_of_the_incidents()
     alfa = derived(result, "contractor_month_rates")[("PT Alfa", "2026-03")]
     got = (alfa["lost_time_injuries"], alfa["lost_days"], alfa["fr"], alfa["sr"], alfa["trir"])
     assert got == (2, 205, 40, 4100, 12)
+
+
+def test_with_zero_accident_a_lost_time_accident_given_is_refused():
+    """zero_accident derives lost_time_accident in that evaluation: one given beside it would be
+    counted twice. Alone, csms reads them as given; as history (an earlier result) they pass."""
+    [given] = [f for f in case("kpi.yaml", HAND)["facts"] if f["type"] == "lost_time_accident"][:1]
+    both = patuh.Engine(["zero_accident", "csms"], config={"timezone": "Asia/Jakarta"})
+    with pytest.raises(FactsInvalid) as caught:
+        both.evaluate([given], as_of=dt.date(2026, 4, 11))
+    [problem] = caught.value.problems
+    assert str(problem) == ("fact 1: lost_time_accident facts are derived in this evaluation by the zero_accident "
+                            "pack's rules; give what they are derived from, or an earlier result's as history")
+    assert both.evaluate([], history=[given], as_of=dt.date(2026, 4, 11)).trace.facts_history == 1
+    assert patuh.Engine(["csms"]).evaluate([given], as_of=dt.date(2026, 4, 11)).trace.facts_in == 1

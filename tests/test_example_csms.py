@@ -114,6 +114,12 @@ def test_demo_runs_and_writes_the_report(tmp_path):
     assert f"\n{n} findings from " in proc.stdout
     result = patuh.Result.model_validate_json((tmp_path / "result.json").read_text(encoding="utf-8"))
     assert len(result.findings) == n
-    assert (tmp_path / "report" / "contractors.csv").is_file()
+    # the report classified the incident register with zero_accident: the same injuries and days as planned
+    with (tmp_path / "report" / "contractors.csv").open(encoding="utf-8") as file:
+        reported = {(r["month"], r["contractor"]): r for r in csv.DictReader(file)}
+    for m in plan()["months"]:
+        row = reported[(m["month"], m["contractor"])]
+        assert (int(row["lost_time_injuries"]), float(row["lost_days"] or 0)) == (
+            m["lost_time_injuries"], m["lost_days"] or 0), m
     assert sorted(p.name for p in (tmp_path / "report").glob("*.png")) == [
         *(f"contractors-2026-0{m}.png" for m in range(1, 7)), "contractors-trend.png"]

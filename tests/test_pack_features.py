@@ -63,13 +63,13 @@ facts:
       weight: {type: number, required: true}
       pct: {type: number, required: true}
       hours: {type: number}
-  contract:
+  engagement:
     subject: company
     fields:
       company: {type: string, required: true}
       start: {type: date, required: true}
       end: {type: date, required: true}
-  contract_month:
+  engagement_month:
     derived: true
     subject: company
     event: first
@@ -208,11 +208,11 @@ rules:
     title: Months of a contract
     clauses: ['4']
     when:
-      - fact: contract
+      - fact: engagement
         as: c
     then:
       derive:
-        - type: contract_month
+        - type: engagement_month
           each: {from: $c.start, to: $c.end, step: 1 mo}
           fields:
             company: $c.company
@@ -309,8 +309,8 @@ def test_an_obligation_without_a_finding_is_due_on_a_date(engine):
 
 
 def test_each_makes_one_fact_per_calendar_month_counted_from_the_start(engine):
-    run = engine.evaluate([{"type": "contract", "company": "PT T", "start": "2026-01-31", "end": "2026-05-01"}])
-    months = sorted((d.n, d.month, d.first) for d in run.derived if d.type == "contract_month")
+    run = engine.evaluate([{"type": "engagement", "company": "PT T", "start": "2026-01-31", "end": "2026-05-01"}])
+    months = sorted((d.n, d.month, d.first) for d in run.derived if d.type == "engagement_month")
     assert months == [(1, "2026-01", dt.date(2026, 1, 31)), (2, "2026-02", dt.date(2026, 2, 28)),
                       (3, "2026-03", dt.date(2026, 3, 31)), (4, "2026-04", dt.date(2026, 4, 30))]
 
@@ -517,3 +517,20 @@ def test_a_derived_text_field_is_rendered_as_a_message_is(tmp_path):
     broken["facts.yaml"] = SHIFT_PACK["facts.yaml"].replace("note: {type: string}", "note: {type: integer}")
     with pytest.raises(PackInvalid, match=r"next\.note is a integer, but '\{\$s\.company\} stopped"):
         patuh.load_pack(write_pack(tmp_path / "broken", broken))
+
+
+def test_a_shared_type_reads_the_column_names_both_packs_give(tmp_path):
+    """Two packs declare `audit` alike; each knows other headers for its company column. Read
+    with both installed, a register may use either pack's name: neither pack's aliases are lost."""
+    mine = dict(PACK)
+    mine["facts.yaml"] = PACK["facts.yaml"].replace(
+        "      company: {type: string, required: true}\n      date: {type: date, required: true}\n",
+        "      company: {type: string, required: true, aliases: [Perusahaan]}\n"
+        "      date: {type: date, required: true}\n", 1)
+    theirs = {**mine, "pack.yaml": PACK["pack.yaml"].replace("name: audits", "name: others"),
+              "facts.yaml": mine["facts.yaml"].replace("aliases: [Perusahaan]", "aliases: [Kode Perusahaan]")}
+    theirs = {k: v for k, v in theirs.items() if not k.startswith("tests/")}
+    engine = patuh.Engine([write_pack(tmp_path / "a", mine), write_pack(tmp_path / "b", theirs)], entry_points=False)
+    company = engine.types.declarations["audit"]["fields"]["company"]
+    assert sorted(company["aliases"]) == ["Kode Perusahaan", "Perusahaan"]
+    assert engine.types.declarations["audit"]["fields"]["audit"].get("aliases") is None

@@ -93,7 +93,7 @@ def evaluate(args: argparse.Namespace, engine: Engine | None = None) -> Result:
     if problems:
         for name, records in read.items():
             try:
-                engine.check_facts(records, name)
+                engine.check_facts(records, name, history=name != "fact")
             except FactsInvalid as exc:
                 problems += exc.problems
         order = {path: i for i, path in enumerate(args.facts + args.history)}
