@@ -69,7 +69,7 @@ def reference_outcome(engine: Engine, facts: Iterable[FactInput], history: Itera
     """The findings, obligations and rejects the packs of `engine` define for these facts."""
     types = engine.types
     current = {i: pair[0] for i, pair in engine.check_facts(facts).items()}
-    past = {i: pair[0] for i, pair in engine.check_facts(history, "history fact").items()}
+    past = {i: pair[0] for i, pair in engine.check_facts(history, "history fact", history=True).items()}
     now = _now(types, as_of, list(current.values()) + list(past.values()))
     later = {i for i, f in {**past, **current}.items() if (t := types.event(f)) is not None and types.instant(t) > now}
     known = {i: f for i, f in {**past, **current}.items() if i not in later}
