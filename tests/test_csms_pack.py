@@ -171,3 +171,15 @@ def test_with_zero_accident_a_lost_time_accident_given_is_refused():
                             "pack's rules; give what they are derived from, or an earlier result's as history")
     assert both.evaluate([], history=[given], as_of=dt.date(2026, 4, 11)).trace.facts_history == 1
     assert patuh.Engine(["csms"]).evaluate([given], as_of=dt.date(2026, 4, 11)).trace.facts_in == 1
+
+
+def test_a_death_counts_as_a_lost_time_injury_whatever_the_incident_kind(engine):
+    """zero_accident makes a death of any kind a lost-time accident charged 6000 days (a fatal
+    process stop included): the rates count it, as the fatalities do."""
+    death = {"type": "lost_time_accident", "incident": "INC-20", "company": "PT Prinsipal", "contractor": "PT Beta",
+             "time": "2026-03-10T09:00:00+07:00", "year": 2026, "kind": "process_stop", "reason": "fatal",
+             "clause": "kecelakaan.1", "fatal": True, "days": 6000, "days_basis": "death"}
+    result = engine.evaluate(case("kpi.yaml", HAND)["facts"] + [death], as_of=dt.date(2026, 4, 11))
+    beta = derived(result, "contractor_month_rates")[("PT Beta", "2026-03")]
+    assert (beta["hours"], beta["lost_time_injuries"], beta["lost_days"]) == (20000, 1, 6000)
+    assert (beta["fr"], beta["sr"]) == (50, 300000)
