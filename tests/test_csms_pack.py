@@ -1,5 +1,5 @@
 """The csms pack's computed values, to the digit, beyond what its pack tests (which count
-findings) can say: the small register of rules.md checked by hand (PT Alfa, March 2026: FR 40,
+findings) can say: the small register of the pack test kpi.yaml, checked by hand (PT Alfa, March 2026: FR 40,
 SR 4,100, TRIR 12, KPI 74.3 / 93 × 100 = 79.89...), the final evaluation's exact total, the
 data-bank record each outcome derives, and the defaults the parameters take from
 secondary-facts.md. The facts are the pack test's own (rulesets/csms/tests/kpi.yaml)."""

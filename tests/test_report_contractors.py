@@ -1,6 +1,6 @@
 """`patuh report contractors`: per month, each contractor's K3 KPI score, FR, SR, TRIR, data-bank
 record and findings, ranked; as CSV and charts. The register is the csms pack test's small
-register checked by hand (rules.md section 10): in March 2026 PT Beta ranks first (100; rates 0),
+register checked by hand (the csms pack test kpi.yaml): in March 2026 PT Beta ranks first (100; rates 0),
 PT Alfa second (79.89; FR 40, SR 4,100, TRIR 12), PT Gamma is unranked (no scorecard, no hours)."""
 from __future__ import annotations
 
