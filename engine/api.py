@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -227,12 +228,14 @@ class Engine:
         self._check_unique()
         self._check_revisions()
         self.packs = pack_order(self.packs)
-        # The fact types a pack declares derived (only its rules make them), and that pack.
+        # The fact types a pack of this evaluation derives and one of them declares derived (only
+        # rules make them), with the first pack deriving each.
+        declared_derived = {k for p in self.packs for k, t in p.facts.items() if t.declaration.get("derived")}
         self.derivers: dict[str, str] = {}
         for pack in self.packs:
             for rule in pack.rules:
                 for kind in rule.derives:
-                    if kind in pack.facts and pack.facts[kind].declaration.get("derived"):
+                    if kind in declared_derived:
                         self.derivers.setdefault(kind, pack.name)
         declarations = self.context.known(self.packs).fact_types
         self.types = FactTypes(declarations, self.config.timezone, self.config.shifts)
@@ -244,9 +247,12 @@ class Engine:
         # Each period's table rows as facts (a cell naming a parameter takes the period's value).
         self.tables: dict[int, list[tuple[dict[str, Any], dict[str, Any]]]] = {
             id(c): self._table_facts(c) for c in self.compiled}
-        # What a cluster's worker builds the same engine from.
-        self._spec = EngineSpec(tuple(str(p.path) for p in self.packs), self.config.doc.data if self.config.doc
+        # What a cluster's worker builds the same engine from (the config as JSON text: hashable,
+        # and YAML 1.2 data comes back the same; a plugin given here cannot be sent, so none is).
+        self._spec = EngineSpec(tuple(str(p.path) for p in self.packs),
+                                json.dumps(self.config.doc.data, sort_keys=True, default=str) if self.config.doc
                                 else None, max_session_facts)
+        self._given_plugins = bool(plugins or not entry_points)
         self.history = self._history_spec(history_days)
         # The store each evaluation is recorded in and reads its history from (opened, and its
         # schema migrated, now: a store that cannot be used fails before any evaluation).
@@ -425,6 +431,10 @@ class Engine:
 
     def _run(self, current: Checked, past: Checked, progress: Callable[[int, int], None] | None,
              as_of: dt.datetime | dt.date | str | None, workers: int, cluster: str | None) -> Result:
+        if cluster and self._given_plugins:
+            raise SourceError(Where(f"--cluster {cluster}"), "an engine built with plugins given to it (or without "
+                                                             "the installed ones) cannot be rebuilt on a cluster's "
+                                                             "workers: install them there as packages")
         client = _client(cluster) if cluster else None
         try:
             with collector_paused():
@@ -616,7 +626,8 @@ def _cluster_task(task: ChunkTask) -> ChunkLog:
     """What a cluster's worker runs for a chunk: its engine (built once), then the session."""
     engine = _cluster_engines.get(task.spec)
     if engine is None:
-        engine = _cluster_engines[task.spec] = Engine(list(task.spec.packs), config=task.spec.config,
+        config = json.loads(task.spec.config) if task.spec.config is not None else None
+        engine = _cluster_engines[task.spec] = Engine(list(task.spec.packs), config=config,
                                                       max_session_facts=task.spec.max_session_facts)
     return run_task(engine.compiled[task.compiled], engine.types, task)
 

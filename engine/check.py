@@ -68,12 +68,13 @@ def merge_declarations(types: dict[str, dict[str, Any]], pack: Pack) -> None:
             types[name] = declaration
             continue
         fields = {k: dict(v) for k, v in declaration["fields"].items()}
-        taken = {a for spec in fields.values() for a in spec.get("aliases") or ()}
+        # headers are matched folded (column_key): one the later pack gives a field keeps it
+        taken = {column_key(a) for spec in fields.values() for a in spec.get("aliases") or ()}
         for key, spec in earlier["fields"].items():
-            more = [a for a in spec.get("aliases") or () if a not in taken]
+            more = [a for a in spec.get("aliases") or () if column_key(a) not in taken]
             if key in fields and more:
                 fields[key]["aliases"] = list(fields[key].get("aliases") or ()) + more
-                taken.update(more)
+                taken.update(column_key(a) for a in more)
         types[name] = {**declaration, "fields": fields}
 
 

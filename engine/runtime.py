@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import threading
 from typing import Any, Protocol
@@ -29,6 +30,16 @@ _lock = threading.Lock()
 # durable_rules' C core keeps shared pools per ruleset and is not thread-safe: a host app may
 # evaluate from several threads, so sessions run one at a time in a process.
 _running = threading.Lock()
+
+
+def _unlocked_in_child() -> None:
+    """A forked worker starts with this module's locks free: another thread of the parent may
+    have held one at the fork, and no thread of the child will ever release it."""
+    global _lock, _running
+    _lock, _running = threading.Lock(), threading.Lock()
+
+
+os.register_at_fork(after_in_child=_unlocked_in_child)
 _sids = itertools.count(1)
 
 # main-rule match -> derived facts (already encoded) to assert into the same session

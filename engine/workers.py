@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -81,6 +82,7 @@ def replay(consequences: Consequences, log: ChunkLog) -> None:
 
 # The chunks being run, set before the workers are forked: they inherit it, nothing is sent.
 _forked: tuple[CompiledPack, Part, Consequences, list[list[dict[str, Any]]]] | None = None
+_forking = threading.Lock()
 
 
 def _run_forked(index: int) -> ChunkLog:
@@ -95,12 +97,13 @@ def run_forked(workers: int, compiled: CompiledPack, part: Part, consequences: C
                chunks: list[list[dict[str, Any]]]) -> Iterator[ChunkLog]:
     """Each chunk's log, in chunk order, from `workers` processes forked now."""
     global _forked
-    _forked = (compiled, part, consequences, chunks)
-    try:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(chunks))) as pool:
-            yield from pool.imap(_run_forked, range(len(chunks)))
-    finally:
-        _forked = None
+    with _forking:  # one evaluation's workers at a time: they read _forked as it was at the fork
+        _forked = (compiled, part, consequences, chunks)
+        try:
+            with multiprocessing.get_context("fork").Pool(min(workers, len(chunks))) as pool:
+                yield from pool.imap(_run_forked, range(len(chunks)))
+        finally:
+            _forked = None
 
 
 # -- a dask cluster ------------------------------------------------------------------------------
@@ -112,7 +115,7 @@ class EngineSpec:
     definitions, are checked to be the same)."""
 
     packs: tuple[str, ...]
-    config: Any
+    config: str | None  # the site config as JSON text
     max_session_facts: int
 
 

@@ -534,3 +534,13 @@ def test_a_shared_type_reads_the_column_names_both_packs_give(tmp_path):
     company = engine.types.declarations["audit"]["fields"]["company"]
     assert sorted(company["aliases"]) == ["Kode Perusahaan", "Perusahaan"]
     assert engine.types.declarations["audit"]["fields"]["audit"].get("aliases") is None
+    # a header means one field: the later pack's, compared as headers are matched (case, spaces)
+    third = {**theirs, "pack.yaml": PACK["pack.yaml"].replace("name: audits", "name: thirds"),
+             "facts.yaml": theirs["facts.yaml"].replace(
+                 "      audit: {type: string, required: true}\n",
+                 "      audit: {type: string, required: true, aliases: [PERUSAHAAN]}\n", 1).replace(
+                 "aliases: [Kode Perusahaan]", "aliases: [Kode Perusahaan, No Perusahaan]", 1)}
+    engine = patuh.Engine([write_pack(tmp_path / "a", mine), write_pack(tmp_path / "c", third)], entry_points=False)
+    fields = engine.types.declarations["audit"]["fields"]
+    assert fields["audit"]["aliases"] == ["PERUSAHAAN"]
+    assert fields["company"]["aliases"] == ["Kode Perusahaan", "No Perusahaan"]

@@ -2,6 +2,7 @@
 byte (engine/workers.py): the same partition plan, each chunk's session replayed in order."""
 from __future__ import annotations
 
+import concurrent.futures
 import json
 
 import patuh
@@ -69,9 +70,26 @@ def test_a_local_cluster_of_two_workers_gives_the_same_bytes(engine, records, on
 def test_eval_cluster_on_the_command_line(tmp_path, records, cluster):
     facts = tmp_path / "facts.jsonl"
     facts.write_text("".join(json.dumps(r) + "\n" for r in records[:300]))
-    local = cli("eval", "--pack", "fatigue", "--facts", str(facts), "--format", "json", "--workers", "1")
-    remote = cli("eval", "--pack", "fatigue", "--facts", str(facts), "--format", "json", "--cluster", cluster)
+    config = tmp_path / "site.yaml"  # the workers build their engine with the site's config too
+    config.write_text("timezone: Asia/Makassar\nshifts: {I: {start: '06:00', end: '18:00'}, "
+                      "II: {start: '18:00', end: '06:00'}}\n", encoding="utf-8")
+    args = ["eval", "--pack", "fatigue", "--facts", str(facts), "--config", str(config), "--format", "json"]
+    local = cli(*args, "--workers", "1")
+    remote = cli(*args, "--cluster", cluster)
     assert local[0] == 0 and remote == local
+    assert json.loads(local[1])["trace"]["timezone"] == "Asia/Makassar"
+
+
+def test_an_engine_given_plugins_is_not_sent_to_a_cluster(records):
+    engine = patuh.Engine(["fatigue"], plugins=[object()])
+    with pytest.raises(SourceError, match="cannot be rebuilt on a cluster's workers"):
+        engine.evaluate(records[:10], cluster="tcp://127.0.0.1:9")
+
+
+def test_forked_workers_from_two_threads_at_once(engine, records, one):
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        runs = [pool.submit(engine.evaluate, records, workers=2) for _ in range(2)]
+        assert [r.result(timeout=600).to_json() for r in runs] == [one, one]
 
 
 def test_no_scheduler_at_the_address_is_one_error():
