@@ -156,7 +156,8 @@ class _Run:
         for fact in facts:
             self._add(fact)
         self.historical = historical  # shared by the packs: a fact derived from history is history
-        self.derived: dict[str, bool] = {}  # derived id -> whether some derivation has a current source
+        self.current_before = {i for i in self.facts if i not in historical}  # given, or derived current earlier
+        self.derived: dict[str, list[list[str]]] = {}  # derived id -> the facts of each of its derivations
         self.matches: list[_Match] = []
         self.lacking: dict[tuple[str, str], dict[str, str]] = {}  # (rule, fact) -> binding
         self.rejects: set[tuple[str, str]] = set()
@@ -304,19 +305,12 @@ class _Run:
 
     def derive(self, match: _Match) -> bool:
         new = False
-        current = not all(i in self.historical for i in match.fact_ids)
         for spec in match.rule.derive:
             for each in self._steps(spec, match):
                 values = {k: self.value(v, match.binding, match.counts, each) for k, v in spec.fields.items()}
                 fact = self.types.check({"type": spec.type, **{k: v for k, v in values.items() if v is not None}})
-                added = self._add(fact)
-                new |= added
-                self.derived[fact["id"]] = self.derived.get(fact["id"], False) or current
-                # known as history at once, for what is derived from it in turn
-                if current:
-                    self.historical.discard(fact["id"])
-                elif added:
-                    self.historical.add(fact["id"])
+                new |= self._add(fact)
+                self.derived.setdefault(fact["id"], []).append(match.fact_ids)
         return new
 
     def _steps(self, spec: Any, match: _Match) -> list[dict[str, Any] | None]:
@@ -370,8 +364,22 @@ class _Run:
 
     # -- what is said -----------------------------------------------------------------------------
     def outcome(self, out: Outcome) -> None:
-        for i, current in self.derived.items():
-            (self.historical.discard if current else self.historical.add)(i)
+        # A derived fact is current when a derivation of it reads a current fact (given in this
+        # run, or derived current): from each such fact, along the derivations that read it.
+        readers: dict[str, list[str]] = {}
+        for derived, derivations in self.derived.items():
+            for source in {s for d in derivations for s in d}:
+                readers.setdefault(source, []).append(derived)
+        given_current = {s for s in readers if s not in self.derived and s not in self.historical}
+        current: set[str] = set()
+        stack = [d for s in given_current for d in readers[s]] + [d for d in self.derived if d in self.current_before]
+        while stack:
+            fact_id = stack.pop()
+            if fact_id not in current:
+                current.add(fact_id)
+                stack += readers.get(fact_id, [])
+        for fact_id in self.derived:
+            (self.historical.discard if fact_id in current else self.historical.add)(fact_id)
         chosen: dict[tuple[str, ...], _Match] = {}
         for match in self.matches:
             if match.rule.finding is None and not any(a.discharged_by for a in match.rule.actions):

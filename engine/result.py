@@ -103,6 +103,8 @@ class Consequences:
         self.lacking: dict[tuple[str, str], Lacking] = {}  # (rule, lacking fact) -> what it lacks
         self.rejected: dict[tuple[str, str], FactError] = {}  # (rule, record) -> the error
         self.produced: dict[str, dict[str, Any]] = {}  # derived fact id -> its encoding, for later parts
+        self.sources: dict[str, set[tuple[str, ...]]] = {}  # derived fact id -> the facts of each derivation
+        self._current_elsewhere: set[str] = set()  # derived here, and already a current fact before
         self.params = {name: use.value for name, use in compiled.params.items()}
         self._fixed: dict[str, _Fixed] = {}
         self._citations: dict[str, list[Citation]] = {}  # rule -> its citations, when no fact names one
@@ -210,6 +212,9 @@ class Consequences:
             self.facts[derived_id] = fact
             if past:
                 self.historical.add(derived_id)
+        elif derived_id not in self.sources and derived_id not in self.historical:
+            self._current_elsewhere.add(derived_id)
+        self.sources.setdefault(derived_id, set()).add(tuple(sources))
         if not past:
             self.historical.discard(derived_id)  # derived now from this run's facts: current
         # A fact derived several ways is shown with the least of them (by rule, then facts),
@@ -290,9 +295,28 @@ class Consequences:
     def _historical(self, ids: list[str]) -> bool:
         return all(i in self.historical for i in ids)
 
+    def settle_history(self) -> None:
+        """Which derived facts are history, once every session is in: a fact is current when one
+        of its derivations reads a current fact. While the sessions ran, a fact first derived from
+        history may have been derived again from this run's facts after another was derived from
+        it; that other is current too, whatever the order."""
+        mine = self.sources
+        current = set(self._current_elsewhere)
+        waiting = {d for d in mine if d not in current}
+        while True:
+            found = {d for d in waiting if any(any(s in current or (s not in mine and s not in self.historical)
+                                                   for s in derivation) for derivation in mine[d])}
+            if not found:
+                break
+            current |= found
+            waiting -= found
+        self.historical -= current
+        self.historical |= waiting
+
     def findings(self) -> tuple[list[Finding], list[Obligation]]:
         """The findings of this run (those of facts judged in an earlier run are not said again;
         an unjudged fact is an observation), and the obligations the findings set."""
+        self.settle_history()
         findings: list[Finding] = []
         obligations: list[Obligation] = []
         for match in self.chosen():

@@ -544,3 +544,45 @@ def test_a_shared_type_reads_the_column_names_both_packs_give(tmp_path):
     fields = engine.types.declarations["audit"]["fields"]
     assert fields["audit"]["aliases"] == ["PERUSAHAAN"]
     assert fields["company"]["aliases"] == ["Kode Perusahaan", "No Perusahaan"]
+
+
+CHAIN = {
+    "pack.yaml": "name: chain\nversion: 1.0.0\nlanguage: en\npartition_by: site\n"
+                 "document: {number: X-1, title: Chain, issuer: ACME, revision: '1', effective: 2020-01-01}\n",
+    "clauses.yaml": "clauses:\n  - {number: '1', text: A check is made of every record.}\n",
+    "facts.yaml": """\
+facts:
+  old: {subject: site, fields: {site: {type: string, required: true}, date: {type: date, required: true}}}
+  new: {subject: site, fields: {site: {type: string, required: true}, date: {type: date, required: true}}}
+  mark: {derived: true, subject: site, fields: {site: {type: string, required: true}}}
+  flag: {derived: true, subject: site, fields: {site: {type: string, required: true}}}
+""",
+    "rules/r.yaml": """\
+rules:
+  - {id: chain.mark-old, title: a mark from an old record, clauses: ['1'], when: [{fact: old, as: o}],
+     then: {derive: [{type: mark, fields: {site: $o.site}}]}}
+  - {id: chain.flag, title: a flag from a mark, clauses: ['1'], when: [{fact: mark, as: m}],
+     then: {derive: [{type: flag, fields: {site: $m.site}}]}}
+  - {id: chain.mark-new, title: a mark from a new record, clauses: ['1'], when: [{fact: new, as: n}],
+     then: {derive: [{type: mark, fields: {site: $n.site}}]}}
+  - {id: chain.flagged, title: the site is flagged, clauses: ['1'], when: [{fact: flag, as: f}],
+     then: {finding: {severity: minor, message: "{$f.site} flagged"}}}
+""",
+}
+
+
+def test_a_fact_derived_from_history_and_from_this_run_is_current_and_so_is_what_follows(tmp_path):
+    """The mark is derived from an old record (history) and from a new one: it is current, and the
+    flag derived from it is too, whichever derivation came first; with both records history, the
+    flag's finding was said in an earlier run and is not said again."""
+    from patuh.reference import engine_outcome, reference_outcome
+
+    folder = tmp_path / "chain"
+    for name, text in CHAIN.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    engine = patuh.Engine([folder], entry_points=False)
+    old, new = {"type": "old", "site": "S1", "date": "2026-01-01"}, {"type": "new", "site": "S1", "date": "2026-01-02"}
+    for facts, history, said in (([new], [old], True), ([old], [new], True), ([], [old, new], False)):
+        assert [f.rule for f in engine.evaluate(facts, history=history).findings] == (["chain.flagged"] if said else [])
+        assert engine_outcome(engine, facts, history) == reference_outcome(engine, facts, history)
