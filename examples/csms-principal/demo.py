@@ -18,50 +18,20 @@ Python, else the one on PATH. Standard library only.
 from __future__ import annotations
 
 import argparse
-import os
-import shlex
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from demo_commands import Runner, patuh_command, rel  # noqa: E402  (shared by the examples' demos)
+
 sys.path.insert(0, str(HERE))
 import generate  # noqa: E402  (the principal, the PQ rubric's maximum, the evaluation date)
 
 REGISTERS = ["register-kontrak.csv", "hasil-pq.csv", "kegiatan-pra-pekerjaan.csv", "checklist-inspeksi.csv",
              "evaluasi-akhir.csv", "scorecard-kontraktor.csv"]
 ZERO_ACCIDENT = ["incidents.jsonl", "work_hours.jsonl", "lost_time_accidents.jsonl"]
-
-
-def patuh_command() -> str:
-    if os.environ.get("PATUH"):
-        return os.environ["PATUH"]
-    beside = Path(sys.executable).parent / "patuh"
-    return str(beside) if beside.exists() else (shutil.which("patuh") or "patuh")
-
-
-def rel(path: str) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return path
-
-
-def run(patuh: str, *args: object, stdout: Path | None = None) -> str:
-    words = [str(a) for a in args]
-    shown = "patuh " + " ".join(shlex.quote(rel(w) if os.sep in w else w) for w in words)
-    print(f"$ {shown}" + (f" > {rel(str(stdout))}" if stdout else ""), flush=True)
-    proc = subprocess.run([patuh, *words], capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stderr)
-        sys.exit(f"demo: the command above failed (exit {proc.returncode})")
-    if proc.stderr.strip():
-        print("  " + proc.stderr.strip().replace("\n", "\n  "))
-    if stdout is not None:
-        stdout.write_text(proc.stdout, encoding="utf-8")
-        print(f"  {proc.stdout.count(chr(10))} facts")
-    return proc.stdout
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,20 +42,20 @@ def main(argv: list[str] | None = None) -> int:
     if out.exists():
         shutil.rmtree(out)
     (out / "facts").mkdir(parents=True)
-    patuh = patuh_command()
+    run = Runner(patuh_command())
     config = HERE / "config.yaml"
     as_of = generate.AS_OF.isoformat()
 
     print(f"## 1. patuh detect csms: {generate.PRINCIPAL}'s registers into facts\n")
     registers = out / "facts" / "registers.jsonl"
-    run(patuh, "detect", "csms", *(HERE / n for n in REGISTERS), "--company", generate.PRINCIPAL,
+    run("detect", "csms", *(HERE / n for n in REGISTERS), "--company", generate.PRINCIPAL,
         "--pq-max", generate.PQ_MAX, "--config", config, stdout=registers)
 
     facts = [registers, *(HERE / n for n in ZERO_ACCIDENT)]
     print(f"\n## 2. patuh eval: the csms pack's findings as of {as_of}, by contractor\n")
-    run(patuh, "eval", "--facts", *facts, "--pack", "csms", "--config", config, "--as-of", as_of, "--format", "json",
+    run("eval", "--facts", *facts, "--pack", "csms", "--config", config, "--as-of", as_of, "--format", "json",
         "--out", out / "result.json")
-    run(patuh, "eval", "--facts", *facts, "--pack", "csms", "--config", config, "--as-of", as_of, "--format",
+    run("eval", "--facts", *facts, "--pack", "csms", "--config", config, "--as-of", as_of, "--format",
         "table", "--by", "subject", "--out", out / "findings.txt")
     print()
     sys.stdout.write((out / "findings.txt").read_text(encoding="utf-8"))
@@ -94,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     # The report runs zero_accident beside csms, which classifies the incident register itself:
     # its lost-time accidents are derived there, not given (given too, they would count twice).
     registers_only = [f for f in facts if Path(f).name != "lost_time_accidents.jsonl"]
-    run(patuh, "report", "contractors", "--facts", *registers_only, "--config", config, "--as-of", as_of,
+    run("report", "contractors", "--facts", *registers_only, "--config", config, "--as-of", as_of,
         "--out", out / "report")
     print()
     sys.stdout.write((out / "report" / "contractors.csv").read_text(encoding="utf-8"))

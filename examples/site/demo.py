@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shlex
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from demo_commands import Runner, patuh_command, rel  # noqa: E402  (shared by the examples' demos)
+
 sys.path.insert(0, str(HERE))
 import generate  # noqa: E402  (the video's file, start, camera SN and unit)
 
@@ -47,53 +47,6 @@ FORMS = [  # export, fact type, columns left out on purpose
     ("camera_repairs.csv", "camera_repair", []),
     ("alert_summaries.csv", "alert_summary", []),
 ]
-
-
-def patuh_command() -> str:
-    if os.environ.get("PATUH"):
-        return os.environ["PATUH"]
-    beside = Path(sys.executable).parent / "patuh"
-    return str(beside) if beside.exists() else (shutil.which("patuh") or "patuh")
-
-
-def rel(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-class Runner:
-    def __init__(self, patuh: str):
-        self.patuh = patuh
-
-    def __call__(self, *args, stdout: Path | None = None, log: Path | None = None, show: bool = False) -> str:
-        """Run `patuh ARGS`; its standard output into `stdout` (or returned), standard error into
-        `log` (or shown). Exit with the command's status when it fails."""
-        words = [str(a) for a in args]
-        shown = "patuh " + " ".join(shlex.quote(rel(Path(w)) if os.sep in w and "://" not in w else w) for w in words)
-        if stdout is not None:
-            shown += f" > {rel(stdout)}"
-        print(f"$ {shown}", flush=True)
-        proc = subprocess.run([self.patuh, *words], capture_output=True, text=True)
-        if log is not None:
-            log.write_text(proc.stderr, encoding="utf-8")
-        if proc.returncode != 0:
-            sys.stderr.write(proc.stderr)
-            sys.exit(f"demo: the command above failed (exit {proc.returncode})")
-        if log is None and proc.stderr.strip():
-            print("  " + proc.stderr.strip().replace("\n", "\n  "))
-        if stdout is not None:
-            stdout.write_text(proc.stdout, encoding="utf-8")
-            n = proc.stdout.count("\n")
-            kinds: dict[str, int] = {}
-            for line in proc.stdout.splitlines():
-                kind = json.loads(line).get("type", "?")
-                kinds[kind] = kinds.get(kind, 0) + 1
-            print(f"  {n} facts: " + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items())))
-        elif show:
-            sys.stdout.write(proc.stdout)
-        return proc.stdout
 
 
 def video_driver(roster: Path) -> tuple[str, str]:

@@ -16,46 +16,15 @@ Python, else the one on PATH. Standard library only (the commands do the work).
 from __future__ import annotations
 
 import argparse
-import os
-import shlex
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from demo_commands import Runner, patuh_command, rel  # noqa: E402  (shared by the examples' demos)
+
 AS_OF = "2026-01-15T08:00:00+07:00"  # generate.AS_OF: the application date
-
-
-def patuh_command() -> str:
-    if os.environ.get("PATUH"):
-        return os.environ["PATUH"]
-    beside = Path(sys.executable).parent / "patuh"
-    return str(beside) if beside.exists() else (shutil.which("patuh") or "patuh")
-
-
-def rel(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def run(patuh: str, *args: object, stdout: Path | None = None) -> str:
-    """Run `patuh ARGS`, its standard output into `stdout` (or returned); exit with its status when it fails."""
-    words = [str(a) for a in args]
-    shown = "patuh " + " ".join(shlex.quote(rel(Path(w)) if os.sep in w else w) for w in words)
-    print(f"$ {shown}" + (f" > {rel(stdout)}" if stdout else ""), flush=True)
-    proc = subprocess.run([patuh, *words], capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stderr)
-        sys.exit(f"demo: the command above failed (exit {proc.returncode})")
-    if proc.stderr.strip():
-        print("  " + proc.stderr.strip().replace("\n", "\n  "))
-    if stdout is not None:
-        stdout.write_text(proc.stdout, encoding="utf-8")
-        print(f"  {proc.stdout.count(chr(10))} facts")
-    return proc.stdout
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,27 +35,27 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(out)
     facts = out / "facts"
     facts.mkdir(parents=True)
-    patuh = patuh_command()
+    run = Runner(patuh_command())
     config = HERE / "config.yaml"
 
     print("## 1. Detectors: the registers into facts\n")
-    run(patuh, "detect", "forms", HERE / "companies.csv", "--type", "company", stdout=facts / "companies.jsonl")
-    run(patuh, "detect", "forms", HERE / "smk3_audits.csv", "--type", "smk3_audit", stdout=facts / "audits.jsonl")
-    run(patuh, "detect", "incidents", HERE / "register_kecelakaan.csv", "--ignore", "Uraian", "--config", config,
+    run("detect", "forms", HERE / "companies.csv", "--type", "company", stdout=facts / "companies.jsonl")
+    run("detect", "forms", HERE / "smk3_audits.csv", "--type", "smk3_audit", stdout=facts / "audits.jsonl")
+    run("detect", "incidents", HERE / "register_kecelakaan.csv", "--ignore", "Uraian", "--config", config,
         stdout=facts / "incidents.jsonl")
-    run(patuh, "detect", "hours", HERE / "jam_kerja.csv", stdout=facts / "hours.jsonl")
+    run("detect", "hours", HERE / "jam_kerja.csv", stdout=facts / "hours.jsonl")
 
     files = [facts / n for n in ("companies.jsonl", "audits.jsonl", "incidents.jsonl", "hours.jsonl")]
     print(f"\n## 2. patuh eval: the award on {AS_OF[:10]}, by company\n")
-    run(patuh, "eval", "--facts", *files, "--pack", "zero_accident", "--config", config, "--as-of", AS_OF,
+    run("eval", "--facts", *files, "--pack", "zero_accident", "--config", config, "--as-of", AS_OF,
         "--format", "json", "--out", out / "result.json")
-    run(patuh, "eval", "--facts", *files, "--pack", "zero_accident", "--config", config, "--as-of", AS_OF,
+    run("eval", "--facts", *files, "--pack", "zero_accident", "--config", config, "--as-of", AS_OF,
         "--format", "table", "--by", "subject", "--out", out / "findings.txt")
     print()
     sys.stdout.write((out / "findings.txt").read_text(encoding="utf-8"))
 
     print("\n## 3. K3 statistics: FR, SR, LTIFR and TRIR per company, year and contractor\n")
-    run(patuh, "report", "k3-statistics", "--facts", facts / "incidents.jsonl", facts / "hours.jsonl", "--config",
+    run("report", "k3-statistics", "--facts", facts / "incidents.jsonl", facts / "hours.jsonl", "--config",
         config, "--as-of", AS_OF, "--out", out / "report")
     print()
     sys.stdout.write((out / "report" / "k3-statistics.txt").read_text(encoding="utf-8"))
