@@ -30,6 +30,7 @@ from .facts import Records, read_files
 from .models import Result
 from .plugins import hookimpl, manager
 from .problems import FactError, FactsInvalid, SourceError, Where
+from .reports import as_of_argument
 
 COLUMNS = ("month", "rank", "contractor", "company", "contracts", "hours", "lost_time_injuries", "lost_days",
            "recordable", "fatalities", "fr", "sr", "trir", "kpi_score", "kpi_missing", "kpi_not_applicable", "record",
@@ -199,14 +200,6 @@ def charts(rows: list[dict[str, Any]], threshold: float, folder: Path) -> list[P
     return written
 
 
-def _as_of(text: str) -> dt.datetime | dt.date:
-    try:
-        return dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date like 2026-04-11 or a time like 2026-04-11T14:00; found "
-                                         f"{text!r}") from None
-
-
 def _month_arg(text: str) -> str:
     try:
         dt.date.fromisoformat(f"{text}-01")
@@ -250,7 +243,7 @@ class Contractors:
         parser.add_argument("--history", action="extend", nargs="+", default=[], metavar="FILE",
                             help="earlier facts or results (their data-bank records)")
         parser.add_argument("--config", metavar="FILE", help="site config: time zone and parameter overrides")
-        parser.add_argument("--as-of", type=_as_of, metavar="DATE",
+        parser.add_argument("--as-of", type=as_of_argument, metavar="DATE",
                             help="the evaluation time (default: the latest time in the facts)")
         parser.add_argument("--from", dest="first", type=_month_arg, metavar="YYYY-MM", help="first month shown")
         parser.add_argument("--to", dest="last", type=_month_arg, metavar="YYYY-MM", help="last month shown")

@@ -59,6 +59,7 @@ from .facts import read_files
 from .models import ParameterUse
 from .output import csv_text, write_atomic
 from .plugins import hookimpl
+from .reports import as_of_argument
 
 PACK = "zero_accident"
 COLUMNS = ("company", "year", "population", "contractor", "hours", "lta", "lti", "fatalities", "recordable",
@@ -254,13 +255,6 @@ def _slug(text: str) -> str:
     return re.sub(r"[^0-9A-Za-z]+", "-", text).strip("-").lower() or "company"
 
 
-def _as_of(text: str) -> dt.datetime | dt.date:
-    try:
-        return dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a time like 2026-03-02T14:00 or a date, found {text!r}") from None
-
-
 class K3Statistics:
     """`patuh report k3-statistics`, through the patuh_reports hook."""
 
@@ -274,7 +268,7 @@ class K3Statistics:
                                  "incidents and patuh detect hours; other fact types are read and ignored")
         parser.add_argument("--config", metavar="FILE", help="site config: timezone, shifts (kecelakaan.2), "
                                                              "parameter overrides")
-        parser.add_argument("--as-of", type=_as_of, metavar="TIME",
+        parser.add_argument("--as-of", type=as_of_argument, metavar="TIME",
                             help="the evaluation time (default: the latest time in the facts)")
         parser.add_argument("--out", required=True, metavar="DIR", help="folder to write into (made if missing)")
 

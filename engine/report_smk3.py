@@ -18,7 +18,6 @@ same facts give the same bytes.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import io
 import sys
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
@@ -30,6 +29,7 @@ from .api import Engine
 from .facts import read_files
 from .models import DerivedFact, Finding, Result
 from .plugins import hookimpl
+from .reports import as_of_argument
 
 PACK = "smk3"
 COLUMNS = ("audit", "company", "date", "level", "kind", "scope", "title", "expected", "met", "not_met",
@@ -38,15 +38,6 @@ FINDING_COLUMNS = ("audit", "subject", "rule", "severity", "clauses", "message")
 DECISIONS = {"certificate": "sertifikat dan bendera", "none": "tidak ada sertifikat",
              "pending": "keputusan menunggu kriteria yang belum dinilai",
              "internal": "audit internal: tanpa sertifikat", "not judged": "tidak dinilai"}
-
-
-def as_of(text: str) -> dt.datetime | dt.date:
-    """--as-of: an ISO time or date, as `patuh eval --as-of` reads it."""
-    try:
-        return dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a time like 2026-03-02T14:00 or 2026-03-02T14:00+08:00, or a "
-                                         f"date like 2026-03-02; found {text!r}") from None
 
 
 def shown(achievement: float | None) -> str:
@@ -158,8 +149,8 @@ class Smk3Audit:
                             help="facts (.json, .jsonl or .yaml): smk3_audit, smk3_criterion, company, "
                                  "smk3_certificate, as `patuh detect audit` writes them")
         parser.add_argument("--config", metavar="FILE", help="site config (time zone, parameter overrides)")
-        parser.add_argument("--as-of", type=as_of, metavar="TIME", help="the evaluation time (default: the latest "
-                                                                         "time in the facts)")
+        parser.add_argument("--as-of", type=as_of_argument, metavar="TIME",
+                            help="the evaluation time (default: the latest time in the facts)")
         parser.add_argument("--out", required=True, metavar="DIR", help="folder to write into (made if missing)")
 
     def run(self, args: argparse.Namespace) -> int:

@@ -25,6 +25,15 @@ from .plugins import hookimpl
 COLUMNS = ("week", "week_start", "employee", "unit", "alert", "count")
 
 
+def as_of_argument(text: str) -> dt.datetime | dt.date:
+    """--as-of of `patuh eval` and the reports: an ISO time or date."""
+    try:
+        return dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a time like 2026-03-02T14:00 or 2026-03-02T14:00+08:00, or a "
+                                         f"date like 2026-03-02; found {text!r}") from None
+
+
 def weekly_alerts(facts: list[dict[str, Any]], zone: dt.tzinfo) -> list[dict[str, Any]]:
     """Rows of COLUMNS, sorted, from checked camera_alert facts (other types are ignored, and so
     are alerts without a time, which no week holds: count them with undated_alerts)."""

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import sys
@@ -16,6 +15,7 @@ from ..facts import Records, read_files
 from ..memory import collector_paused
 from ..models import Result
 from ..problems import FactError, FactsInvalid, SourceError, Where
+from ..reports import as_of_argument
 from ..store import DEFAULT_HISTORY_DAYS
 from .table import findings_table, write
 
@@ -29,7 +29,7 @@ def add_evaluation(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--history", action="extend", nargs="+", default=[], metavar="FILE",
                         help="earlier facts files, or earlier results (eval --format json: their evidence and "
                              "derived facts), that 'again' and 'next day' see (repeatable)")
-    parser.add_argument("--as-of", type=as_of, metavar="TIME",
+    parser.add_argument("--as-of", type=as_of_argument, metavar="TIME",
                         help="the evaluation time ($now; what open and overdue obligations are judged against): "
                              "2026-03-02T14:00, with or without a zone (else the site's), or a date (its end); "
                              "default: the latest time in the facts. Facts dated later are left out")
@@ -107,15 +107,6 @@ def evaluate(args: argparse.Namespace, engine: Engine | None = None) -> Result:
     recorded = engine.record(read["fact"], history=read["history fact"], origin="cli", **options)
     print(f"recorded as evaluation {recorded.id} in {engine.store.display}", file=sys.stderr)
     return recorded.result
-
-
-def as_of(text: str) -> dt.datetime | dt.date:
-    """--as-of: an ISO time or date."""
-    try:
-        return dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a time like 2026-03-02T14:00 or 2026-03-02T14:00+08:00, or a "
-                                         f"date like 2026-03-02; found {text!r}") from None
 
 
 def _progress(done: int, total: int) -> None:
