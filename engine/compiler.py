@@ -17,14 +17,14 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from .check import clock_seconds
 from .expressions import MONTHS, SECONDS, Call, CountRef, FieldRef, Neg, Now, Op, Param, refs
 from .facts import PART_KEY, FactTypes, encode_value
 from .models import ParameterUse
 from .pack import AnyOf, Condition, Pack, Rule, Test, split_field
-from .patterns import Filter, literal_only
+from .patterns import NOW_ALIAS, Filter, Keyed, keyed, literal_only
 from .plan import Period, Plan, flat, joined_optional
 from .problems import PackInvalid
 
@@ -41,7 +41,6 @@ ARITHMETIC = {"+": "$add", "-": "$sub", "*": "$mul", "/": "$div"}
 # The evaluation time as a fact ($now, $today): asserted first in every session of a part whose
 # rules read it, and matched under this alias (no alias a pack writes begins with "_").
 EVALUATION = "~evaluation"
-NOW_ALIAS = "_now"
 # Keeps every fact the engine is given "handled": durable_rules silently drops a fact no pattern
 # accepts and reports it in the same code as a rejected duplicate. With this, any non-zero code
 # means a real rejection, which the runtime refuses to lose.
@@ -104,6 +103,10 @@ class Collector:
     kind: Literal["collect"] = "collect"
 
 
+# An unjudged companion as compiled: its durable_rules name, patterns and role.
+Companion: TypeAlias = tuple[str, list[dict[str, Any]], Unjudged]
+
+
 @dataclass
 class Part:
     """One part of the plan compiled: a durable_rules ruleset whose sessions each hold one or
@@ -122,6 +125,7 @@ class Part:
     # only they read, which the core is not given at all.
     filters: dict[str, list[Filter]] = field(default_factory=dict)
     unasserted: frozenset[str] = frozenset()
+    kept: set[str] = field(default_factory=set)  # the types Keyed counts read, kept by each session
     asserted: set[str] = field(default_factory=set)  # the types the core's patterns match
 
 
@@ -135,6 +139,7 @@ class CompiledPack:
     aggregates: dict[str, dict[str, set[tuple[str, str]]]] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
     types: set[str] = field(default_factory=set)  # fact types any pattern matches
+    keyed: dict[str, dict[int, Keyed]] = field(default_factory=dict)  # rule -> counts grouped in Python
 
     @property
     def pack(self) -> Pack:
@@ -295,23 +300,31 @@ class _Compiler:
         facts = now + [{c.alias: self.pattern(c, joined.get(c.alias, set()))} for c in rule.facts]
         part.types.update(c.type for c in rule.when)
         part.types.update(c.type for c in self.plan.discharges[rule.id].values())
-        self.unjudged(rule, definition, out, now)
+        companions = self.unjudged(rule, out, now)
         negated = self.plan.negated[rule.id]
         counts = self.plan.counted[rule.id]
         part.early.update(c.type for c in negated)
         main = facts + [{f"{c.alias}$not": self.pattern(c)} for c in negated]
         main += [{agg_alias(c.alias): self.aggregate(rule, c)} for c in counts]
         self._limit(rule, main)
-        judged = self._filter(rule, main)
-        if judged is not None:
-            part.filters.setdefault(rule.facts[0].type, []).append(judged)
+        judged = self._filter(rule, main[len(now):], companions)
+        if judged is not None:  # (the evaluation fact, when they read it, is given them by the session)
+            part.filters.setdefault(rule.facts[0].type, []).extend(judged)
             return
-        part.asserted.update(c.type for c in rule.when)
-        part.asserted.update(c.type for c in self.plan.discharges[rule.id].values())
+        for name, patterns, _ in companions:
+            definition[name] = {"all": patterns}
+        grouped = {c.index: k for c in counts if (k := self.keyed(rule, c)) is not None}
+        if grouped:
+            out.keyed[rule.id] = grouped
+            part.kept.update(c.type for c in counts if c.index in grouped)
+        part.asserted.update(c.type for c in rule.when if c.index not in grouped)
+        part.asserted.update(c.type for c in self.plan.discharges[rule.id].values() if c.index not in grouped)
         part.asserted.update({EVALUATION} if now else set())
         definition[rule.id] = {"all": main}
         out.roles[rule.id] = Role("main", rule)
         for count in counts:
+            if count.index in grouped:
+                continue
             name = f"{rule.id}~c{count.index}"
             # A fact lacking a field the count joins on has no members (none can equal what it
             # lacks): only the collector requires the field, so the fact still anchors a zero.
@@ -324,29 +337,47 @@ class _Compiler:
         # cannot ("more than 2") is met only by groups its collector found, which exist without
         # an anchor (counts.Groups takes every group any count of the rule has). The 6.5.2
         # rules' coaching obligations (n >= 0) made every roster entry run three anchor actions.
-        if counts and all(self.holds_at_zero(c) for c in counts):
+        # Keyed counts are grouped per binding, so they need every binding, whatever they compare.
+        if counts and (grouped or all(self.holds_at_zero(c) for c in counts)):
             name = f"{rule.id}~a"
             definition[name] = {"all": facts}
             out.roles[name] = Role("anchor", rule)
 
-    def _filter(self, rule: Rule, main: list[dict[str, Any]]) -> Filter | None:
-        """The rule as a Filter judged in Python (patterns.py), when it is one fact condition and
-        nothing else, over a type no rule of the pack derives (all its facts are in the session
-        from the start), with tests patterns.Filter evaluates as the core would."""
-        derived = {t for r in self.plan.pack.rules for t in r.derives}
-        if len(rule.when) != 1 or rule.when[0].kind != "fact" or rule.unjudged or self.plan.discharges[rule.id] \
-                or rule.id in self.plan.now or rule.when[0].type in derived or len(main) != 1:
-            return None
-        (alias, pattern), = main[0].items()
-        fields = {k: v["type"] for k, v in self.declarations[rule.when[0].type]["fields"].items()}
-        return Filter(rule, alias, pattern) if literal_only(pattern, fields) else None
+    def keyed(self, rule: Rule, count: Condition) -> Keyed | None:
+        """The count grouped in Python (patterns.Keyed), when its pattern allows it."""
+        def fields(kind: str) -> dict[str, str]:
+            return {k: v["type"] for k, v in self.declarations[kind]["fields"].items()}
 
-    def unjudged(self, rule: Rule, definition: dict[str, Any], out: CompiledPack, now: list[dict[str, Any]]) -> None:
+        if any(isinstance(r, Now) for t in flat(count.tests) for v in _values(t) for r in refs(v)):
+            return None
+        return keyed(self.pattern(count), {c.alias: fields(c.type) for c in rule.facts}, fields(count.type), rule,
+                     count.alias)
+
+    def _filter(self, rule: Rule, main: list[dict[str, Any]], companions: list[Companion]) -> list[Filter] | None:
+        """The rule and its unjudged companion as Filters judged in Python (patterns.py), when it is
+        one fact condition and nothing else, over a type no rule of the pack derives (all its
+        facts are in the session from the start), with tests patterns.Filter evaluates as the
+        core would ($now's too: the session gives each the evaluation fact)."""
+        derived = {t for r in self.plan.pack.rules for t in r.derives}
+        if len(rule.when) != 1 or rule.when[0].kind != "fact" or self.plan.discharges[rule.id] \
+                or rule.when[0].type in derived or len(main) != 1:
+            return None
+        fields = {k: v["type"] for k, v in self.declarations[rule.when[0].type]["fields"].items()}
+        (alias, pattern), = main[0].items()
+        out = [Filter(rule, alias, pattern)]
+        for _, patterns, role in companions:
+            (alias, pattern), = patterns[-1].items()  # after the evaluation fact, when it reads it
+            out.append(Filter(rule, alias, pattern, role))
+        return out if all(literal_only(f.pattern, fields) for f in out) else None
+
+    def unjudged(self, rule: Rule, out: CompiledPack, now: list[dict[str, Any]]) -> list[Companion]:
         """For each fact condition the rule names under `unjudged`, a companion that matches a fact
         lacking one of those fields when there is something to judge: the conditions before it,
         its tests on other fields, and every later condition that is not an absence, as a fact
         that exists, without the tests that read what is missing (6.5.2 on a roster entry without
-        shift times: the employee has alerts of the kind it counts, but no window to count in)."""
+        shift times: the employee has alerts of the kind it counts, but no window to count in).
+        Their names, patterns and roles, for the core or (with a filter rule) for Python."""
+        companions: list[Companion] = []
         for alias, names in rule.unjudged.items():
             condition = next(c for c in rule.when if c.alias == alias)
             missing = {(alias, name) for name in names}
@@ -362,8 +393,9 @@ class _Compiler:
                                                  [gaps[0] if len(gaps) == 1 else {"$or": gaps}])})
             patterns += [{c.alias: self.pattern(c, joined.get(c.alias, set()))} for c in later]
             name = f"{rule.id}~u:{alias}"
-            definition[name] = {"all": patterns}
-            out.roles[name] = Unjudged(rule, condition, names)
+            role = out.roles[name] = Unjudged(rule, condition, names)
+            companions.append((name, patterns, role))
+        return companions
 
     def _limit(self, rule: Rule, patterns: list[dict[str, Any]]) -> None:
         expressions = sum(len(next(iter(p.values()))["$and"]) for p in patterns)

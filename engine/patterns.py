@@ -1,14 +1,16 @@
 """Single-fact patterns judged in Python, as durable_rules judges them.
 
-A rule with one fact condition and nothing else (no join, count, absence, obligation, $now or
-unjudged companion) over a type no rule derives needs nothing of durable_rules: each fact
-either meets its tests or not. Giving it to the core costs an assert and an action per match
-(the 6.3.1.3 units rule ran for every roster entry of a site). The compiler gives such a rule's
-pattern, as it would have given it to durable_rules, to `Filter`, which evaluates that same
-JSON on the same encoded fact: the same tests, the same values, the same reading of a missing
-field (no test on it holds but `$nex`). Patterns with a test on anything but a declared field
-and a literal of its type (a part of a time, a field of the fact itself, arithmetic) stay with
-the core; the reference evaluator's tests hold both ways to one answer.
+A rule with one fact condition and nothing else (no join, count, absence, obligation, or
+unjudged companion but its own) over a type no rule derives needs nothing of durable_rules: each
+fact either meets its tests or not. Giving it to the core costs an assert and an action per
+match (the 6.3.1.3 units rule ran for every roster entry of a site). The compiler gives such a
+rule's pattern, as it would have given it to durable_rules, to `Filter`, which evaluates that
+same JSON on the same encoded fact: the same tests, the same values, the same reading of a
+missing field (no test on it holds but `$nex`). $now and $today are one value for the whole
+evaluation, read from its fact. Patterns with a test on anything but a declared field and a
+literal of its type or the evaluation time (a part of a time, a field of the fact itself,
+arithmetic) stay with the core; the reference evaluator's tests hold both ways to one answer.
+The same holds for the counted pattern of a count joined by equal fields alone (`Keyed`).
 """
 from __future__ import annotations
 
@@ -25,6 +27,12 @@ _ORDER = {"$lt": lambda a, b: a < b, "$lte": lambda a, b: a <= b, "$gt": lambda 
 _KINDS = {"string": (str,), "boolean": (bool,), "number": (int, float), "integer": (int, float),
           "date": (int, float), "datetime": (int, float)}
 _NUMERIC = {"number", "integer", "date", "datetime"}
+# The alias a rule's patterns read the evaluation fact under (compiler.EVALUATION: its "time" in
+# epoch seconds, its "date" in epoch days), and the test ending a pattern that reads it, which
+# always holds (compiler._guard): a fid never equals a type name.
+NOW_ALIAS = "_now"
+_NOW_GUARD = {"$neq": {"fid": {NOW_ALIAS: "type"}}}
+_NOW_FOR = {"datetime": "time", "date": "date"}
 
 
 def literal_only(pattern: dict[str, Any], fields: dict[str, str]) -> bool:
@@ -35,11 +43,11 @@ def literal_only(pattern: dict[str, Any], fields: dict[str, str]) -> bool:
 
 def _literal(expression: dict[str, Any], fields: dict[str, str]) -> bool:
     ((op, arg),) = expression.items()
-    if op == "$and" and any("$or" in e for e in arg[:-1]):
+    if op == "$and" and any("$or" in e for e in [e for e in arg if e != _NOW_GUARD][:-1]):
         return False  # the core reads no test after an "$or" group (compiler.pattern): left to it
     if op in ("$or", "$and"):
         return all(_literal(e, fields) for e in arg)
-    if op in ("$ex", "$nex"):
+    if op in ("$ex", "$nex") or expression == _NOW_GUARD:
         return True
     if op == "$neq" or op in _ORDER:
         ((name, value),) = arg.items()
@@ -48,6 +56,8 @@ def _literal(expression: dict[str, Any], fields: dict[str, str]) -> bool:
     else:
         name, value = op, arg  # {field: value}: equality
     kind = "string" if name == "type" else fields.get(name)
+    if isinstance(value, dict):  # the evaluation time, on a field of its kind
+        return value == {NOW_ALIAS: _NOW_FOR.get(kind or "")}
     return kind in _KINDS and isinstance(value, _KINDS[kind]) and (kind == "boolean") == isinstance(value, bool) \
         and (op not in _ORDER or kind in _NUMERIC)
 
@@ -59,17 +69,22 @@ class Filter:
     rule: Any  # the pack rule (pack.Rule)
     alias: str
     pattern: dict[str, Any]
+    # for a rule's unjudged companion (compiler.Unjudged): a fact that holds lacks what it needs
+    unjudged: Any = None
 
-    def holds(self, fact: dict[str, Any]) -> bool:
-        return _holds(self.pattern, fact)
+    def holds(self, fact: dict[str, Any], now: dict[str, Any] | None = None) -> bool:
+        """Whether the fact meets the pattern; `now` is the evaluation fact, for a pattern reading it."""
+        return _holds(self.pattern, fact, now)
 
 
-def _holds(expression: dict[str, Any], fact: dict[str, Any]) -> bool:
+def _holds(expression: dict[str, Any], fact: dict[str, Any], now: dict[str, Any] | None) -> bool:
     ((op, arg),) = expression.items()
     if op == "$and":
-        return all(_holds(e, fact) for e in arg)
+        return all(_holds(e, fact, now) for e in arg)
     if op == "$or":
-        return any(_holds(e, fact) for e in arg)
+        return any(_holds(e, fact, now) for e in arg)
+    if expression == _NOW_GUARD:
+        return True
     if op == "$ex":
         return all(fact.get(name) is not None for name in arg)
     if op == "$nex":
@@ -77,13 +92,21 @@ def _holds(expression: dict[str, Any], fact: dict[str, Any]) -> bool:
     if op == "$neq":
         ((name, value),) = arg.items()
         found = fact.get(name)
-        return found is not None and not _equal(found, value)
+        return found is not None and not _equal(found, _literal_of(value, now))
     if op in _ORDER:
         ((name, value),) = arg.items()
         found = fact.get(name)
-        return found is not None and _ORDER[op](*_numbers(found, value))
+        return found is not None and _ORDER[op](*_numbers(found, _literal_of(value, now)))
     found = fact.get(op)
-    return found is not None and _equal(found, arg)
+    return found is not None and _equal(found, _literal_of(arg, now))
+
+
+def _literal_of(value: Any, now: dict[str, Any] | None) -> Any:
+    if isinstance(value, dict):  # {NOW_ALIAS: "time"}: literal_only lets nothing else through
+        if now is None:
+            raise ValueError("a pattern reading the evaluation time was judged without it")
+        return now[value[NOW_ALIAS]]
+    return value
 
 
 def _equal(found: Any, value: Any) -> bool:
@@ -97,3 +120,47 @@ def _numbers(a: int | float, b: int | float) -> tuple[int | float, int | float]:
     if isinstance(a, float) or isinstance(b, float):
         return float(a), float(b)
     return a, b
+
+
+@dataclass
+class Keyed:
+    """A count whose counted pattern joins the rule's facts only by equal fields, grouped in Python
+    (counts.Groups) where the core would run a collector rule for every pair of a binding and a
+    member (6.3.1.3 made 29k collector actions for 468 groups). `filter` holds the pattern's
+    other tests, all literal (judged by Filter); `joins` are (counted field, alias, field) pairs,
+    compared as the core compares equal values of one declared type."""
+
+    type: str  # the counted type
+    filter: Filter
+    joins: list[tuple[str, str, str]]
+
+    def key(self, fact: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The fact's values of the joined fields (None when it lacks one: it equals nothing)."""
+        values = tuple(fact.get(name) for name, _, _ in self.joins)
+        return None if None in values else values
+
+
+def keyed(counted: dict[str, Any], aliases: dict[str, dict[str, str]], fields: dict[str, str], rule: Any,
+          alias: str) -> Keyed | None:
+    """A count's compiled pattern as a Keyed count, when its tests are equal-field joins with
+    the rule's facts (`aliases`: alias -> that fact's declared fields and types) of the same
+    declared type, and literal tests on its own fields (`fields`); else None (a collector rule)."""
+    joins: list[tuple[str, str, str]] = []
+    tests: list[dict[str, Any]] = []
+    for expression in counted["$and"]:
+        ((op, arg),) = expression.items()
+        if op == "$neq" and isinstance(arg, dict) and list(arg) == ["fid"] and isinstance(arg["fid"], dict) \
+                and list(arg["fid"].values()) == ["type"]:
+            continue  # the guard ending a joining pattern (compiler._guard): it always holds
+        if not op.startswith("$") and isinstance(arg, dict):
+            if len(arg) != 1:
+                return None
+            ((other, name),) = arg.items()
+            kind = fields.get(op)
+            if other not in aliases or kind is None or aliases[other].get(name) != kind:
+                return None
+            joins.append((op, other, name))
+            continue
+        tests.append(expression)
+    judged = Filter(rule, alias, {"$and": tests})
+    return Keyed(tests[0]["type"], judged, joins) if joins and literal_only(judged.pattern, fields) else None

@@ -20,7 +20,7 @@ import durable_rules_engine as core
 import orjson
 
 from . import limits
-from .compiler import END, FID, SESSION, START, CompiledPack, Part, Unjudged, agg_alias
+from .compiler import END, EVALUATION, FID, SESSION, START, CompiledPack, Part, Unjudged, agg_alias
 from .counts import Groups
 from .pack import Rule
 from .problems import EngineError, SourceError
@@ -106,6 +106,7 @@ class Session:
         self.groups = Groups()
         self.asserted = 0  # durable_rules ids in this session: "0", "1", ...
         self.present: dict[str, dict[str, Any]] = {}  # fid -> the encoding asserted in this session
+        self.kept: dict[str, list[dict[str, Any]]] = {t: [] for t in part.kept}  # for Keyed counts, by type
         self.pending: list[dict[str, Any]] = []  # facts derived by the actions being run, asserted after them
         self.deriving: set[str] = set()  # the rules that derived the pending facts
         self.batches = self.ends = 0  # asserts made, and their end markers seen (see _assert)
@@ -120,12 +121,17 @@ class Session:
         early, unasserted = self.part.early, self.part.unasserted
         self._assert([dict(SESSION)] + [f for f in facts if f["type"] in early])
         self._assert([f for f in facts if f["type"] not in early and f["type"] not in unasserted])
+        self._keep([f for f in facts if f["type"] in unasserted])
         self._filtered(facts)
         by_level: dict[int, list[Rule]] = {}
         for rule_id in self.part.rules:
             if self.compiled.counts[rule_id]:
                 by_level.setdefault(self.compiled.levels[rule_id], []).append(self.compiled.rules[rule_id])
         for level in sorted(by_level):
+            for rule in by_level[level]:  # every fact they count is in by now: earlier levels derive them
+                for index, spec in self.compiled.keyed.get(rule.id, {}).items():
+                    self.groups.group(rule, index, spec, self.kept[spec.type],
+                                      self.present)
             self._assert(self.groups.aggregates(by_level[level], self.compiled.counts, self.compiled.aggregates,
                                                 self.present))
         # Deleted only after success: deleting a state whose assert failed has aborted the
@@ -136,13 +142,28 @@ class Session:
         """The rules judged in Python (patterns.Filter), on the facts given: their matches, as the
         core's would be, and what they derive, asserted for the core's rules (forward chaining)."""
         derived: list[dict[str, Any]] = []
+        now = next((f for f in facts if f["type"] == EVALUATION), None)
         for fact in facts:
             for judged in self.part.filters.get(fact["type"], ()):
-                if judged.holds(fact):
+                if not judged.holds(fact, now):
+                    continue
+                if judged.unjudged is not None:
+                    self.on_unjudged(judged.unjudged, {judged.alias: fact})
+                else:
                     derived += self.on_match(judged.rule, {judged.alias: fact})
         if derived:
             self.derived += len(derived)
             self._assert(derived)
+
+    def _keep(self, facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The facts not yet in the session, now in it (and kept by type for Keyed counts)."""
+        facts = list({f["fid"]: f for f in facts if f["fid"] not in self.present}.values())
+        self.present.update((f["fid"], f) for f in facts)
+        for fact in facts:
+            kept = self.kept.get(fact["type"])
+            if kept is not None:
+                kept.append(fact)
+        return facts
 
     def _assert(self, facts: list[dict[str, Any]], drain: bool = True) -> int | None:
         """Assert facts into the session's state (and run what they trigger); its state handle.
@@ -151,10 +172,11 @@ class Session:
         reading a batch at the first fact it cannot read and reports success for the rest, so
         a marker that never fires means facts were lost, which is an error, never a silence."""
         # A fact derived again (by another rule or match, or twice in one batch) is asserted once.
-        facts = list({f["fid"]: f for f in facts if f["fid"] not in self.present}.values())
+        facts = self._keep(facts)
+        unasserted = self.part.unasserted
+        facts = [f for f in facts if f["type"] not in unasserted]  # kept for Keyed counts alone
         if not facts:
             return None
-        self.present.update((f["fid"], f) for f in facts)
         self.batches += 1
         facts.append({"type": END, "fid": f"#{END}:{self.batches}"})
         sid, first, reads = self.sid, self.asserted, self.part.reads

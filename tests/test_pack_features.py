@@ -586,3 +586,110 @@ def test_a_fact_derived_from_history_and_from_this_run_is_current_and_so_is_what
     for facts, history, said in (([new], [old], True), ([old], [new], True), ([], [old, new], False)):
         assert [f.rule for f in engine.evaluate(facts, history=history).findings] == (["chain.flagged"] if said else [])
         assert engine_outcome(engine, facts, history) == reference_outcome(engine, facts, history)
+
+
+GROUPED = {
+    "pack.yaml": PACK["pack.yaml"],
+    "clauses.yaml": "clauses:\n  - {number: '1', text: Every load is weighed and every weighing recorded.}\n",
+    "facts.yaml": """\
+facts:
+  load:
+    subject: company
+    fields:
+      company: {type: string, required: true}
+      site: {type: string}
+      bay: {type: number}
+      end: {type: datetime}
+  weighing:
+    subject: company
+    fields:
+      company: {type: string, required: true}
+      site: {type: string}
+      bay: {type: number}
+      kg: {type: number}
+""",
+    "rules/r.yaml": """\
+rules:
+  - id: grouped.unweighed
+    title: A load without a weighing at its site and bay
+    clauses: ['1']
+    when:
+      - {fact: load, as: l}
+      - absent: weighing
+        where: {company: $l.company, site: $l.site, bay: $l.bay, kg: {gt: 0}}
+    then: {finding: {severity: minor, message: "{$l.company} {$l.site}"}}
+  - id: grouped.heavy
+    title: Loads weighed more than once, with their total
+    clauses: ['1']
+    when:
+      - {fact: load, as: l}
+      - count: weighing
+        as: w
+        where: {company: $l.company, bay: $l.bay}
+        ge: 2
+    then: {finding: {severity: minor, message: "{$w.n} weighings, {$w.sum.kg} kg"}}
+  - id: grouped.others
+    title: The other loads of a company
+    clauses: ['1']
+    when:
+      - {fact: load, as: l}
+      - {count: load, as: o, where: {company: $l.company}, lt: 2}
+    then: {finding: {severity: minor, message: "{$o.n} other loads"}}
+  - id: grouped.ended
+    title: A load whose end has passed
+    clauses: ['1']
+    when:
+      - fact: load
+        as: l
+        where: {end: {le: $now}}
+    then: {finding: {severity: minor, message: "{$l.company} ended"}}
+    unjudged: {l: [end]}
+""",
+}
+
+
+def test_counts_joined_by_equal_fields_and_filters_reading_now_judge_as_the_core(tmp_path, monkeypatch):
+    """Counts whose tests join the rule's facts by equal fields alone are grouped in Python, and a
+    single-fact rule reading $now (with its unjudged companion) is judged in Python: the same
+    findings and unjudged facts as durable_rules' collector rules and patterns give, on numbers
+    given as 1 and 1.0, a load lacking a joined field (a group of none), a fact of the counted
+    type bound by the rule itself (not its own member), and a load without an end."""
+    from patuh import compiler
+    from patuh.reference import engine_outcome, reference_outcome
+
+    facts = [
+        {"type": "load", "id": "L1", "company": "A", "site": "N", "bay": 1, "end": "2026-03-01T10:00+08:00"},
+        {"type": "load", "id": "L2", "company": "A", "site": "N", "bay": 2.5, "end": "2026-03-03T10:00+08:00"},
+        {"type": "load", "id": "L3", "company": "A", "bay": 1},  # no site: weighed nowhere; no end: unjudged
+        {"type": "load", "id": "L4", "company": "B", "site": "S", "bay": 1, "end": "2026-03-01T09:00+08:00"},
+        {"type": "weighing", "id": "W1", "company": "A", "site": "N", "bay": 1.0, "kg": 30},
+        {"type": "weighing", "id": "W2", "company": "A", "site": "N", "bay": 1, "kg": 0},
+        {"type": "weighing", "id": "W3", "company": "A", "bay": 1, "kg": 12.5},
+        {"type": "weighing", "id": "W4", "company": "B", "site": "S", "bay": 2, "kg": 9},
+    ]
+    folder = write_pack(tmp_path / "grouped", GROUPED)
+
+    def outcome():
+        engine = patuh.Engine([folder], entry_points=False)
+        result = engine.evaluate(facts, as_of="2026-03-02T00:00+08:00")
+        found = sorted((f.rule, tuple(f.facts), f.message) for f in result.findings)
+        return engine, [f for f in found if f[0].endswith(".unjudged")], [f for f in found
+                                                                          if not f[0].endswith(".unjudged")]
+
+    engine, unjudged, found = outcome()
+    [compiled] = engine.compiled
+    assert set(compiled.keyed) == {"grouped.unweighed", "grouped.heavy", "grouped.others"}
+    assert [f.rule.id for f in compiled.parts[0].filters["load"]] == ["grouped.ended", "grouped.ended"]
+    assert [f[1] for f in found if f[0] == "grouped.unweighed"] == [("L2",), ("L3",), ("L4",)]
+    assert [f[2] for f in found if f[0] == "grouped.heavy"] == ["3 weighings, 42.5 kg"] * 2  # L1, L3
+    assert [f[1] for f in found if f[0] == "grouped.others"] == [("L4",)]
+    assert [f[1] for f in found if f[0] == "grouped.ended"] == [("L1",), ("L4",)]
+    assert [f[:2] for f in unjudged] == [("grouped.ended.unjudged", ("L3",))]
+    now = dt.datetime.fromisoformat("2026-03-02T00:00+08:00")
+    assert engine_outcome(engine, facts, as_of=now) == reference_outcome(engine, facts, as_of=now)
+    # The same pack with every count a collector rule and every rule in durable_rules' patterns.
+    monkeypatch.setattr(compiler._Compiler, "keyed", lambda self, rule, count: None)
+    monkeypatch.setattr(compiler._Compiler, "_filter", lambda self, rule, main, companions: None)
+    core_engine, core_unjudged, core_found = outcome()
+    assert not core_engine.compiled[0].keyed and not core_engine.compiled[0].parts[0].filters
+    assert (core_found, core_unjudged) == (found, unjudged)
