@@ -14,6 +14,7 @@ The same holds for the counted pattern of a count joined by equal fields alone (
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,7 +65,9 @@ def _literal(expression: dict[str, Any], fields: dict[str, str]) -> bool:
 
 @dataclass
 class Filter:
-    """A rule's single-fact pattern, as compiled for durable_rules, judged in Python."""
+    """A rule's single-fact pattern, as compiled for durable_rules, judged in Python: the pattern
+    is turned into one Python function when the filter is made (interpreting its JSON for every
+    fact cost as much as durable_rules' own matching)."""
 
     rule: Any  # the pack rule (pack.Rule)
     alias: str
@@ -72,41 +75,53 @@ class Filter:
     # for a rule's unjudged companion (compiler.Unjudged): a fact that holds lacks what it needs
     unjudged: Any = None
 
+    def __post_init__(self) -> None:
+        self._judge: Callable[[dict[str, Any], dict[str, Any] | None], bool] | None = None
+
     def holds(self, fact: dict[str, Any], now: dict[str, Any] | None = None) -> bool:
         """Whether the fact meets the pattern; `now` is the evaluation fact, for a pattern reading it."""
-        return _holds(self.pattern, fact, now)
+        if self._judge is None:  # made on first use: a pack compiled only to be linted never needs it
+            self._judge = _function(self.pattern)
+        return self._judge(fact, now)
 
 
-def _holds(expression: dict[str, Any], fact: dict[str, Any], now: dict[str, Any] | None) -> bool:
+def _function(pattern: dict[str, Any]) -> Callable[[dict[str, Any], dict[str, Any] | None], bool]:
+    """The pattern as Python source, compiled: only names and literals literal_only let through
+    (field names and values are written with repr, so no text of a pack runs as code)."""
+    body = _source(pattern)
+    reads_now = "now[" in body
+    source = ("def judge(fact, now):\n    g = fact.get\n"
+              + ("    if now is None:\n        raise ValueError('a pattern reading the evaluation time was judged "
+                 "without it')\n" if reads_now else "")
+              + f"    return {body}\n")
+    scope: dict[str, Any] = {"_equal": _equal, **{f"_{op[1:]}": fn for op, fn in _PROMOTED.items()}}
+    exec(compile(source, "<patuh pattern>", "exec"), scope)  # noqa: S102 - generated from checked parts only
+    judge: Callable[[dict[str, Any], dict[str, Any] | None], bool] = scope["judge"]
+    return judge
+
+
+def _source(expression: dict[str, Any]) -> str:
     ((op, arg),) = expression.items()
-    if op == "$and":
-        return all(_holds(e, fact, now) for e in arg)
-    if op == "$or":
-        return any(_holds(e, fact, now) for e in arg)
+    if op in ("$and", "$or"):
+        parts = [_source(e) for e in arg]
+        return "(" + (" and " if op == "$and" else " or ").join(parts) + ")" if parts else repr(op == "$and")
     if expression == _NOW_GUARD:
-        return True
-    if op == "$ex":
-        return all(fact.get(name) is not None for name in arg)
-    if op == "$nex":
-        return all(fact.get(name) is None for name in arg)
-    if op == "$neq":
+        return "True"
+    if op in ("$ex", "$nex"):
+        test = " is not None" if op == "$ex" else " is None"
+        return "(" + " and ".join(f"g({name!r}){test}" for name in arg) + ")"
+    if op == "$neq" or op in _ORDER:
         ((name, value),) = arg.items()
-        found = fact.get(name)
-        return found is not None and not _equal(found, _literal_of(value, now))
+    else:
+        name, value = op, arg
+    literal = f"now[{value[NOW_ALIAS]!r}]" if isinstance(value, dict) else repr(value)
+    found = f"(v := g({name!r})) is not None"
     if op in _ORDER:
-        ((name, value),) = arg.items()
-        found = fact.get(name)
-        return found is not None and _ORDER[op](*_numbers(found, _literal_of(value, now)))
-    found = fact.get(op)
-    return found is not None and _equal(found, _literal_of(arg, now))
-
-
-def _literal_of(value: Any, now: dict[str, Any] | None) -> Any:
-    if isinstance(value, dict):  # {NOW_ALIAS: "time"}: literal_only lets nothing else through
-        if now is None:
-            raise ValueError("a pattern reading the evaluation time was judged without it")
-        return now[value[NOW_ALIAS]]
-    return value
+        return f"({found} and _{op[1:]}(v, {literal}))"
+    if isinstance(value, str):  # text equals text alone (a checked field of its type)
+        return f"(g({name!r}) {'!=' if op == '$neq' else '=='} {literal})" if op != "$neq" else \
+            f"({found} and v != {literal})"
+    return f"({found} and {'not ' if op == '$neq' else ''}_equal(v, {literal}))"
 
 
 def _equal(found: Any, value: Any) -> bool:
@@ -120,6 +135,13 @@ def _numbers(a: int | float, b: int | float) -> tuple[int | float, int | float]:
     if isinstance(a, float) or isinstance(b, float):
         return float(a), float(b)
     return a, b
+
+
+def _promoted(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    return lambda a, b: compare(*_numbers(a, b))
+
+
+_PROMOTED = {op: _promoted(compare) for op, compare in _ORDER.items()}
 
 
 @dataclass

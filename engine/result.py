@@ -104,6 +104,8 @@ class Consequences:
         self.rejected: dict[tuple[str, str], FactError] = {}  # (rule, record) -> the error
         self.produced: dict[str, dict[str, Any]] = {}  # derived fact id -> its encoding, for later parts
         self.sources: dict[str, set[tuple[str, ...]]] = {}  # derived fact id -> the facts of each derivation
+        # derived fact id -> the least (rule, facts) deriving it here, a Derivation once all are in
+        self._least: dict[str, tuple[str, list[str]]] = {}
         self._current_elsewhere: set[str] = set()  # derived here, and already a current fact before
         self.params = {name: use.value for name, use in compiled.params.items()}
         self._fixed: dict[str, _Fixed] = {}
@@ -219,10 +221,9 @@ class Consequences:
             self.historical.discard(derived_id)  # derived now from this run's facts: current
         # A fact derived several ways is shown with the least of them (by rule, then facts),
         # not the first to match, which depends on the order the facts came in.
-        shown = self.derivations.get(derived_id)
-        if shown is None or (rule.id, sources) < (shown.rule, shown.facts):
-            self.derivations[derived_id] = Derivation.model_construct(
-                rule=rule.id, pack=self.compiled.pack.name, facts=sources)
+        least = self._least.get(derived_id)
+        if least is None or (rule.id, sources) < least:
+            self._least[derived_id] = (rule.id, sources)
         self.produced.setdefault(derived_id, checked[1])
         return checked[1]  # sessions never change an encoding: one serves every session that asserts it
 
@@ -230,6 +231,8 @@ class Consequences:
     def value(self, expr: Any, match: Match, each: dict[str, Any] | None = None) -> Any:
         """A literal or an expression, as it holds for a match (None: a field it reads is absent);
         a text with expressions in braces (a derived field's), rendered."""
+        if type(expr) is FieldRef and expr.part is None and expr.alias != "each":  # most values: a copy
+            return self.facts[match.binding[expr.alias]].get(expr.field)
         if isinstance(expr, Text):
             return self.render(expr, match, each)
         if not is_expression(expr):
@@ -317,6 +320,11 @@ class Consequences:
         """The findings of this run (those of facts judged in an earlier run are not said again;
         an unjudged fact is an observation), and the obligations the findings set."""
         self.settle_history()
+        pack = self.compiled.pack.name
+        for derived_id, (rule_id, sources) in self._least.items():  # beside earlier packs' derivations
+            shown = self.derivations.get(derived_id)
+            if shown is None or (rule_id, sources) < (shown.rule, shown.facts):
+                self.derivations[derived_id] = Derivation.model_construct(rule=rule_id, pack=pack, facts=sources)
         findings: list[Finding] = []
         obligations: list[Obligation] = []
         for match in self.chosen():
