@@ -244,6 +244,7 @@ class Engine:
         self.compiled: list[CompiledPack] = [compile_plan(plan, period, declarations)
                                              for plan in plans for period in plan.periods]
         self.types.read_parts({part for plan in plans for part in plan.encoded})
+        self.now_months = {m for plan in plans for m in plan.now_months}
         # Each period's table rows as facts (a cell naming a parameter takes the period's value).
         self.tables: dict[int, list[tuple[dict[str, Any], dict[str, Any]]]] = {
             id(c): self._table_facts(c) for c in self.compiled}
@@ -482,7 +483,7 @@ class Engine:
         total = sum(1 for c in self.compiled for part in c.parts for f in routed.get(id(c), [])
                     if f["type"] in part.types)
         done = 0
-        evaluation = evaluation_fact(now, self.types)
+        evaluation = evaluation_fact(now, self.types, self.now_months)
         passed: list[dict[str, Any]] = []  # facts earlier packs derived, for the packs that read them
         for compiled in self.compiled:
             tables = self.tables[id(compiled)]

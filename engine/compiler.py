@@ -25,7 +25,7 @@ from .facts import PART_KEY, FactTypes, encode_value
 from .models import ParameterUse
 from .pack import AnyOf, Condition, Pack, Rule, Test, split_field
 from .patterns import NOW_ALIAS, Filter, Keyed, keyed, literal_only
-from .plan import Period, Plan, flat, joined_optional
+from .plan import Period, Plan, calendar_months, flat, joined_optional, moved_key
 from .problems import PackInvalid
 
 AGG = "~agg"  # type of the aggregate facts counts.py asserts
@@ -57,13 +57,16 @@ SESSION = {"type": "~session", "fid": "#~session"}
 END = "~end"
 
 
-def evaluation_fact(now: dt.datetime, types: FactTypes) -> dict[str, Any]:
+def evaluation_fact(now: dt.datetime, types: FactTypes, months: set[int] | frozenset[int] = frozenset()
+                    ) -> dict[str, Any]:
     """The evaluation time as the fact $now and $today are read from: the time in epoch seconds,
-    its local date in epoch days, and their calendar keys (for months and years)."""
+    its local date in epoch days, and their calendar keys (for months and years), also moved by
+    each of `months` (the plans' now_months)."""
     day = now.astimezone(types.zone).date()
-    md = types.part(day, "md")
-    return {"type": EVALUATION, FID: "#" + EVALUATION, "time": now.timestamp(), "date": types.part(day, "date"),
-            "time" + PART_KEY + "md": md, "date" + PART_KEY + "md": md}
+    fact = {"type": EVALUATION, FID: "#" + EVALUATION, "time": now.timestamp(), "date": types.part(day, "date")}
+    for part in ["md", *(moved_key(m) for m in sorted(months))]:
+        fact["time" + PART_KEY + part] = fact["date" + PART_KEY + part] = types.part(day, part)
+    return fact
 
 
 def fact_id(engine_fact: dict[str, Any]) -> str:
@@ -172,9 +175,9 @@ class _Compiler:
             return encode_value(self.params[value.name].value)
         if isinstance(value, Now):
             key = "time" if value.name == "now" else "date"
-            return {NOW_ALIAS: key + (PART_KEY + "md" if kind == "md" else "")}
+            return {NOW_ALIAS: key + (PART_KEY + kind if kind and kind.startswith("md") else "")}
         if isinstance(value, FieldRef):
-            part = "md" if kind == "md" else value.part
+            part = kind if kind and kind.startswith("md") else value.part
             key = value.field + (PART_KEY + part if part else "")
             return {"$m": key} if value.alias == own else {value.alias: key}
         if isinstance(value, CountRef):
@@ -182,6 +185,9 @@ class _Compiler:
         if isinstance(value, Neg):
             return {"$mul": {"$l": self.value(value.value, kind, own), "$r": -1}}
         if isinstance(value, Op):
+            months = calendar_months(value, lambda name: self.params[name].value) if kind == "md" else None
+            if months is not None:  # the date's key moved on the calendar, encoded on the fact
+                return self.value(value.left, moved_key(months), own)
             left = self.value(value.left, kind, own)
             right = self.value(value.right, None, own)
             if value.unit in MONTHS:  # on the calendar key: a month is 100

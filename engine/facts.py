@@ -3,6 +3,7 @@ and encoded for the engine on event time (epoch seconds and days, never the wall
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import hashlib
 import json
@@ -22,8 +23,8 @@ EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 # A part of a date or time field, in the site's zone, is encoded under "field@part" (only for
 # the fields a loaded rule reads so): clock (seconds after midnight), date (epoch days), year,
 # month ("2026-03"), and md, the calendar key months and years are compared on: months since
-# year 0 times 100 plus the day, so that a date plus N months is the key plus N * 100 (and a
-# day past a short month's end still sorts after its last day).
+# year 0 times 100 plus the day; md+N (md-N) is the key of the date N months later (earlier),
+# the day clamped to that month's last, for a condition comparing a date with `$a.date ± N mo`.
 PART_KEY = "@"
 DEFAULT_TIMEZONE = "Asia/Jakarta"  # WIB; a site config names its own (WITA, WIT)
 
@@ -210,7 +211,14 @@ class FactTypes:
             return day.year
         if part == "month":
             return f"{day.year:04d}-{day.month:02d}"
-        return (day.year * 12 + day.month - 1) * 100 + day.day  # md
+        if part == "md":
+            return (day.year * 12 + day.month - 1) * 100 + day.day
+        # md+N: the key of the date N months later, on the month's last day when it has no such
+        # day (31 January + 1 mo is 28 February, as derived values and due times have it)
+        index = day.year * 12 + day.month - 1 + int(part[2:])
+        year = index // 12
+        last = calendar.monthrange(year, index % 12 + 1)[1] if 1 <= year <= 9999 else 31
+        return index * 100 + min(day.day, last)
 
     def local(self, value: dt.date, part: str) -> Any:
         """A part of a date or time in the site's zone, as a rule's text or derived field holds it."""

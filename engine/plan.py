@@ -14,10 +14,11 @@ said at the rules, as check's problems are.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .expressions import MONTHS, FieldRef, Now, Op, refs
+from .expressions import MONTHS, FieldRef, Now, Op, Param, refs
 from .facts import event_field
 from .models import ParameterUse
 from .pack import AnyOf, Condition, Pack, Rule, Test, split_field
@@ -54,6 +55,7 @@ class Plan:
     discharges: dict[str, dict[int, Condition]] = field(default_factory=dict)
     encoded: set[Part] = field(default_factory=set)
     now: set[str] = field(default_factory=set)  # rules whose conditions read $now or $today
+    now_months: set[int] = field(default_factory=set)  # N of `$today ± N mo|y` in a condition, in months
 
 
 def discharge_counts(rule: Rule, declarations: dict[str, dict[str, Any]]) -> dict[int, Condition]:
@@ -89,6 +91,7 @@ def plan(pack: Pack, settled: dict[str, list[ParameterUse]], declarations: dict[
                for r in pack.rules}
     encoded: set[Part] = set()
     now: set[str] = set()
+    now_months: set[int] = set()
     for rule in pack.rules:
         aliases = {c.alias: c.type for c in rule.when}
         for condition in rule.when + list(discharges[rule.id].values()):
@@ -103,7 +106,40 @@ def plan(pack: Pack, settled: dict[str, list[ParameterUse]], declarations: dict[
                             now.add(rule.id)
                         elif isinstance(ref, FieldRef) and ref.alias in aliases and (ref.part or calendar):
                             encoded.add((aliases[ref.alias], ref.field, "md" if calendar else ref.part or ""))
-    return Plan(pack, periods(pack, settled), parts, levels, negated, counted, discharges, encoded, now)
+                    for moved in _ops(value):  # a date moved by months: its key moved on the calendar
+                        for months in _possible_months(moved, settled):
+                            if isinstance(moved.left, Now):
+                                now_months.add(months)
+                            elif isinstance(moved.left, FieldRef) and moved.left.alias in aliases:
+                                encoded.add((aliases[moved.left.alias], moved.left.field, moved_key(months)))
+    return Plan(pack, periods(pack, settled), parts, levels, negated, counted, discharges, encoded, now, now_months)
+
+
+def moved_key(months: int) -> str:
+    """The part holding a date's calendar key `months` later, the day clamped to the month's last
+    (facts.FactTypes.part): what a condition `$a.date + N mo` compares."""
+    return f"md{months:+d}"
+
+
+def calendar_months(moved: Op, value_of: Any) -> int | None:
+    """The whole months of `date ± N mo|y` (`value_of`: a parameter's value by name), or None when
+    it is no whole number of months (the calendar key is then moved arithmetically)."""
+    amount = value_of(moved.right.name) if isinstance(moved.right, Param) else moved.right
+    if moved.unit not in MONTHS or not isinstance(moved.left, (FieldRef, Now)) \
+            or not isinstance(amount, (int, float)) or isinstance(amount, bool):
+        return None
+    months = (-1 if moved.op == "-" else 1) * amount * MONTHS[moved.unit]
+    return int(months) if math.isfinite(months) and months == int(months) else None
+
+
+def _possible_months(moved: Op, settled: dict[str, list[ParameterUse]]) -> set[int]:
+    """calendar_months for every value a parameter takes in any period."""
+    if isinstance(moved.right, Param):
+        uses = settled.get(moved.right.name, [])
+        found = {calendar_months(moved, lambda _, u=u: u.value) for u in uses}
+    else:
+        found = {calendar_months(moved, lambda _: None)}
+    return {m for m in found if m is not None}
 
 
 def _values(test: Test) -> list[Any]:

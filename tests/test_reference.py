@@ -153,7 +153,7 @@ def test_two_days_of_a_site():
     assert len(Counter(rule for rule, _ in found.findings)) > 30  # most of the pack's rules fired
 
 
-# -- where the two disagree -----------------------------------------------------------------------
+# -- months on the calendar ----------------------------------------------------------------------
 
 MONTH_LATER = """\
 rules:
@@ -168,18 +168,77 @@ rules:
         where: {employee: $a.employee, date: {eq: $a.date + 1 mo}}
     then:
       finding: {severity: minor, message: "{$a.date} and {$b.date}"}
+  - id: mini.within-a-year
+    title: a check less than a year (a parameter, in years) after another
+    clauses: ['1']
+    when:
+      - fact: check
+        as: a
+      - fact: check
+        as: b
+        where: {employee: $a.employee, date: {gt: $a.date, lt: $a.date + $step y}}
+    then:
+      finding: {severity: minor, message: "{$a.date} and {$b.date}"}
+  - id: mini.month-before
+    title: a check on or before the day a month before the next
+    clauses: ['1']
+    when:
+      - fact: check
+        as: a
+      - fact: check
+        as: b
+        where: {employee: $a.employee, date: {gt: $a.date}}
+      - fact: check
+        as: c
+        where: {employee: $a.employee, date: {eq: $b.date - 1 mo}}
+    then:
+      finding: {severity: minor, message: "{$a.date} {$b.date} {$c.date}"}
+  - id: mini.older-than-a-month
+    title: a check more than a month before today
+    clauses: ['1']
+    when:
+      - fact: check
+        as: a
+        where: {date: {lt: $today - 1 mo}}
+    then:
+      finding: {severity: minor, message: "{$a.date}"}
 """
 
 
-@pytest.mark.xfail(strict=True, reason="a condition compares months on a calendar key on which 31 January + 1 mo is "
-                                       "'31 February' (after the 28th), while the README, derived fields and due "
-                                       "times make it 28 February: reported in issue 16's closing note")
-def test_a_month_after_the_31st_in_a_condition(tmp_path):
+LATER, YEAR, BEFORE, OLDER = "mini.month-later", "mini.within-a-year", "mini.month-before", "mini.older-than-a-month"
+
+
+@pytest.mark.parametrize(("dates", "as_of", "expected"), [
+    # 31 January + 1 mo is 28 February (the README; derived values and due times): the same in a condition
+    (["2026-01-31", "2026-02-28"], "2026-02-28", {(LATER, ("2026-01-31", "2026-02-28")),
+                                                  (YEAR, ("2026-01-31", "2026-02-28"))}),
+    (["2026-01-30", "2026-02-28"], "2026-02-28", {(LATER, ("2026-01-30", "2026-02-28")),
+                                                  (YEAR, ("2026-01-30", "2026-02-28"))}),
+    (["2028-01-31", "2028-02-29"], "2028-02-29", {(LATER, ("2028-01-31", "2028-02-29")),
+                                                  (YEAR, ("2028-01-31", "2028-02-29"))}),
+    (["2026-01-31", "2026-03-01"], "2026-03-01", {(YEAR, ("2026-01-31", "2026-03-01")), (OLDER, ("2026-01-31",))}),
+    # 29 February + 1 y is 28 February: a check on that day is not within the year, one the day before is
+    (["2028-02-29", "2029-02-28"], "2029-02-28", {(OLDER, ("2028-02-29",))}),
+    (["2028-02-29", "2029-02-27"], "2029-02-27", {(YEAR, ("2028-02-29", "2029-02-27")), (OLDER, ("2028-02-29",))}),
+    # 31 March - 1 mo is 28 February
+    (["2026-02-10", "2026-02-28", "2026-03-31"], "2026-03-31", {
+        (YEAR, ("2026-02-10", "2026-02-28")), (YEAR, ("2026-02-10", "2026-03-31")),
+        (YEAR, ("2026-02-28", "2026-03-31")),
+        (BEFORE, ("2026-02-10", "2026-02-28", "2026-03-31")), (OLDER, ("2026-02-10",))}),
+    # $today - 1 mo: 28 January on 28 February, 1 February on 1 March, 28 February on 31 March
+    (["2026-01-30"], "2026-02-28", set()),
+    (["2026-01-30"], "2026-03-01", {(OLDER, ("2026-01-30",))}),
+    (["2026-02-28"], "2026-03-31", set()),
+])
+def test_months_in_a_condition_fall_on_the_calendar_as_derived_values_do(tmp_path, dates, as_of, expected):
+    """A condition moving a date by months compares with the date that move gives elsewhere (the day
+    clamped to a shorter month's last), for fields, a parameter in years, a minus and $today."""
     from test_hostile_input import small_pack
 
     engine = Engine([small_pack(tmp_path, MONTH_LATER)])
-    facts = [{"type": "check", "employee": "D", "date": "2026-01-31"},
-             {"type": "check", "employee": "D", "date": "2026-02-28"}]
-    found, expected = engine_outcome(engine, facts), reference_outcome(engine, facts)
-    assert len(expected.findings) == 1  # the reference reads the README: 31 January + 1 mo is 28 February
-    assert found == expected, differences(found, expected)
+    facts = [{"type": "check", "employee": "D", "date": d} for d in dates]
+    when = dt.date.fromisoformat(as_of)
+    result = engine.evaluate(facts, as_of=when)
+    found = {(f.rule, tuple(sorted(str(result.facts[i]["date"]) for i in f.facts))) for f in result.findings}
+    assert found == expected
+    assert engine_outcome(engine, facts, as_of=when) == reference_outcome(engine, facts, as_of=when)
