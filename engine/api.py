@@ -478,7 +478,7 @@ class Engine:
         encoded = {i: e for i, e in encoded.items() if e["type"] in read}
         del current, past
 
-        routed, trace.facts_not_in_force = self._route(list(known.values()))
+        routed, unread = self._route(list(known.values()))
         # Progress counts the given facts each part reads; derived ones come on top.
         total = sum(1 for c in self.compiled for part in c.parts for f in routed.get(id(c), [])
                     if f["type"] in part.types)
@@ -490,7 +490,12 @@ class Engine:
             for fact, enc in tables:
                 known.setdefault(fact["id"], fact)
                 encoded.setdefault(fact["id"], enc)
-            relevant = [f for f in routed.get(id(compiled), []) + self._route(passed)[0].get(id(compiled), [])
+            # Facts earlier packs derived go to this pack's revision in force on their date, like
+            # given ones; one that no revision of a pack reading it is in force for, and no pack
+            # judged, is counted as not in force too.
+            passed_routed, passed_unread = self._route(passed)
+            unread |= passed_unread
+            relevant = [f for f in routed.get(id(compiled), []) + passed_routed.get(id(compiled), [])
                         if f["type"] in compiled.types] + [f for f, _ in tables if f["type"] in compiled.types]
             consequences = Consequences(compiled, self.types, known, historical, derivations, now, horizon)
             for part in compiled.parts:
@@ -532,6 +537,7 @@ class Engine:
             overridden = {n: u for n, u in compiled.params.items() if u.source != f"pack {compiled.pack.label}"}
             if overridden:
                 trace.overrides[compiled.pack.label] = overridden
+        trace.facts_not_in_force = len(unread)
         if rejected:
             raise FactsInvalid(rejected)
         return build_result(findings, obligations, derivations, known, historical, trace)
@@ -581,9 +587,10 @@ class Engine:
                 out.append(self.types.check_encoded({"type": name, "id": f"{name}:{key}", **values}, where))
         return out
 
-    def _route(self, facts: list[dict[str, Any]]) -> tuple[dict[int, list[dict[str, Any]]], int]:
+    def _route(self, facts: list[dict[str, Any]]) -> tuple[dict[int, list[dict[str, Any]]], set[str]]:
         """Each fact goes, for each pack, to the revision in force on the fact's date, and within
-        it to the period of its parameters that date falls in."""
+        it to the period of its parameters that date falls in. With the ids of the facts a pack
+        reading their type had no revision in force for, and no revision of any pack read."""
         by_pack: dict[str, dict[str, list[CompiledPack]]] = defaultdict(dict)  # name -> label -> periods
         for compiled in self.compiled:
             by_pack[compiled.pack.name].setdefault(compiled.pack.label, []).append(compiled)
@@ -604,7 +611,7 @@ class Engine:
                 routed[id(chosen)].append(fact)
                 if fact["type"] in chosen.types:
                     judged.add(fact["id"])
-        return routed, len(missed - judged)
+        return routed, missed - judged
 
 def _sessions(compiled: CompiledPack, part: Part, consequences: Consequences,
               batches: list[list[dict[str, Any]]]) -> Iterator[None]:

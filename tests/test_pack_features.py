@@ -693,3 +693,43 @@ def test_counts_joined_by_equal_fields_and_filters_reading_now_judge_as_the_core
     core_engine, core_unjudged, core_found = outcome()
     assert not core_engine.compiled[0].keyed and not core_engine.compiled[0].parts[0].filters
     assert (core_found, core_unjudged) == (found, unjudged)
+
+
+def test_a_derived_fact_no_revision_of_its_reader_is_in_force_for_is_counted(tmp_path):
+    """A fact one pack derives for another that was not yet in force on its date is neither judged
+    nor lost: the trace counts it among the facts not in force, as it counts a given one."""
+    def pack(name: str, effective: str, facts: str, rules: str) -> Path:
+        folder = tmp_path / name
+        (folder / "rules").mkdir(parents=True)
+        (folder / "pack.yaml").write_text(f"name: {name}\nversion: 1.0.0\nlanguage: en\n"
+                                          f"document: {{number: {name}, title: {name}, issuer: X, revision: '1', "
+                                          f"effective: {effective}}}\n")
+        (folder / "clauses.yaml").write_text("clauses: [{number: '1', text: Marks are read.}]\n")
+        (folder / "facts.yaml").write_text(facts)
+        (folder / "rules" / "r.yaml").write_text(rules)
+        return folder
+
+    mark = ("  mark: {derived: true, fields: {site: {type: string, required: true}, "
+            "date: {type: date, required: true}}}\n")
+    deriver = pack("deriver", "2020-01-01", "facts:\n  row: {fields: {site: {type: string, required: true}, "
+                                            "date: {type: date, required: true}}}\n" + mark, """\
+rules:
+  - id: deriver.mark
+    title: a row marks its site
+    clauses: ['1']
+    when: [{fact: row, as: r}]
+    then: {derive: [{type: mark, fields: {site: $r.site, date: $r.date}}]}
+""")
+    reader = pack("reader", "2026-01-01", "facts:\n" + mark.replace("derived: true, ", ""), """\
+rules:
+  - id: reader.marked
+    title: a marked site
+    clauses: ['1']
+    when: [{fact: mark, as: m}]
+    then: {finding: {severity: minor, message: "{$m.site}"}}
+""")
+    engine = patuh.Engine([deriver, reader], entry_points=False)
+    result = engine.evaluate([{"type": "row", "site": "A", "date": "2025-12-31"},
+                              {"type": "row", "site": "B", "date": "2026-01-02"}])
+    assert [f.message for f in result.findings] == ["B"]
+    assert result.trace.facts_not_in_force == 1  # A's mark; the rows themselves were judged by the deriver
