@@ -356,8 +356,8 @@ class _Compiler:
 
         if any(isinstance(r, Now) for t in flat(count.tests) for v in _values(t) for r in refs(v)):
             return None
-        return keyed(self.pattern(count), {c.alias: fields(c.type) for c in rule.facts}, fields(count.type), rule,
-                     count.alias)
+        return keyed(count.type, self.pattern(count), {c.alias: fields(c.type) for c in rule.facts},
+                     fields(count.type), rule, count.alias)
 
     def _filter(self, rule: Rule, main: list[dict[str, Any]], companions: list[Companion]) -> list[Filter] | None:
         """The rule and its unjudged companion as Filters judged in Python (patterns.py), when it is

@@ -119,8 +119,7 @@ def _source(expression: dict[str, Any]) -> str:
     if op in _ORDER:
         return f"({found} and _{op[1:]}(v, {literal}))"
     if isinstance(value, str):  # text equals text alone (a checked field of its type)
-        return f"(g({name!r}) {'!=' if op == '$neq' else '=='} {literal})" if op != "$neq" else \
-            f"({found} and v != {literal})"
+        return f"({found} and v != {literal})" if op == "$neq" else f"(g({name!r}) == {literal})"
     return f"({found} and {'not ' if op == '$neq' else ''}_equal(v, {literal}))"
 
 
@@ -162,11 +161,12 @@ class Keyed:
         return None if None in values else values
 
 
-def keyed(counted: dict[str, Any], aliases: dict[str, dict[str, str]], fields: dict[str, str], rule: Any,
-          alias: str) -> Keyed | None:
-    """A count's compiled pattern as a Keyed count, when its tests are equal-field joins with
-    the rule's facts (`aliases`: alias -> that fact's declared fields and types) of the same
-    declared type, and literal tests on its own fields (`fields`); else None (a collector rule)."""
+def keyed(counted_type: str, counted: dict[str, Any], aliases: dict[str, dict[str, str]], fields: dict[str, str],
+          rule: Any, alias: str) -> Keyed | None:
+    """A count of `counted_type` facts, its compiled pattern `counted`, as a Keyed count when its tests are
+    equal-field joins with the rule's facts (`aliases`: alias -> that fact's declared fields and
+    types) of the same declared type, and literal tests on its own fields (`fields`); else None
+    (a collector rule)."""
     joins: list[tuple[str, str, str]] = []
     tests: list[dict[str, Any]] = []
     for expression in counted["$and"]:
@@ -185,4 +185,4 @@ def keyed(counted: dict[str, Any], aliases: dict[str, dict[str, str]], fields: d
             continue
         tests.append(expression)
     judged = Filter(rule, alias, {"$and": tests})
-    return Keyed(tests[0]["type"], judged, joins) if joins and literal_only(judged.pattern, fields) else None
+    return Keyed(counted_type, judged, joins) if joins and literal_only(judged.pattern, fields) else None

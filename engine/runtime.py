@@ -130,8 +130,7 @@ class Session:
         for level in sorted(by_level):
             for rule in by_level[level]:  # every fact they count is in by now: earlier levels derive them
                 for index, spec in self.compiled.keyed.get(rule.id, {}).items():
-                    self.groups.group(rule, index, spec, self.kept[spec.type],
-                                      self.present)
+                    self.groups.group(rule, index, spec, self.kept[spec.type], self.present)
             self._assert(self.groups.aggregates(by_level[level], self.compiled.counts, self.compiled.aggregates,
                                                 self.present))
         # Deleted only after success: deleting a state whose assert failed has aborted the
