@@ -12,8 +12,10 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
 
 from . import limits
 from .compiler import CompiledPack, Unjudged, agg_alias, fact_id
@@ -324,7 +326,7 @@ class Consequences:
         for derived_id, (rule_id, sources) in self._least.items():  # beside earlier packs' derivations
             shown = self.derivations.get(derived_id)
             if shown is None or (rule_id, sources) < (shown.rule, shown.facts):
-                self.derivations[derived_id] = Derivation.model_construct(rule=rule_id, pack=pack, facts=sources)
+                self.derivations[derived_id] = _made(Derivation, rule=rule_id, pack=pack, facts=sources)
         findings: list[Finding] = []
         obligations: list[Obligation] = []
         for match in self.chosen():
@@ -355,7 +357,7 @@ class Consequences:
         ids = match.fact_ids
         assert rule.finding is not None
         # Built without re-validation: every part is made here, from checked packs and facts.
-        return Finding.model_construct(
+        return _made(Finding,
             id=_id("F", rule.id, self.compiled.pack.name, *sorted(ids)),
             rule=rule.id,
             subject=self.subject(match),
@@ -416,15 +418,15 @@ class Consequences:
     def subject(self, match: Match) -> Subject:
         spec = match.rule.subject
         if spec:
-            return Subject.model_construct(kind=spec.kind, id=self.render(spec.id, match))
+            return _made(Subject, kind=spec.kind, id=self.render(spec.id, match))
         return self._own_subject(match.rule.facts[0].type, match.binding[match.rule.facts[0].alias])
 
     def _own_subject(self, kind: str, fact_id_: str) -> Subject:
         fact = self.facts[fact_id_]
         name = self.types.declarations[kind].get("subject")
         if name and fact.get(name) is not None:
-            return Subject.model_construct(kind=name, id=str(fact[name]))
-        return Subject.model_construct(kind=kind, id=fact["id"])
+            return _made(Subject, kind=name, id=str(fact[name]))
+        return _made(Subject, kind=kind, id=fact["id"])
 
     def due(self, spec: ActionSpec, match: Match) -> dt.datetime | dt.date | None:
         if not spec.due or spec.due.at_time is None:
@@ -433,7 +435,7 @@ class Consequences:
         return due if isinstance(due, dt.date) else None
 
     def action(self, spec: ActionSpec, match: Match, roles: _Roles) -> Action:
-        return Action.model_construct(what=self.render(spec.what, match), raci=spec.raci, due=self.due(spec, match),
+        return _made(Action, what=self.render(spec.what, match), raci=spec.raci, due=self.due(spec, match),
                                       due_text=spec.due.text if spec.due else None, **roles)
 
     # -- obligations ------------------------------------------------------------------------------
@@ -465,7 +467,7 @@ class Consequences:
         fresh = chosen is not None and chosen[1] not in self.historical  # discharged by this run's facts
         subject = finding.subject if finding else self.subject(match)
         ids = match.fact_ids
-        obligation = Obligation.model_construct(
+        obligation = _made(Obligation,
             id=_id("O", rule.id, spec.id or "", self.compiled.pack.name, *sorted(ids)),
             finding=finding.id if finding else None, rule=rule.id, action=spec.id,
             pack=fixed.finding["pack"], clauses=self.citations(rule, match), subject=subject,
@@ -494,7 +496,7 @@ class Consequences:
         rule, late = match.rule, obligation.status == "late"
         pack = self.compiled.pack
         accountable = roles["accountable"] or roles["responsible"]
-        subject = Subject.model_construct(kind="role", id=accountable[0]) if accountable else obligation.subject
+        subject = _made(Subject, kind="role", id=accountable[0]) if accountable else obligation.subject
         due = self._shown(obligation.due)
         if spec.overdue.message is not None:
             message = self.render(spec.overdue.message, match)
@@ -511,7 +513,7 @@ class Consequences:
             sanctions = self._overdue[(rule.id, rule.actions.index(spec))] = [
                 Sanction(rung=pack.sanctions[s.rung].id, label=pack.sanctions[s.rung].label, note=s.note)
                 for s in spec.overdue.sanctions]
-        return Finding.model_construct(
+        return _made(Finding,
             id=_id("F", f"{rule.id}.{spec.id}-{status}", pack.name, *sorted(ids)),
             rule=f"{rule.id}.{spec.id}-{status}",
             title=f"{rule.title}: {'done late' if late else 'overdue'}",
@@ -529,7 +531,7 @@ class Consequences:
         fact_ = self.facts[lacking.binding[lacking.alias]]
         kind = next(c.type for c in rule.when if c.alias == lacking.alias)
         ids = list(lacking.binding.values())
-        return Finding.model_construct(
+        return _made(Finding,
             id=_id("F", f"{rule.id}.unjudged", pack.name, *sorted(ids)),
             rule=f"{rule.id}.unjudged", title=f"{rule.title}: cannot be judged",
             pack=PackRef(name=pack.name, version=pack.version, hash=pack.hash),
@@ -640,6 +642,22 @@ def parameters_used(rule: Rule) -> set[str]:
     return {r.name for value in values for r in refs(value) if isinstance(r, Param)}
 
 
+# The names given to each kind of model, as one set per call shape: pydantic gives every instance
+# made by model_construct its own set of the fields given (728 bytes for a finding's), a sixth of
+# a site-month's findings in memory; these sets are never changed (every field is given).
+_GIVEN: dict[tuple[type, tuple[str, ...]], set[str]] = {}
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _made(cls: type[_M], **values: Any) -> _M:
+    """A model built from checked parts without validation, sharing its set of fields given."""
+    shape = (cls, tuple(values))
+    given = _GIVEN.get(shape)
+    if given is None:
+        given = _GIVEN[shape] = set(values) & set(cls.model_fields)
+    return cls.model_construct(given, **values)
+
+
 def build_result(findings: dict[str, Finding], obligations: list[Obligation], derivations: dict[str, Derivation],
                  known: dict[str, dict[str, Any]], historical: set[str], trace: Trace) -> Result:
     """The evaluation's Result: findings in time order, the obligations by due time, the facts
@@ -651,7 +669,7 @@ def build_result(findings: dict[str, Finding], obligations: list[Obligation], de
     ordered = sorted(findings.values(), key=lambda f: (str(f.time), f.subject.kind, f.subject.id, f.rule, f.id))
     tracked = sorted(obligations, key=lambda o: (when(o.due), o.rule, o.id))
     # Built without re-validation: the facts were checked when derived.
-    derived = [DerivedFact.model_construct(**{k: v for k, v in known[i].items() if k != "source"}, derived_from=d)
+    derived = [_made(DerivedFact, **{k: v for k, v in known[i].items() if k != "source"}, derived_from=d)
                for i, d in sorted(derivations.items()) if i not in historical]
     evidence: dict[str, dict[str, Any]] = {}
     stack = [i for f in ordered for i in f.facts]
