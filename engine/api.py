@@ -527,8 +527,8 @@ class Engine:
                         progress(done, total)
             passed += [known[i] for i in consequences.produced]
             encoded.update(consequences.produced)  # a later pack may read a type no part of this one does
-            for match in consequences.matches:
-                trace.matches[match.rule.id] = trace.matches.get(match.rule.id, 0) + 1
+            for rule_id, n in consequences.matched.items():
+                trace.matches[rule_id] = trace.matches.get(rule_id, 0) + n
             found, tracked = consequences.findings()
             findings.update({f.id: f for f in found})
             obligations += tracked

@@ -101,7 +101,8 @@ class Consequences:
         self.facts, self.historical, self.derivations = facts, historical, derivations
         self.now, self.horizon = now, horizon
         self.today = now.astimezone(types.zone).date()
-        self.matches: list[Match] = []
+        self.matches: list[Match] = []  # of the rules with a finding or an obligation
+        self.matched: dict[str, int] = {}  # rule -> its matches, for the trace
         self.lacking: dict[tuple[str, str], Lacking] = {}  # (rule, lacking fact) -> what it lacks
         self.rejected: dict[tuple[str, str], FactError] = {}  # (rule, record) -> the error
         self.produced: dict[str, dict[str, Any]] = {}  # derived fact id -> its encoding, for later parts
@@ -135,7 +136,9 @@ class Consequences:
 
     def record(self, match: Match, derived: list[tuple[int, tuple[tuple[str, Any], ...]]]) -> list[dict[str, Any]]:
         """Keep a match and the facts it derives (forward chaining): their encodings, to assert."""
-        self.matches.append(match)
+        self.matched[match.rule.id] = self.matched.get(match.rule.id, 0) + 1
+        if match.rule.finding is not None or any(a.discharged_by for a in match.rule.actions):
+            self.matches.append(match)  # kept for chosen(); one that only derives is done with here
         if match.rule.reject is not None:
             self._reject(match)
         return [self._assertable(match.rule, match.rule.derive[i], values, match) for i, values in derived]
@@ -289,8 +292,6 @@ class Consequences:
         earliest. Historical ones included (their obligations are still tracked)."""
         chosen: dict[tuple[str, ...], Match] = {}
         for match in self.matches:
-            if match.rule.finding is None and not any(a.discharged_by for a in match.rule.actions):
-                continue
             once = match.rule.once_per
             key = (match.rule.id,) + (tuple(match.binding[a] for a in once) if once else tuple(match.fact_ids))
             if key not in chosen or self._order(match) < self._order(chosen[key]):
