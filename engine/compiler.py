@@ -319,6 +319,9 @@ class _Compiler:
             return
         for name, patterns, _ in companions:
             definition[name] = {"all": patterns}
+            # every type a companion reads goes to the core, a Keyed count's included (as a fact
+            # that exists there): else a fact lacking what the rule needs would never be said
+            part.asserted.update(expression["$and"][0]["type"] for p in patterns for expression in p.values())
         grouped = {c.index: k for c in counts if (k := self.keyed(rule, c)) is not None}
         if grouped:
             out.keyed[rule.id] = grouped

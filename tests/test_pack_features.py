@@ -635,6 +635,14 @@ rules:
       - {fact: load, as: l}
       - {count: load, as: o, where: {company: $l.company}, lt: 2}
     then: {finding: {severity: minor, message: "{$o.n} other loads"}}
+  - id: grouped.weighed-at-its-site
+    title: A load weighed at its site
+    clauses: ['1']
+    when:
+      - {fact: load, as: l}
+      - {count: weighing, as: w, where: {company: $l.company, site: $l.site}, ge: 1}
+    then: {finding: {severity: minor, message: "{$w.n} at {$l.site}"}}
+    unjudged: {l: [site]}
   - id: grouped.ended
     title: A load whose end has passed
     clauses: ['1']
@@ -678,13 +686,19 @@ def test_counts_joined_by_equal_fields_and_filters_reading_now_judge_as_the_core
 
     engine, unjudged, found = outcome()
     [compiled] = engine.compiled
-    assert set(compiled.keyed) == {"grouped.unweighed", "grouped.heavy", "grouped.others"}
+    assert set(compiled.keyed) == {"grouped.unweighed", "grouped.heavy", "grouped.others",
+                                   "grouped.weighed-at-its-site"}
     assert [f.rule.id for f in compiled.parts[0].filters["load"]] == ["grouped.ended", "grouped.ended"]
     assert [f[1] for f in found if f[0] == "grouped.unweighed"] == [("L2",), ("L3",), ("L4",)]
     assert [f[2] for f in found if f[0] == "grouped.heavy"] == ["3 weighings, 42.5 kg"] * 2  # L1, L3
     assert [f[1] for f in found if f[0] == "grouped.others"] == [("L4",)]
     assert [f[1] for f in found if f[0] == "grouped.ended"] == [("L1",), ("L4",)]
-    assert [f[:2] for f in unjudged] == [("grouped.ended.unjudged", ("L3",))]
+    assert [f[1] for f in found if f[0] == "grouped.weighed-at-its-site"] == [("L1", "W1", "W2"), ("L2", "W1", "W2"),
+                                                                             ("L4", "W4")]
+    # L3 has no site: said, where a weighing of its company could have been counted (a Keyed
+    # count's type still goes to durable_rules for the companion that says so)
+    assert [f[:2] for f in unjudged] == [("grouped.ended.unjudged", ("L3",)),
+                                         ("grouped.weighed-at-its-site.unjudged", ("L3",))]
     now = dt.datetime.fromisoformat("2026-03-02T00:00+08:00")
     assert engine_outcome(engine, facts, as_of=now) == reference_outcome(engine, facts, as_of=now)
     # The same pack with every count a collector rule and every rule in durable_rules' patterns.
