@@ -157,51 +157,20 @@ def test_two_days_of_a_site():
 
 MONTH_LATER = """\
 rules:
-  - id: mini.month-later
-    title: a check a calendar month after another
-    clauses: ['1']
-    when:
-      - fact: check
-        as: a
-      - fact: check
-        as: b
-        where: {employee: $a.employee, date: {eq: $a.date + 1 mo}}
-    then:
-      finding: {severity: minor, message: "{$a.date} and {$b.date}"}
-  - id: mini.within-a-year
-    title: a check less than a year (a parameter, in years) after another
-    clauses: ['1']
-    when:
-      - fact: check
-        as: a
-      - fact: check
-        as: b
-        where: {employee: $a.employee, date: {gt: $a.date, lt: $a.date + $step y}}
-    then:
-      finding: {severity: minor, message: "{$a.date} and {$b.date}"}
-  - id: mini.month-before
-    title: a check on or before the day a month before the next
-    clauses: ['1']
-    when:
-      - fact: check
-        as: a
-      - fact: check
-        as: b
-        where: {employee: $a.employee, date: {gt: $a.date}}
-      - fact: check
-        as: c
-        where: {employee: $a.employee, date: {eq: $b.date - 1 mo}}
-    then:
-      finding: {severity: minor, message: "{$a.date} {$b.date} {$c.date}"}
-  - id: mini.older-than-a-month
-    title: a check more than a month before today
-    clauses: ['1']
-    when:
-      - fact: check
-        as: a
-        where: {date: {lt: $today - 1 mo}}
-    then:
-      finding: {severity: minor, message: "{$a.date}"}
+  - {id: mini.month-later, title: a check a calendar month after another, clauses: ['1'],
+     when: [{fact: check, as: a}, {fact: check, as: b, where: {employee: $a.employee, date: {eq: $a.date + 1 mo}}}],
+     then: {finding: {severity: minor, message: "{$a.date} and {$b.date}"}}}
+  - {id: mini.within-a-year, title: a check less than a year (a parameter in years) after another, clauses: ['1'],
+     when: [{fact: check, as: a},
+            {fact: check, as: b, where: {employee: $a.employee, date: {gt: $a.date, lt: $a.date + $step y}}}],
+     then: {finding: {severity: minor, message: "{$a.date} and {$b.date}"}}}
+  - {id: mini.month-before, title: a check a month before a later one that follows a third, clauses: ['1'],
+     when: [{fact: check, as: a}, {fact: check, as: b, where: {employee: $a.employee, date: {gt: $a.date}}},
+            {fact: check, as: c, where: {employee: $a.employee, date: {eq: $b.date - 1 mo}}}],
+     then: {finding: {severity: minor, message: "{$a.date} {$b.date} {$c.date}"}}}
+  - {id: mini.older-than-a-month, title: a check more than a month before today, clauses: ['1'],
+     when: [{fact: check, as: a, where: {date: {lt: $today - 1 mo}}}],
+     then: {finding: {severity: minor, message: "{$a.date}"}}}
 """
 
 
