@@ -484,18 +484,16 @@ class Engine:
                     if f["type"] in part.types)
         done = 0
         evaluation = evaluation_fact(now, self.types, self.now_months)
-        passed: list[dict[str, Any]] = []  # facts earlier packs derived, for the packs that read them
+        # Facts earlier packs derived, for the packs that read them: routed as given ones are, to
+        # each pack's revision in force on their date (one no revision of a pack reading it is in
+        # force for, and no pack judged, is counted as not in force too).
+        passed: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for compiled in self.compiled:
             tables = self.tables[id(compiled)]
             for fact, enc in tables:
                 known.setdefault(fact["id"], fact)
                 encoded.setdefault(fact["id"], enc)
-            # Facts earlier packs derived go to this pack's revision in force on their date, like
-            # given ones; one that no revision of a pack reading it is in force for, and no pack
-            # judged, is counted as not in force too.
-            passed_routed, passed_unread = self._route(passed)
-            unread |= passed_unread
-            relevant = [f for f in routed.get(id(compiled), []) + passed_routed.get(id(compiled), [])
+            relevant = [f for f in routed.get(id(compiled), []) + passed.get(id(compiled), [])
                         if f["type"] in compiled.types] + [f for f, _ in tables if f["type"] in compiled.types]
             consequences = Consequences(compiled, self.types, known, historical, derivations, now, horizon)
             for part in compiled.parts:
@@ -525,7 +523,11 @@ class Engine:
                     done = min(total, done + sum(1 for f in chunk if f["id"] not in consequences.produced))
                     if progress:
                         progress(done, total)
-            passed += [known[i] for i in consequences.produced]
+            if compiled is not self.compiled[-1]:  # the last pack's derived facts go to no later one
+                passed_on, passed_unread = self._route([known[i] for i in consequences.produced])
+                for key, facts in passed_on.items():
+                    passed[key] += facts
+                unread |= passed_unread
             encoded.update(consequences.produced)  # a later pack may read a type no part of this one does
             for rule_id, n in consequences.matched.items():
                 trace.matches[rule_id] = trace.matches.get(rule_id, 0) + n

@@ -185,7 +185,8 @@ class _Compiler:
         if isinstance(value, Neg):
             return {"$mul": {"$l": self.value(value.value, kind, own), "$r": -1}}
         if isinstance(value, Op):
-            months = calendar_months(value, lambda name: self.params[name].value) if kind == "md" else None
+            amount = self.params[value.right.name].value if isinstance(value.right, Param) else value.right
+            months = calendar_months(value, amount) if kind == "md" else None
             if months is not None:  # the date's key moved on the calendar, encoded on the fact
                 return self.value(value.left, moved_key(months), own)
             left = self.value(value.left, kind, own)

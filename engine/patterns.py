@@ -29,11 +29,17 @@ _KINDS = {"string": (str,), "boolean": (bool,), "number": (int, float), "integer
           "date": (int, float), "datetime": (int, float)}
 _NUMERIC = {"number", "integer", "date", "datetime"}
 # The alias a rule's patterns read the evaluation fact under (compiler.EVALUATION: its "time" in
-# epoch seconds, its "date" in epoch days), and the test ending a pattern that reads it, which
-# always holds (compiler._guard): a fid never equals a type name.
+# epoch seconds, its "date" in epoch days).
 NOW_ALIAS = "_now"
-_NOW_GUARD = {"$neq": {"fid": {NOW_ALIAS: "type"}}}
 _NOW_FOR = {"datetime": "time", "date": "date"}
+
+
+def _guard(expression: dict[str, Any]) -> bool:
+    """Whether a test is the one ending a pattern that joins another fact (compiler._guard): its
+    fid unequal to that fact's type, which always holds (a fid never equals a type name)."""
+    arg = expression.get("$neq")
+    return isinstance(arg, dict) and list(arg) == ["fid"] and isinstance(arg["fid"], dict) \
+        and list(arg["fid"].values()) == ["type"]
 
 
 def literal_only(pattern: dict[str, Any], fields: dict[str, str]) -> bool:
@@ -44,11 +50,11 @@ def literal_only(pattern: dict[str, Any], fields: dict[str, str]) -> bool:
 
 def _literal(expression: dict[str, Any], fields: dict[str, str]) -> bool:
     ((op, arg),) = expression.items()
-    if op == "$and" and any("$or" in e for e in [e for e in arg if e != _NOW_GUARD][:-1]):
+    if op == "$and" and any("$or" in e for e in [e for e in arg if not _guard(e)][:-1]):
         return False  # the core reads no test after an "$or" group (compiler.pattern): left to it
     if op in ("$or", "$and"):
         return all(_literal(e, fields) for e in arg)
-    if op in ("$ex", "$nex") or expression == _NOW_GUARD:
+    if op in ("$ex", "$nex") or _guard(expression):
         return True
     if op == "$neq" or op in _ORDER:
         ((name, value),) = arg.items()
@@ -105,7 +111,7 @@ def _source(expression: dict[str, Any]) -> str:
     if op in ("$and", "$or"):
         parts = [_source(e) for e in arg]
         return "(" + (" and " if op == "$and" else " or ").join(parts) + ")" if parts else repr(op == "$and")
-    if expression == _NOW_GUARD:
+    if _guard(expression):
         return "True"
     if op in ("$ex", "$nex"):
         test = " is not None" if op == "$ex" else " is None"
@@ -171,9 +177,8 @@ def keyed(counted_type: str, counted: dict[str, Any], aliases: dict[str, dict[st
     tests: list[dict[str, Any]] = []
     for expression in counted["$and"]:
         ((op, arg),) = expression.items()
-        if op == "$neq" and isinstance(arg, dict) and list(arg) == ["fid"] and isinstance(arg["fid"], dict) \
-                and list(arg["fid"].values()) == ["type"]:
-            continue  # the guard ending a joining pattern (compiler._guard): it always holds
+        if _guard(expression):
+            continue
         if not op.startswith("$") and isinstance(arg, dict):
             if len(arg) != 1:
                 return None

@@ -121,10 +121,9 @@ def moved_key(months: int) -> str:
     return f"md{months:+d}"
 
 
-def calendar_months(moved: Op, value_of: Any) -> int | None:
-    """The whole months of `date ± N mo|y` (`value_of`: a parameter's value by name), or None when
-    it is no whole number of months (the calendar key is then moved arithmetically)."""
-    amount = value_of(moved.right.name) if isinstance(moved.right, Param) else moved.right
+def calendar_months(moved: Op, amount: Any) -> int | None:
+    """The whole months of `date ± N mo|y`, N being `amount` (the literal, or the parameter's
+    value), or None when it is no whole number of months (the key is then moved arithmetically)."""
     if moved.unit not in MONTHS or not isinstance(moved.left, (FieldRef, Now)) \
             or not isinstance(amount, (int, float)) or isinstance(amount, bool):
         return None
@@ -133,13 +132,10 @@ def calendar_months(moved: Op, value_of: Any) -> int | None:
 
 
 def _possible_months(moved: Op, settled: dict[str, list[ParameterUse]]) -> set[int]:
-    """calendar_months for every value a parameter takes in any period."""
-    if isinstance(moved.right, Param):
-        uses = settled.get(moved.right.name, [])
-        found = {calendar_months(moved, lambda _, u=u: u.value) for u in uses}
-    else:
-        found = {calendar_months(moved, lambda _: None)}
-    return {m for m in found if m is not None}
+    """calendar_months for every value its amount takes in any period."""
+    amounts = [u.value for u in settled.get(moved.right.name, [])] if isinstance(moved.right, Param) \
+        else [moved.right]
+    return {m for a in amounts if (m := calendar_months(moved, a)) is not None}
 
 
 def _values(test: Test) -> list[Any]:
