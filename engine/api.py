@@ -32,7 +32,7 @@ from .models import Derivation, Fact, Finding, Obligation, PackUse, ParameterUse
 from .pack import Pack
 from .plan import plan as plan_pack
 from .problems import FactError, FactsInvalid, PackInvalid, Problem, SourceError, Where
-from .result import Consequences, build_result
+from .result import Consequences, build_result, rested_on
 from .runtime import Session
 from .store import DEFAULT_HISTORY_DAYS, HistorySpec, PackRecord, Recorded, Recording, Store
 from .workers import ChunkLog, ChunkTask, EngineSpec, replay, run_cluster, run_forked, run_task
@@ -453,6 +453,8 @@ class Engine:
 
     def _judge(self, current: Checked, past: Checked, progress: Callable[[int, int], None] | None,
                as_of: dt.datetime | dt.date | str | None, workers: int, client: Any) -> Result:
+        """The evaluation proper. It takes `current` and `past` over and empties them: the caller
+        holding them kept every checked fact alive to the end (a site-month's peak, 100 MB)."""
         now = self._now(as_of, [pair[0] for pair in list(current.values()) + list(past.values())])
         later = {i for i, pair in {**past, **current}.items() if self._after(pair[0], now)}
         encoded = {i: pair[1] for i, pair in past.items() if i not in later}
@@ -476,73 +478,90 @@ class Engine:
         read = set().union(*(c.types for c in self.compiled))
         known = {i: f for i, f in known.items() if f["type"] in read}
         encoded = {i: e for i, e in encoded.items() if e["type"] in read}
-        del current, past
+        current.clear()
+        past.clear()
 
         routed, unread = self._route(list(known.values()))
         # Progress counts the given facts each part reads; derived ones come on top.
         total = sum(1 for c in self.compiled for part in c.parts for f in routed.get(id(c), [])
                     if f["type"] in part.types)
-        done = 0
+        ran = _Progress(total, progress)
         evaluation = evaluation_fact(now, self.types, self.now_months)
         # Facts earlier packs derived, for the packs that read them: routed as given ones are, to
         # each pack's revision in force on their date (one no revision of a pack reading it is in
         # force for, and no pack judged, is counted as not in force too).
         passed: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for compiled in self.compiled:
+        for n, compiled in enumerate(self.compiled):
             tables = self.tables[id(compiled)]
             for fact, enc in tables:
                 known.setdefault(fact["id"], fact)
                 encoded.setdefault(fact["id"], enc)
-            relevant = [f for f in routed.get(id(compiled), []) + passed.get(id(compiled), [])
+            relevant = [f for f in routed.pop(id(compiled), []) + passed.pop(id(compiled), [])
                         if f["type"] in compiled.types] + [f for f, _ in tables if f["type"] in compiled.types]
             consequences = Consequences(compiled, self.types, known, historical, derivations, now, horizon)
-            for part in compiled.parts:
-                # A part reads the given facts of its types and what earlier parts derived.
-                derived = [known[i] for i, e in consequences.produced.items() if e["type"] in part.types]
-                encoded.update((i, e) for i, e in consequences.produced.items() if e["type"] in part.types)
-                given = [f for f in relevant if f["type"] in part.types]
-                if not given and not derived:
-                    continue
-                early = [evaluation] if EVALUATION in part.types else []
-                chunks = partition(given + derived, part.key, self.max_session_facts)
-                # The same encoding serves every part and chunk that reads it (a session asserts
-                # its own copy of it, with its sid and ids).
-                batches = [early + [encoded[f["id"]] for f in chunk] for chunk in chunks]
-                if client is not None:
-                    tasks = [ChunkTask(self._spec, self.compiled.index(compiled), compiled.parts.index(part),
-                                       part.name, [(f, encoded[f["id"]]) for f in chunk], early,
-                                       {f["id"] for f in chunk if f["id"] in historical}, now, horizon)
-                             for chunk in chunks]
-                    ran = self._replayed(consequences, run_cluster(client, _cluster_task, tasks))
-                elif workers > 1 and len(chunks) > 1:
-                    ran = self._replayed(consequences, run_forked(workers, compiled, part, consequences, batches))
-                else:
-                    ran = _sessions(compiled, part, consequences, batches)
-                for chunk, _ in zip(chunks, ran, strict=True):
-                    trace.sessions += 1
-                    done = min(total, done + sum(1 for f in chunk if f["id"] not in consequences.produced))
-                    if progress:
-                        progress(done, total)
+            self._run_parts(compiled, consequences, relevant, encoded, evaluation, ran, trace, workers, client)
+            trace.packs.append(_pack_use(compiled, len(relevant)))
+            del relevant
             if compiled is not self.compiled[-1]:  # the last pack's derived facts go to no later one
                 passed_on, passed_unread = self._route([known[i] for i in consequences.produced])
                 for key, facts in passed_on.items():
                     passed[key] += facts
                 unread |= passed_unread
             encoded.update(consequences.produced)  # a later pack may read a type no part of this one does
-            for rule_id, n in consequences.matched.items():
-                trace.matches[rule_id] = trace.matches.get(rule_id, 0) + n
+            consequences.sessions_done()
+            # An encoding is for sessions: once no later pack reads its type, it is let go.
+            later_read = set().union(*(c.types for c in self.compiled[n + 1:]))
+            encoded = {i: e for i, e in encoded.items() if e["type"] in later_read}
+            for rule_id, count in consequences.matched.items():
+                trace.matches[rule_id] = trace.matches.get(rule_id, 0) + count
             found, tracked = consequences.findings()
             findings.update({f.id: f for f in found})
             obligations += tracked
             rejected += consequences.rejects()
-            trace.packs.append(_pack_use(compiled, len(relevant)))
-            overridden = {n: u for n, u in compiled.params.items() if u.source != f"pack {compiled.pack.label}"}
+            overridden = {k: u for k, u in compiled.params.items() if u.source != f"pack {compiled.pack.label}"}
             if overridden:
                 trace.overrides[compiled.pack.label] = overridden
         trace.facts_not_in_force = len(unread)
         if rejected:
             raise FactsInvalid(rejected)
+        # The facts no finding, obligation or derived fact rests on are let go before the result
+        # is made (nothing else holds them by now).
+        kept = rested_on(findings.values(), obligations, derivations).union(derivations)
+        known = {i: f for i, f in known.items() if i in kept}
         return build_result(findings, obligations, derivations, known, historical, trace)
+
+    def _run_parts(self, compiled: CompiledPack, consequences: Consequences, relevant: list[dict[str, Any]],
+                   encoded: dict[str, dict[str, Any]], evaluation: dict[str, Any], ran: _Progress, trace: Trace,
+                   workers: int, client: Any) -> None:
+        """A pack's parts, in order, each in sessions of at most max_session_facts facts: here,
+        in forked workers or on a cluster."""
+        historical = consequences.historical
+        for part in compiled.parts:
+            # A part reads the given facts of its types and what earlier parts derived.
+            derived = [consequences.facts[i] for i, e in consequences.produced.items() if e["type"] in part.types]
+            encoded.update((i, e) for i, e in consequences.produced.items() if e["type"] in part.types)
+            given = [f for f in relevant if f["type"] in part.types]
+            if not given and not derived:
+                continue
+            early = [evaluation] if EVALUATION in part.types else []
+            chunks = partition(given + derived, part.key, self.max_session_facts)
+            # The same encoding serves every part and chunk that reads it (a session asserts
+            # its own copy of it, with its sid and ids).
+            batches = [early + [encoded[f["id"]] for f in chunk] for chunk in chunks]
+            if client is not None:
+                tasks = [ChunkTask(self._spec, self.compiled.index(compiled), compiled.parts.index(part),
+                                   part.name, [(f, encoded[f["id"]]) for f in chunk], early,
+                                   {f["id"] for f in chunk if f["id"] in historical}, consequences.now,
+                                   consequences.horizon)
+                         for chunk in chunks]
+                sessions = self._replayed(consequences, run_cluster(client, _cluster_task, tasks))
+            elif workers > 1 and len(chunks) > 1:
+                sessions = self._replayed(consequences, run_forked(workers, compiled, part, consequences, batches))
+            else:
+                sessions = _sessions(compiled, part, consequences, batches)
+            for chunk, _ in zip(chunks, sessions, strict=True):
+                trace.sessions += 1
+                ran.add(sum(1 for f in chunk if f["id"] not in consequences.produced))
 
     @staticmethod
     def _replayed(consequences: Consequences, logs: Iterator[ChunkLog]) -> Iterator[None]:
@@ -614,6 +633,20 @@ class Engine:
                 if fact["type"] in chosen.types:
                     judged.add(fact["id"])
         return routed, missed - judged
+
+@dataclass
+class _Progress:
+    """Given facts judged so far, of `total`, told to `progress(done, total)` as sessions end."""
+
+    total: int
+    progress: Callable[[int, int], None] | None
+    done: int = 0
+
+    def add(self, judged: int) -> None:
+        self.done = min(self.total, self.done + judged)
+        if self.progress:
+            self.progress(self.done, self.total)
+
 
 def _sessions(compiled: CompiledPack, part: Part, consequences: Consequences,
               batches: list[list[dict[str, Any]]]) -> Iterator[None]:

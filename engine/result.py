@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -287,6 +288,12 @@ class Consequences:
         return shown(value, self.types.zone, spec)
 
     # -- after the session ----------------------------------------------------------------------
+    def sessions_done(self) -> None:
+        """Every session of the pack has run: the derived facts' encodings (the caller has taken
+        them) and the records checked for them are let go."""
+        self.produced = {}
+        self._checked = {}
+
     def chosen(self) -> list[Match]:
         """One match per finding: per rule and once_per binding (else per set of facts), the
         earliest. Historical ones included (their obligations are still tracked)."""
@@ -659,6 +666,21 @@ def _made(cls: type[_M], **values: Any) -> _M:
     return cls.model_construct(given, **values)
 
 
+def rested_on(findings: Iterable[Finding], obligations: Iterable[Obligation], derivations: dict[str, Derivation]
+              ) -> set[str]:
+    """The ids of the facts findings and obligations rest on, through the chains of derived facts."""
+    found: set[str] = set()
+    stack = [i for f in findings for i in f.facts]
+    stack += [i for o in obligations for i in o.facts + ([o.discharged_by] if o.discharged_by else [])]
+    while stack:
+        fact_id_ = stack.pop()
+        if fact_id_ not in found:
+            found.add(fact_id_)
+            if fact_id_ in derivations:
+                stack += derivations[fact_id_].facts
+    return found
+
+
 def build_result(findings: dict[str, Finding], obligations: list[Obligation], derivations: dict[str, Derivation],
                  known: dict[str, dict[str, Any]], historical: set[str], trace: Trace) -> Result:
     """The evaluation's Result: findings in time order, the obligations by due time, the facts
@@ -672,18 +694,9 @@ def build_result(findings: dict[str, Finding], obligations: list[Obligation], de
     # Built without re-validation: the facts were checked when derived.
     derived = [_made(DerivedFact, **{k: v for k, v in known[i].items() if k != "source"}, derived_from=d)
                for i, d in sorted(derivations.items()) if i not in historical]
-    evidence: dict[str, dict[str, Any]] = {}
-    stack = [i for f in ordered for i in f.facts]
-    stack += [i for o in tracked for i in o.facts + ([o.discharged_by] if o.discharged_by else [])]
-    while stack:
-        fact_id_ = stack.pop()
-        if fact_id_ in evidence or fact_id_ not in known:
-            continue
-        evidence[fact_id_] = canonical(known[fact_id_])
-        if fact_id_ in derivations:
-            stack += derivations[fact_id_].facts
+    evidence = {i: canonical(known[i]) for i in sorted(rested_on(ordered, tracked, derivations)) if i in known}
     # Made without validation too: validating copied every fact of the evidence (a seventh of the
     # evaluation's memory).
     return Result.model_construct(findings=ordered, obligations=tracked, derived=derived, trace=trace,
-                                  facts=dict(sorted(evidence.items())),
+                                  facts=evidence,
                                   derivations={i: derivations[i] for i in sorted(evidence) if i in derivations})
