@@ -521,13 +521,15 @@ class Engine:
             overridden = {k: u for k, u in compiled.params.items() if u.source != f"pack {compiled.pack.label}"}
             if overridden:
                 trace.overrides[compiled.pack.label] = overridden
+            del consequences  # its matches and sources of derived facts, before the next pack and the Result
         trace.facts_not_in_force = len(unread)
         if rejected:
             raise FactsInvalid(rejected)
         # The facts no finding, obligation or derived fact rests on are let go before the result
         # is made (nothing else holds them by now).
         kept = rested_on(findings.values(), obligations, derivations).union(derivations)
-        known = {i: f for i, f in known.items() if i in kept}
+        for fact_id in [i for i in known if i not in kept]:
+            del known[fact_id]
         return build_result(findings, obligations, derivations, known, historical, trace)
 
     def _run_parts(self, compiled: CompiledPack, consequences: Consequences, relevant: list[dict[str, Any]],
