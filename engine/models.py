@@ -49,8 +49,8 @@ def canonical(value: Any) -> Any:
         return value
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): canonical(v) for k, v in value.items()}
+    if isinstance(value, dict):  # plain values kept without a call: the evidence's facts are most of the work
+        return {str(k): v if type(v) in _PLAIN else canonical(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [canonical(v) for v in value]
     return value

@@ -319,3 +319,30 @@ def test_threads_evaluating_at_once_get_their_own_results():
     for k, result in enumerate(results):
         expected = "fatigue.sleep-shortfall-survey" if k % 2 == 0 else "fatigue.sleep-under-4h"
         assert {f.rule for f in result.findings} == {expected} and len(result.findings) == 40
+
+
+@pytest.mark.parametrize("cls, values", [
+    ("Finding", {"id": "F-1", "rule": "fatigue.sleep-under-4h", "title": "Tidur < 4 jam",
+                 "pack": patuh.models.PackRef(name="fatigue", version="0.1.0", hash="ab"), "clauses": [],
+                 "severity": "high", "message": "m", "subject": patuh.models.Subject(kind="employee", id="E1"),
+                 "facts": ["readiness_form:1"]}),
+    ("DerivedFact", {"type": "unit_shift", "id": "unit_shift:1", "unit": "EXC-308", "date": "2026-03-02",
+                     "derived_from": patuh.models.Derivation(rule="r", pack="fatigue", facts=["roster:1"])}),
+    ("Subject", {"kind": "employee", "id": "E1"}),
+])
+def test_models_made_without_validation_are_what_model_construct_makes(cls, values):
+    # result._made does model_construct's work per kind of model once; the models it makes must
+    # be the same ones: fields in order (they are written in that order), defaults made fresh
+    # for each instance, the names given, and a model's extra fields apart.
+    from patuh import models
+    from patuh.result import _made
+
+    model = getattr(models, cls)
+    made, constructed = _made(model, **values), model.model_construct(**values)
+    assert list(made.__dict__) == list(constructed.__dict__)
+    assert made.model_dump_json() == constructed.model_dump_json()
+    assert made.model_fields_set == constructed.model_fields_set == set(values) & set(model.model_fields)
+    assert made.model_extra == constructed.model_extra
+    again = _made(model, **values)
+    assert all(again.__dict__[name] is not made.__dict__[name] for name, value in made.__dict__.items()
+               if name not in values and isinstance(value, (list, dict)))
