@@ -28,10 +28,22 @@ def one(engine, records):
     return engine.evaluate(records).to_json()
 
 
-def test_forked_workers_give_the_same_bytes(engine, records, one):
+def test_forked_workers_give_the_same_bytes(engine, records, one, monkeypatch):
+    forked = []
+    run_forked = patuh.api.run_forked
+    monkeypatch.setattr(patuh.api, "run_forked", lambda *a: forked.append(a[2].name) or run_forked(*a))
     result = engine.evaluate(records, workers=2)
-    assert result.trace.sessions > 2
+    assert len(forked) == len(engine.compiled[0].parts), "every part has sessions enough to fork"
     assert result.to_json() == one
+
+
+def test_a_part_with_too_few_sessions_for_its_workers_runs_here(records, monkeypatch):
+    # Forking costs about a session's time: a part runs in workers only when each gets two.
+    engine = patuh.Engine(["fatigue"], max_session_facts=1000)  # 1,500 records: two sessions a part
+    forked = []
+    monkeypatch.setattr(patuh.api, "run_forked", lambda *a: forked.append(a[2].name))
+    result = engine.evaluate(records, workers=2)
+    assert forked == [] and result.trace.sessions >= 2
 
 
 def test_a_rejected_record_in_a_worker_is_bad_input_as_in_one_process(engine, records):
