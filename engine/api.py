@@ -41,9 +41,10 @@ from .workers import ChunkLog, ChunkTask, EngineSpec, replay, run_cluster, run_f
 # raw durable_rules and no slower for patuh than 5,000; larger states cost memory and joins.
 MAX_SESSION_FACTS = 2000
 
-# A part is run in forked workers when each would get at least this many sessions: forking costs
-# about a session's time (measured: 4,000 facts, two sessions a part, ran x0.83 on 2 workers).
-FORK_FROM_SESSIONS = 2
+# A part is run in forked workers when each would get at least this many sessions: forking and
+# replaying cost about a session's time (measured on 2 workers: 4,000 facts, two sessions a part,
+# x0.83; 10,000 facts, five sessions, x0.93-0.98; 20,000, ten, x1.04).
+FORK_FROM_SESSIONS = 3
 
 # A fact as evaluate() takes it: a record, a Fact model, or (where, record) for error messages.
 FactInput: TypeAlias = Fact | dict[str, Any] | tuple[Where, Any]

@@ -20,7 +20,7 @@ def records():
 
 @pytest.fixture(scope="module")
 def engine():
-    return patuh.Engine(["fatigue"], max_session_facts=200)  # many sessions from a small input
+    return patuh.Engine(["fatigue"], max_session_facts=100)  # many sessions from a small input
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +38,8 @@ def test_forked_workers_give_the_same_bytes(engine, records, one, monkeypatch):
 
 
 def test_a_part_with_too_few_sessions_for_its_workers_runs_here(records, monkeypatch):
-    # Forking costs about a session's time: a part runs in workers only when each gets two.
-    engine = patuh.Engine(["fatigue"], max_session_facts=1000)  # 1,500 records: two sessions a part
+    # Forking costs about a session's time: a part runs in workers only when each gets three.
+    engine = patuh.Engine(["fatigue"], max_session_facts=300)  # 1,500 records: five sessions at most a part
     forked = []
     monkeypatch.setattr(patuh.api, "run_forked", lambda *a: forked.append(a[2].name))
     result = engine.evaluate(records, workers=2)

@@ -48,7 +48,7 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         help="also send the result to a sink, e.g. jsonl:findings.jsonl (repeatable)")
     parser.add_argument("--workers", type=workers, default=cores(), metavar="N",
                         help=f"evaluate sessions in N worker processes (default: this machine's cores, {cores()}), "
-                             "for each part with two sessions per worker or more; the result is the same with any N")
+                             "for each part with three sessions per worker or more; the result is the same with any N")
     parser.add_argument("--cluster", metavar="ADDRESS",
                         help="evaluate sessions on a dask.distributed cluster, e.g. tcp://10.0.0.5:8786 (patuh "
                              "and the same packs installed on its workers; pip install 'patuh[cluster]')")
