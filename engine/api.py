@@ -506,7 +506,7 @@ class Engine:
             consequences = Consequences(compiled, self.types, known, historical, derivations, now, horizon)
             self._run_parts(compiled, consequences, relevant, encoded, evaluation, ran, trace, workers, client)
             trace.packs.append(_pack_use(compiled, len(relevant)))
-            del relevant
+            del relevant  # the last pack's would be held through the Result
             if compiled is not self.compiled[-1]:  # the last pack's derived facts go to no later one
                 passed_on, passed_unread = self._route([known[i] for i in consequences.produced])
                 for key, facts in passed_on.items():
@@ -640,6 +640,7 @@ class Engine:
                 if fact["type"] in chosen.types:
                     judged.add(fact["id"])
         return routed, missed - judged
+
 
 @dataclass
 class _Progress:

@@ -658,7 +658,7 @@ class _Shape:
     given: set[str]  # the names given, one set shared by every instance (pydantic made one each:
     # 728 bytes for a finding's, a sixth of a site-month's findings in memory); never changed
     fields: tuple[tuple[str, Callable[[], Any] | None], ...]  # in the model's order: None if given, else its default
-    extra: tuple[str, ...]  # names given beyond the fields (a model allowing extra fields)
+    extra: tuple[str, ...] | None  # names given beyond the fields; None: the model takes no extra fields
 
 
 _SHAPES: dict[tuple[type, tuple[str, ...]], _Shape] = {}
@@ -670,11 +670,12 @@ def _shape(cls: type[BaseModel], names: tuple[str, ...]) -> _Shape:
     if cls.__pydantic_post_init__ or cls.__pydantic_root_model__ or any(
             f.alias or f.validation_alias for f in fields.values()):
         raise TypeError(f"{cls.__name__}: _made builds plain models only")  # none of patuh's is otherwise
+    extra = tuple(n for n in names if n not in fields) if cls.model_config.get("extra") == "allow" else None
     return _Shape(given=set(names) & set(fields),
                   fields=tuple((name, None if name in names else functools.partial(
                       field.get_default, call_default_factory=True, validated_data={}))
                       for name, field in fields.items()),
-                  extra=tuple(n for n in names if n not in fields) if cls.model_config.get("extra") == "allow" else ())
+                  extra=extra)
 
 
 def _made(cls: type[_M], **values: Any) -> _M:
@@ -688,8 +689,8 @@ def _made(cls: type[_M], **values: Any) -> _M:
     object.__setattr__(made, "__dict__", {name: values[name] if default is None else default()
                                           for name, default in shape.fields})
     object.__setattr__(made, "__pydantic_fields_set__", shape.given)
-    object.__setattr__(made, "__pydantic_extra__", {name: values[name] for name in shape.extra}
-                       if cls.model_config.get("extra") == "allow" else None)
+    object.__setattr__(made, "__pydantic_extra__", None if shape.extra is None else
+                       {name: values[name] for name in shape.extra})
     object.__setattr__(made, "__pydantic_private__", None)
     return made
 
