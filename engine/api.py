@@ -504,7 +504,9 @@ class Engine:
             relevant = [f for f in routed.pop(id(compiled), []) + passed.pop(id(compiled), [])
                         if f["type"] in compiled.types] + [f for f, _ in tables if f["type"] in compiled.types]
             consequences = Consequences(compiled, self.types, known, historical, derivations, now, horizon)
-            self._run_parts(compiled, consequences, relevant, encoded, evaluation, ran, trace, workers, client)
+            later_read = set().union(*(c.types for c in self.compiled[n + 1:]))
+            self._run_parts(compiled, consequences, relevant, encoded, later_read, evaluation, ran, trace, workers,
+                            client)
             trace.packs.append(_pack_use(compiled, len(relevant)))
             del relevant  # the last pack's would be held through the Result
             if compiled is not self.compiled[-1]:  # the last pack's derived facts go to no later one
@@ -512,11 +514,9 @@ class Engine:
                 for key, facts in passed_on.items():
                     passed[key] += facts
                 unread |= passed_unread
-            encoded.update(consequences.produced)  # a later pack may read a type no part of this one does
+            # a later pack may read a type no part of this one does
+            encoded.update((i, e) for i, e in consequences.produced.items() if e["type"] in later_read)
             consequences.sessions_done()
-            # An encoding is for sessions: once no later pack reads its type, it is let go.
-            later_read = set().union(*(c.types for c in self.compiled[n + 1:]))
-            encoded = {i: e for i, e in encoded.items() if e["type"] in later_read}
             for rule_id, count in consequences.matched.items():
                 trace.matches[rule_id] = trace.matches.get(rule_id, 0) + count
             found, tracked = consequences.findings()
@@ -538,37 +538,48 @@ class Engine:
         return build_result(findings, obligations, derivations, known, historical, trace)
 
     def _run_parts(self, compiled: CompiledPack, consequences: Consequences, relevant: list[dict[str, Any]],
-                   encoded: dict[str, dict[str, Any]], evaluation: dict[str, Any], ran: _Progress, trace: Trace,
-                   workers: int, client: Any) -> None:
-        """A pack's parts, in order, each in sessions of at most max_session_facts facts: here,
-        in forked workers or on a cluster."""
-        historical = consequences.historical
-        for part in compiled.parts:
+                   encoded: dict[str, dict[str, Any]], later_read: set[str], evaluation: dict[str, Any],
+                   ran: _Progress, trace: Trace, workers: int, client: Any) -> None:
+        """A pack's parts, in order. `later_read`: the types later packs read."""
+        for n, part in enumerate(compiled.parts):
             # A part reads the given facts of its types and what earlier parts derived.
             derived = [consequences.facts[i] for i, e in consequences.produced.items() if e["type"] in part.types]
             encoded.update((i, e) for i, e in consequences.produced.items() if e["type"] in part.types)
             given = [f for f in relevant if f["type"] in part.types]
-            if not given and not derived:
-                continue
-            early = [evaluation] if EVALUATION in part.types else []
-            chunks = partition(given + derived, part.key, self.max_session_facts)
-            # The same encoding serves every part and chunk that reads it (a session asserts
-            # its own copy of it, with its sid and ids).
-            batches = [early + [encoded[f["id"]] for f in chunk] for chunk in chunks]
-            if client is not None:
-                tasks = [ChunkTask(self._spec, self.compiled.index(compiled), compiled.parts.index(part),
-                                   part.name, [(f, encoded[f["id"]]) for f in chunk], early,
-                                   {f["id"] for f in chunk if f["id"] in historical}, consequences.now,
-                                   consequences.horizon)
-                         for chunk in chunks]
-                sessions = self._replayed(consequences, run_cluster(client, _cluster_task, tasks))
-            elif workers > 1 and len(chunks) >= FORK_FROM_SESSIONS * workers:
-                sessions = self._replayed(consequences, run_forked(workers, compiled, part, consequences, batches))
-            else:
-                sessions = _sessions(compiled, part, consequences, batches)
-            for chunk, _ in zip(chunks, sessions, strict=True):
-                trace.sessions += 1
-                ran.add(sum(1 for f in chunk if f["id"] not in consequences.produced))
+            if given or derived:
+                self._run_part(compiled, part, consequences, given + derived, encoded, evaluation, ran, trace,
+                               workers, client)
+            # An encoding is for sessions: once no later part or pack reads its type, it is let go
+            # (the fatigue pack's date part reads rosters alone, not the forms and alerts).
+            read = later_read.union(*(p.types for p in compiled.parts[n + 1:]))
+            for fact_id in [i for i, e in encoded.items() if e["type"] not in read]:
+                del encoded[fact_id]
+
+    def _run_part(self, compiled: CompiledPack, part: Part, consequences: Consequences, facts: list[dict[str, Any]],
+                  encoded: dict[str, dict[str, Any]], evaluation: dict[str, Any], ran: _Progress, trace: Trace,
+                  workers: int, client: Any) -> None:
+        """A part's facts in sessions of at most max_session_facts facts: here, in forked workers
+        or on a cluster."""
+        historical = consequences.historical
+        early = [evaluation] if EVALUATION in part.types else []
+        chunks = partition(facts, part.key, self.max_session_facts)
+        # The same encoding serves every part and chunk that reads it (a session asserts
+        # its own copy of it, with its sid and ids).
+        batches = [early + [encoded[f["id"]] for f in chunk] for chunk in chunks]
+        if client is not None:
+            tasks = [ChunkTask(self._spec, self.compiled.index(compiled), compiled.parts.index(part),
+                               part.name, [(f, encoded[f["id"]]) for f in chunk], early,
+                               {f["id"] for f in chunk if f["id"] in historical}, consequences.now,
+                               consequences.horizon)
+                     for chunk in chunks]
+            sessions = self._replayed(consequences, run_cluster(client, _cluster_task, tasks))
+        elif workers > 1 and len(chunks) >= FORK_FROM_SESSIONS * workers:
+            sessions = self._replayed(consequences, run_forked(workers, compiled, part, consequences, batches))
+        else:
+            sessions = _sessions(compiled, part, consequences, batches)
+        for chunk, _ in zip(chunks, sessions, strict=True):
+            trace.sessions += 1
+            ran.add(sum(1 for f in chunk if f["id"] not in consequences.produced))
 
     @staticmethod
     def _replayed(consequences: Consequences, logs: Iterator[ChunkLog]) -> Iterator[None]:
