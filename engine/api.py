@@ -32,7 +32,7 @@ from .models import Derivation, Fact, Finding, Obligation, PackUse, ParameterUse
 from .pack import Pack
 from .plan import plan as plan_pack
 from .problems import FactError, FactsInvalid, PackInvalid, Problem, SourceError, Where
-from .result import Consequences, build_result, rested_on
+from .result import Consequences, build_result
 from .runtime import Session
 from .store import DEFAULT_HISTORY_DAYS, HistorySpec, PackRecord, Recorded, Recording, Store
 from .workers import ChunkLog, ChunkTask, EngineSpec, replay, run_cluster, run_forked, run_task
@@ -530,11 +530,6 @@ class Engine:
         trace.facts_not_in_force = len(unread)
         if rejected:
             raise FactsInvalid(rejected)
-        # The facts no finding, obligation or derived fact rests on are let go before the result
-        # is made (nothing else holds them by now).
-        kept = rested_on(findings.values(), obligations, derivations).union(derivations)
-        for fact_id in [i for i in known if i not in kept]:
-            del known[fact_id]
         return build_result(findings, obligations, derivations, known, historical, trace)
 
     def _run_parts(self, compiled: CompiledPack, consequences: Consequences, relevant: list[dict[str, Any]],

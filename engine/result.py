@@ -695,7 +695,7 @@ def _made(cls: type[_M], **values: Any) -> _M:
     return made
 
 
-def rested_on(findings: Iterable[Finding], obligations: Iterable[Obligation], derivations: dict[str, Derivation]
+def _rested_on(findings: Iterable[Finding], obligations: Iterable[Obligation], derivations: dict[str, Derivation]
               ) -> set[str]:
     """The ids of the facts findings and obligations rest on, through the chains of derived facts."""
     found: set[str] = set()
@@ -714,16 +714,20 @@ def build_result(findings: dict[str, Finding], obligations: list[Obligation], de
                  known: dict[str, dict[str, Any]], historical: set[str], trace: Trace) -> Result:
     """The evaluation's Result: findings in time order, the obligations by due time, the facts
     derived now, and the evidence (every fact a finding or obligation rests on, through the
-    chains of derived facts)."""
+    chains of derived facts). It takes `known` over: the facts nothing rests on are dropped from
+    it before the Result is made (nothing else holds them by now; the one dict every pack shared)."""
     def when(value: Any) -> str:
         return value.isoformat() if isinstance(value, dt.date) else ""
 
     ordered = sorted(findings.values(), key=lambda f: (str(f.time), f.subject.kind, f.subject.id, f.rule, f.id))
     tracked = sorted(obligations, key=lambda o: (when(o.due), o.rule, o.id))
+    rested = _rested_on(ordered, tracked, derivations)
+    for fact_id_ in [i for i in known if i not in rested and i not in derivations]:
+        del known[fact_id_]
     # Built without re-validation: the facts were checked when derived.
     derived = [_made(DerivedFact, **{k: v for k, v in known[i].items() if k != "source"}, derived_from=d)
                for i, d in sorted(derivations.items()) if i not in historical]
-    evidence = {i: canonical(known[i]) for i in sorted(rested_on(ordered, tracked, derivations)) if i in known}
+    evidence = {i: canonical(known[i]) for i in sorted(rested) if i in known}
     # Made without validation too: validating copied every fact of the evidence (a seventh of the
     # evaluation's memory).
     return Result.model_construct(findings=ordered, obligations=tracked, derived=derived, trace=trace,
