@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, TypedDict, TypeVar
+from typing import Any, TypeAlias, TypedDict, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -41,6 +41,8 @@ from .models import (
 from .pack import ActionSpec, Derive, Rule
 from .plan import flat
 from .problems import FactError, Rejected, SourceError, Where
+
+Sources: TypeAlias = tuple[str, ...]  # the facts one derivation of a derived fact read
 
 
 class _Roles(TypedDict):
@@ -108,9 +110,12 @@ class Consequences:
         self.lacking: dict[tuple[str, str], Lacking] = {}  # (rule, lacking fact) -> what it lacks
         self.rejected: dict[tuple[str, str], FactError] = {}  # (rule, record) -> the error
         self.produced: dict[str, dict[str, Any]] = {}  # derived fact id -> its encoding, for later parts
-        self.sources: dict[str, set[tuple[str, ...]]] = {}  # derived fact id -> the facts of each derivation
+        # derived fact id -> the facts of each derivation: one tuple (most are derived once), a set
+        # of them when derived several ways; the tuples are the matches' own (a set each cost a
+        # quarter of a derived fact's memory)
+        self.sources: dict[str, Sources | set[Sources]] = {}
         # derived fact id -> the least (rule, facts) deriving it here, a Derivation once all are in
-        self._least: dict[str, tuple[str, list[str]]] = {}
+        self._least: dict[str, tuple[str, Sources]] = {}
         self._current_elsewhere: set[str] = set()  # derived here, and already a current fact before
         self.params = {name: use.value for name, use in compiled.params.items()}
         self._fixed: dict[str, _Fixed] = {}
@@ -215,7 +220,7 @@ class Consequences:
                     match: Match) -> dict[str, Any]:
         checked = self.checked(rule, derive, values)
         fact = checked[0]
-        derived_id, sources = fact["id"], match.fact_ids
+        derived_id, sources = fact["id"], match._fact_ids
         past = all(s in self.historical for s in sources)
         if derived_id not in self.facts:
             self.facts[derived_id] = fact
@@ -223,7 +228,14 @@ class Consequences:
                 self.historical.add(derived_id)
         elif derived_id not in self.sources and derived_id not in self.historical:
             self._current_elsewhere.add(derived_id)
-        self.sources.setdefault(derived_id, set()).add(tuple(sources))
+        held = self.sources.get(derived_id)
+        if held is None:
+            self.sources[derived_id] = sources
+        elif type(held) is tuple:
+            if held != sources:
+                self.sources[derived_id] = {held, sources}
+        else:
+            held.add(sources)
         if not past:
             self.historical.discard(derived_id)  # derived now from this run's facts: current
         # A fact derived several ways is shown with the least of them (by rule, then facts),
@@ -319,7 +331,7 @@ class Consequences:
         waiting = {d for d in mine if d not in current}
         while True:
             found = {d for d in waiting if any(any(s in current or (s not in mine and s not in self.historical)
-                                                   for s in derivation) for derivation in mine[d])}
+                                                   for s in derivation) for derivation in _each(mine[d]))}
             if not found:
                 break
             current |= found
@@ -334,8 +346,8 @@ class Consequences:
         pack = self.compiled.pack.name
         for derived_id, (rule_id, sources) in self._least.items():  # beside earlier packs' derivations
             shown = self.derivations.get(derived_id)
-            if shown is None or (rule_id, sources) < (shown.rule, shown.facts):
-                self.derivations[derived_id] = _made(Derivation, rule=rule_id, pack=pack, facts=sources)
+            if shown is None or (rule_id, list(sources)) < (shown.rule, shown.facts):
+                self.derivations[derived_id] = _made(Derivation, rule=rule_id, pack=pack, facts=list(sources))
         findings: list[Finding] = []
         obligations: list[Obligation] = []
         for match in self.chosen():
@@ -556,6 +568,11 @@ class Consequences:
         return [self.rejected[k] for k in sorted(self.rejected)]
 
 
+def _each(sources: Sources | set[Sources]) -> Iterable[Sources]:
+    """A derived fact's derivations, as Consequences.sources holds them."""
+    return (sources,) if type(sources) is tuple else sources
+
+
 def _natural(text: str) -> list[Any]:
     """A sort key that puts 1.2.10 after 1.2.9."""
     return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text)]
@@ -727,7 +744,7 @@ def build_result(findings: dict[str, Finding], obligations: list[Obligation], de
     # Built without re-validation: the facts were checked when derived.
     derived = [_made(DerivedFact, **{k: v for k, v in known[i].items() if k != "source"}, derived_from=d)
                for i, d in sorted(derivations.items()) if i not in historical]
-    evidence = {i: canonical(known[i]) for i in sorted(rested) if i in known}
+    evidence = {i: canonical(known.pop(i)) for i in sorted(rested) if i in known}  # each fact let go as copied
     # Made without validation too: validating copied every fact of the evidence (a seventh of the
     # evaluation's memory).
     return Result.model_construct(findings=ordered, obligations=tracked, derived=derived, trace=trace,
