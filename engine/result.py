@@ -43,6 +43,11 @@ from .plan import flat
 from .problems import FactError, Rejected, SourceError, Where
 
 Sources: TypeAlias = tuple[str, ...]  # the facts one derivation of a derived fact read
+Values: TypeAlias = tuple[Any, ...]  # a derived fact's field values, in its derive's order of fields
+# A derived fact's content: its type, its derive's field names (one tuple per derive, shared) and
+# values. Flat: a tuple of (name, value) pairs cost a derived fact a fifth of its memory.
+Content: TypeAlias = tuple[str, tuple[str, ...], Values]
+Checked: TypeAlias = tuple[dict[str, Any], dict[str, Any]]  # a fact and its encoding
 
 
 class _Roles(TypedDict):
@@ -121,8 +126,8 @@ class Consequences:
         self._fixed: dict[str, _Fixed] = {}
         self._citations: dict[str, list[Citation]] = {}  # rule -> its citations, when no fact names one
         self._overdue: dict[tuple[str, int], list[Sanction]] = {}  # (rule, action) -> an obligation's escalation
-        # derived record (type, its fields) -> (fact, encoding)
-        self._checked: dict[tuple[str, tuple[tuple[str, Any], ...]], tuple[dict[str, Any], dict[str, Any]]] = {}
+        self._checked: dict[Content, Checked] = {}  # derived fact's content -> (fact, encoding)
+        self._names: dict[int, tuple[str, ...]] = {}  # id of a derive -> its field names
 
     # -- during the session ---------------------------------------------------------------------
     def on_match(self, rule: Rule, frame: dict[str, Any]) -> list[dict[str, Any]]:
@@ -137,11 +142,11 @@ class Consequences:
         match.counts.update((c.alias, (0, [])) for c in rule.counts if c.alias not in match.counts)  # negated
         return match
 
-    def derived(self, match: Match) -> list[tuple[int, tuple[tuple[str, Any], ...]]]:
+    def derived(self, match: Match) -> list[tuple[int, Values]]:
         """The field values of each fact the match derives, by the index of its derive."""
         return [(i, values) for i, derive in enumerate(match.rule.derive) for values in self._derived(derive, match)]
 
-    def record(self, match: Match, derived: list[tuple[int, tuple[tuple[str, Any], ...]]]) -> list[dict[str, Any]]:
+    def record(self, match: Match, derived: list[tuple[int, Values]]) -> list[dict[str, Any]]:
         """Keep a match and the facts it derives (forward chaining): their encodings, to assert."""
         self.matched[match.rule.id] = self.matched.get(match.rule.id, 0) + 1
         if match.rule.finding is not None or any(a.discharged_by for a in match.rule.actions):
@@ -171,15 +176,15 @@ class Consequences:
             self.rejected[key] = Rejected(where, f"{self.render(match.rule.reject, match)} "
                                                  f"(rule {match.rule.id}, {self.compiled.pack.label})", match.rule.id)
 
-    def _derived(self, derive: Derive, match: Match) -> list[tuple[tuple[str, Any], ...]]:
+    def _derived(self, derive: Derive, match: Match) -> list[Values]:
         """The field values of each fact a derive makes for a match: one, or one per step of `each`."""
         if derive.each is None:
-            return [tuple((k, self.value(v, match)) for k, v in derive.fields.items())]
+            return [tuple([self.value(v, match) for v in derive.fields.values()])]
         each = derive.each
         start, end = self.value(each.start, match), self.value(each.end, match)
         if start is None or end is None:
             return []  # a period without its bounds has no steps
-        out: list[tuple[tuple[str, Any], ...]] = []
+        out: list[Values] = []
         step = start
         while step < end:
             index = len(out) + 1
@@ -188,7 +193,7 @@ class Consequences:
                                                    f"times from {start} to {end}")
             following = self._moved(match, start, each.step * index, each.unit)
             scope = {"start": step, "end": following, "index": index}
-            out.append(tuple((k, self.value(v, match, scope)) for k, v in derive.fields.items()))
+            out.append(tuple([self.value(v, match, scope) for v in derive.fields.values()]))
             step = following
         return out
 
@@ -201,23 +206,28 @@ class Consequences:
             raise SourceError(match.rule.at.where("then"), f"rule {match.rule.id}: a step from {start} is beyond the "
                                                            "calendar") from None
 
-    def checked(self, rule: Rule, derive: Derive, values: tuple[tuple[str, Any], ...]
-                ) -> tuple[dict[str, Any], dict[str, Any]]:
+    def content(self, derive: Derive, values: Values) -> Content:
+        """What a derived fact is made of, as the facts checked are remembered by."""
+        names = self._names.get(id(derive))
+        if names is None:
+            names = self._names[id(derive)] = tuple(derive.fields)
+        return derive.type, names, values
+
+    def checked(self, rule: Rule, derive: Derive, values: Values) -> Checked:
         """A derived fact checked as a given one is, and its encoding; made once per content."""
-        checked = self._checked.get((derive.type, values))
+        content = self.content(derive, values)
+        checked = self._checked.get(content)
         if checked is None:  # many matches derive the same fact (one per shift and unit type)
-            checked = self._checked[(derive.type, values)] = self.types.check_encoded(
-                {"type": derive.type, **{k: v for k, v in values if v is not None}},
+            checked = self._checked[content] = self.types.check_encoded(
+                {"type": derive.type, **{k: v for k, v in zip(content[1], values, strict=True) if v is not None}},
                 f"rule {rule.id} (derive {derive.type})")
         return checked
 
-    def remember(self, checked: dict[tuple[str, tuple[tuple[str, Any], ...]], tuple[dict[str, Any], dict[str, Any]]]
-                 ) -> None:
+    def remember(self, checked: dict[Content, Checked]) -> None:
         """Derived facts checked elsewhere (a worker process), so that they are not checked again."""
         self._checked.update(checked)
 
-    def _assertable(self, rule: Rule, derive: Derive, values: tuple[tuple[str, Any], ...],
-                    match: Match) -> dict[str, Any]:
+    def _assertable(self, rule: Rule, derive: Derive, values: Values, match: Match) -> dict[str, Any]:
         checked = self.checked(rule, derive, values)
         fact = checked[0]
         derived_id, sources = fact["id"], match._fact_ids
@@ -231,7 +241,7 @@ class Consequences:
         held = self.sources.get(derived_id)
         if held is None:
             self.sources[derived_id] = sources
-        elif type(held) is tuple:
+        elif isinstance(held, tuple):
             if held != sources:
                 self.sources[derived_id] = {held, sources}
         else:
@@ -570,7 +580,7 @@ class Consequences:
 
 def _each(sources: Sources | set[Sources]) -> Iterable[Sources]:
     """A derived fact's derivations, as Consequences.sources holds them."""
-    return (sources,) if type(sources) is tuple else sources
+    return (sources,) if isinstance(sources, tuple) else sources
 
 
 def _natural(text: str) -> list[Any]:

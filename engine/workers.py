@@ -17,16 +17,13 @@ import multiprocessing
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any
 
 from .compiler import CompiledPack, Part, Unjudged, fact_id
 from .facts import FactTypes
 from .pack import Rule
-from .result import Consequences, Match
+from .result import Checked, Consequences, Content, Match
 from .runtime import Session
-
-Values: TypeAlias = tuple[tuple[str, Any], ...]  # a derived fact's fields, as a derive made them
-Checked: TypeAlias = tuple[dict[str, Any], dict[str, Any]]  # a fact and its encoding
 
 
 @dataclass
@@ -35,7 +32,7 @@ class ChunkLog:
     ("lacks", rule, alias, binding); and the derived facts it checked, by content."""
 
     events: list[tuple[Any, ...]] = field(default_factory=list)
-    checked: dict[tuple[str, Values], Checked] = field(default_factory=dict)
+    checked: dict[Content, Checked] = field(default_factory=dict)
 
 
 class Recorder:
@@ -52,8 +49,8 @@ class Recorder:
         self.log.events.append(("match", rule.id, match.binding, match.counts, derived))
         out = []
         for i, values in derived:
-            fact, encoded = self.log.checked[(rule.derive[i].type, values)] = self.consequences.checked(
-                rule, rule.derive[i], values)
+            fact, encoded = self.log.checked[self.consequences.content(rule.derive[i], values)] = \
+                self.consequences.checked(rule, rule.derive[i], values)
             self.consequences.facts.setdefault(fact["id"], fact)  # read by later matches of the session
             out.append(dict(encoded))
         return out
