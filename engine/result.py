@@ -351,16 +351,23 @@ class Consequences:
 
     def findings(self) -> tuple[list[Finding], list[Obligation]]:
         """The findings of this run (those of facts judged in an earlier run are not said again;
-        an unjudged fact is an observation), and the obligations the findings set."""
+        an unjudged fact is an observation), and the obligations the findings set. Once only:
+        the matches and the sources of derived facts are let go as they are done with (with the
+        findings, they were the evaluation's peak)."""
         self.settle_history()
         pack = self.compiled.pack.name
         for derived_id, (rule_id, sources) in self._least.items():  # beside earlier packs' derivations
             shown = self.derivations.get(derived_id)
             if shown is None or (rule_id, list(sources)) < (shown.rule, shown.facts):
                 self.derivations[derived_id] = _made(Derivation, rule=rule_id, pack=pack, facts=list(sources))
+        self._least, self.sources = {}, {}
         findings: list[Finding] = []
         obligations: list[Obligation] = []
-        for match in self.chosen():
+        chosen = self.chosen()
+        self.matches = []
+        chosen.reverse()
+        while chosen:  # in order, each match let go once its finding and obligations are made
+            match = chosen.pop()
             finding = self.finding(match) if match.rule.finding else None
             if finding is not None and not self._historical(match.fact_ids):
                 findings.append(finding)
