@@ -67,10 +67,12 @@ class Match:
 
     @property
     def fact_ids(self) -> list[str]:
-        return list(self._fact_ids)
+        return list(self.sources)
 
     @cached_property
-    def _fact_ids(self) -> tuple[str, ...]:  # asked for by every finding, derived fact and obligation
+    def sources(self) -> Sources:
+        """The facts the match read, once: asked for by every finding, derived fact and obligation,
+        and the tuple a derived fact keeps as its derivation's sources (shared, never changed)."""
         ids = list(self.binding.values())
         for alias, (_, members) in self.counts.items():
             if not alias.startswith("~"):  # what could discharge an obligation is not evidence of the finding
@@ -230,7 +232,7 @@ class Consequences:
     def _assertable(self, rule: Rule, derive: Derive, values: Values, match: Match) -> dict[str, Any]:
         checked = self.checked(rule, derive, values)
         fact = checked[0]
-        derived_id, sources = fact["id"], match._fact_ids
+        derived_id, sources = fact["id"], match.sources
         past = all(s in self.historical for s in sources)
         if derived_id not in self.facts:
             self.facts[derived_id] = fact
