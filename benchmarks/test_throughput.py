@@ -7,9 +7,10 @@ each round evaluates the same records twice in this process: raw durable_rules f
 keeps a busy machine's drift out of the ratio. Raw's figure is durable_rules on facts already in
 its form; its conversion of the records (ISO text to epoch numbers, `raw.prepare`) is timed
 apart and shown as "vs raw+prep". Peak memory comes from one more evaluation of each in a fresh
-process (benchmarks/child.py), with the records held by the caller to the end and handed over one
-at a time as `patuh eval` gives them (each let go once checked). Both sides use sessions of at most `max_session_facts`
-(patuh's default, api.MAX_SESSION_FACTS) holding whole employees, each state deleted after use.
+process (benchmarks/child.py), with the records held by the caller to the end and handed over
+one at a time as `patuh eval` gives them (each let go once checked). Both sides use sessions of
+at most `max_session_facts` (patuh's default, api.MAX_SESSION_FACTS) holding whole employees,
+each state deleted after use.
 
 Checked every time, benchmarks enabled or not:
   - patuh's findings per rule == raw durable_rules' matches per rule == the generator's own count
