@@ -1,4 +1,5 @@
-"""The cyclic garbage collector kept off the hot path of an evaluation.
+"""The process's memory during an evaluation: the cyclic garbage collector kept off the hot
+path, and the C heap's free memory handed back to the system.
 
 An evaluation allocates millions of small containers (facts, their encodings, action frames,
 findings) and frees few of them before it ends: the collector's passes over that growing heap
@@ -9,10 +10,12 @@ Reference counting still frees everything that is dropped.
 """
 from __future__ import annotations
 
+import ctypes
 import gc
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 _lock = threading.Lock()
 _paused = 0  # evaluations running (a host app may run several at once, in threads)
@@ -36,3 +39,21 @@ def collector_paused() -> Iterator[None]:
             _paused -= 1
             if _paused == 0 and _resume:
                 gc.enable()
+
+
+def _heap_trimmer() -> Any:
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc's; macOS and musl have none
+    if trim is not None:
+        trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
+_trim = _heap_trimmer()
+
+
+def heap_returned() -> None:
+    """The C heap's free memory handed back to the system (glibc's malloc_trim; elsewhere
+    nothing). Memory C code frees stays in glibc's heap, where Python's objects, in arenas of
+    their own, never reuse it: what a C library held at its most counts in every later peak."""
+    if _trim is not None:
+        _trim(0)
