@@ -25,12 +25,14 @@ serve: $(STAMP)
 		--evidence examples/site/out/evidence --config examples/site/config.yaml
 
 # Lint, types, every pack through `patuh lint`, then pytest: the suite, every pack's tests as
-# items (the built-in packs held to 100 % of their rules) and the benchmarks at their smallest.
+# items (the built-in packs held to 100 % of their rules) and the benchmarks at their smallest,
+# spread over TEST_WORKERS processes (pytest-xdist; TEST_WORKERS=0: one process).
+TEST_WORKERS ?= 2
 test: $(STAMP) system-packages
 	$(BIN)/ruff check engine detectors plugins rulesets schemas tests benchmarks examples
 	$(MAKE) --no-print-directory typecheck
 	$(BIN)/patuh lint $(PACKS)
-	$(BIN)/python -m pytest --patuh-min-coverage 100
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --patuh-min-coverage 100
 
 # Debian's Chromium (the audit report's browser test) and PostgreSQL (the store's tests), with
 # apt-get when missing; where they cannot be installed those tests skip, saying why.

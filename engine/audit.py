@@ -414,7 +414,7 @@ def _pack_coverage(name: str, run_tests: bool) -> tuple[Pack | None, dict[str, s
     for result in results:
         for rule in result.matched:
             cases[rule].add(result.case.name)
-    measured = coverage(pack, results)
+    measured = coverage(pack, [r.matched for r in results])
     return pack, cases, measured.rule_share, measured.clause_share
 
 

@@ -205,7 +205,8 @@ class Coverage:
         return "\n".join(lines)
 
 
-def coverage(pack: Pack, results: list[CaseResult]) -> Coverage:
-    exercised = set().union(*(r.matched for r in results)) if results else set()
+def coverage(pack: Pack, matched: Iterable[set[str]]) -> Coverage:
+    """A pack's coverage by its cases, from the rules each case matched (CaseResult.matched)."""
+    exercised = set().union(*matched)
     cited = {n for rule in pack.rules if rule.id in exercised for n in rule.clauses}
     return Coverage(pack, [r.id for r in pack.rules], exercised, list(pack.clauses), cited)

@@ -5,7 +5,8 @@ is given, one item per case, so `-k`, `-x` and JUnit reports work on them; `patu
 the command. `--patuh-packs` adds the tests of every installed pack (plugins' too), wherever they
 are. `--patuh-min-coverage PCT` prints each pack's coverage (as `patuh test --coverage` does) and
 fails the run when the cases of an installed pack (built-in or a plugin's, not a test pack of
-the repository) exercise less than PCT % of its rules.
+the repository) exercise less than PCT % of its rules. Under pytest-xdist (`-n 2`), each worker
+sends the rules its cases matched to the controlling process, which reports once for them all.
 """
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ class _State:
 
     packs: dict[Path, tuple[Engine, Pack]] = field(default_factory=dict)  # pack folder -> engine, pack with tests
     results: dict[Path, list[CaseResult]] = field(default_factory=dict)  # pack folder -> its cases run
+    # pack folder -> the rules each case matched, as pytest-xdist's workers told the controller
+    received: dict[Path, list[set[str]]] = field(default_factory=dict)
     report: list[tuple[str, bool]] = field(default_factory=list)  # coverage texts, and whether below minimum
 
 
@@ -99,18 +102,35 @@ class PackTestItem(pytest.Item):
         return self.path, max(self.case.at.where().line - 1, 0), f"{self.pack.name}: {self.case.name}"
 
 
+_WORKER_OUTPUT = "patuh_matched"
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook, in its controlling process: a worker is done
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    received = node.config.stash[_STATE].received
+    for folder, matched in getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT, {}).items():
+        received.setdefault(Path(folder), []).extend(set(rules) for rules in matched)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     minimum = session.config.getoption("patuh_min_coverage")
     if minimum is None:
         return
     state = session.config.stash[_STATE]
+    matched = {folder: [r.matched for r in state.results.get(folder, [])] for folder in state.packs}
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: its controller reports, for every worker
+        workeroutput[_WORKER_OUTPUT] = {str(f): [sorted(m) for m in cases] for f, cases in matched.items()}
+        return
+    for folder, cases in state.received.items():
+        matched.setdefault(folder, []).extend(cases)
     state.report = []
     installed = set(plugin_hooks.pack_folders(plugin_hooks.manager()))
-    for folder, (_, pack) in sorted(state.packs.items()):
-        results = state.results.get(folder, [])
-        if len(results) < len(pack.tests):
+    for folder in sorted(matched):
+        _, pack = _pack(session.config, folder)  # the controller of xdist's workers collected none
+        if len(matched[folder]) < len(pack.tests):
             continue  # not every case ran (-k, -x): its coverage would say nothing
-        found = coverage(pack, results)
+        found = coverage(pack, matched[folder])
         short = found.rule_share < minimum and folder.resolve() in installed
         state.report.append((found.report(), short))
         if short and session.exitstatus == 0:

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
                 failed += 1
                 print(f"FAIL {case.name} ({case.case.at.where()})\n     {case.detail}")
         if args.coverage or args.min_coverage is not None:
-            found = coverage(tested, results)
+            found = coverage(tested, [r.matched for r in results])
             print(found.report())
             if args.min_coverage is not None and found.rule_share < args.min_coverage:
                 short += 1
