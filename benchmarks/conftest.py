@@ -1,4 +1,6 @@
-"""Benchmark plumbing: the 1M case only when asked for, and a summary table at the end.
+"""Benchmark plumbing: the 1M case only when asked for, and a summary table at the end (under
+pytest-xdist, as `make test` runs, each worker sends its rows to the controlling process, which
+prints them).
 
 `slow` tests (the 1M-fact case) run only when a marker expression is given (`-m slow`, as
 `make bench-1m` does), so a plain `pytest` or `make test` leaves them out even if `benchmarks`
@@ -30,6 +32,22 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+def _tables() -> dict[str, list[dict]]:
+    return {"ROWS": ROWS, "SITE_ROWS": SITE_ROWS, "SCALE_ROWS": SCALE_ROWS, "SERVICE_ROWS": SERVICE_ROWS}
+
+
+def pytest_sessionfinish(session):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: the controller prints the summary
+        workeroutput["patuh_benchmark_rows"] = _tables()
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's, in its controlling process: a worker is done
+def pytest_testnodedown(node, error):
+    for name, rows in getattr(node, "workeroutput", {}).get("patuh_benchmark_rows", {}).items():
+        _tables()[name].extend(rows)
 
 
 def pytest_terminal_summary(terminalreporter):
