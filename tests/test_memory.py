@@ -16,21 +16,18 @@ ROOT = Path(__file__).resolve().parents[1]
 # 3,000 records make one session (a partition key's facts are never split), whose state in
 # durable_rules' core is tens of MB (a node of about 8.8 KB a fact).
 MEASURE = """
-import json, re
-from pathlib import Path
+import json
 import patuh
 from benchmarks import generate
-
-def kb(field):
-    return int(re.search(rf"^{field}:\\s+(\\d+) kB", Path("/proc/self/status").read_text(), re.M).group(1))
+from benchmarks.child import _reset_peak, _status_kb
 
 records = [dict(r, employee="K-ONE") for r in generate.facts(3000)]
 engine = patuh.Engine(["fatigue"], max_session_facts=3000)
 engine.evaluate(generate.facts(200))  # the rulesets made, as any later evaluation finds them
-before = kb("VmRSS")
-Path("/proc/self/clear_refs").write_text("5")
-result = engine.evaluate(records)
-print(json.dumps({"before": before, "peak": kb("VmHWM"), "after": kb("VmRSS"), "sessions": result.trace.sessions}))
+before = _status_kb("VmRSS")
+assert _reset_peak()
+engine.evaluate(records)
+print(json.dumps({"before": before, "peak": _status_kb("VmHWM"), "after": _status_kb("VmRSS")}))
 """
 
 
