@@ -130,6 +130,8 @@ class Consequences:
         self._overdue: dict[tuple[str, int], list[Sanction]] = {}  # (rule, action) -> an obligation's escalation
         self._checked: dict[Content, Checked] = {}  # derived fact's content -> (fact, encoding)
         self._names: dict[int, tuple[str, ...]] = {}  # id of a derive -> its field names
+        self._subjects: dict[tuple[str, str], Subject] = {}
+        self._actions: dict[tuple[int, str, str | None], Action] = {}
 
     # -- during the session ---------------------------------------------------------------------
     def on_match(self, rule: Rule, frame: dict[str, Any]) -> list[dict[str, Any]]:
@@ -138,8 +140,9 @@ class Consequences:
 
     def match(self, rule: Rule, frame: dict[str, Any]) -> Match:
         """A main rule's match as durable_rules framed it: the facts bound, the counts' groups."""
-        match = Match(rule, {c.alias: fact_id(frame[c.alias]) for c in rule.facts},
-                      {c.alias: (frame[agg_alias(c.alias)]["n"], frame[agg_alias(c.alias)]["members"])
+        facts = self.facts
+        match = Match(rule, {c.alias: facts[fact_id(frame[c.alias])]["id"] for c in rule.facts},
+                      {c.alias: (frame[agg_alias(c.alias)]["n"], [facts[m]["id"] for m in frame[agg_alias(c.alias)]["members"]])
                        for c in self.compiled.counts[rule.id]})
         match.counts.update((c.alias, (0, [])) for c in rule.counts if c.alias not in match.counts)  # negated
         return match
@@ -458,15 +461,23 @@ class Consequences:
     def subject(self, match: Match) -> Subject:
         spec = match.rule.subject
         if spec:
-            return _made(Subject, kind=spec.kind, id=self.render(spec.id, match))
+            return self._subject(spec.kind, self.render(spec.id, match))
         return self._own_subject(match.rule.facts[0].type, match.binding[match.rule.facts[0].alias])
+
+    def _subject(self, kind: str, id_: str) -> Subject:
+        """One Subject per kind and id, shared by its findings and obligations as their clauses
+        are (an operator has many findings; a model each was a sixth of a finding's memory)."""
+        made = self._subjects.get((kind, id_))
+        if made is None:
+            made = self._subjects[(kind, id_)] = _made(Subject, kind=kind, id=id_)
+        return made
 
     def _own_subject(self, kind: str, fact_id_: str) -> Subject:
         fact = self.facts[fact_id_]
         name = self.types.declarations[kind].get("subject")
         if name and fact.get(name) is not None:
-            return _made(Subject, kind=name, id=str(fact[name]))
-        return _made(Subject, kind=kind, id=fact["id"])
+            return self._subject(name, str(fact[name]))
+        return self._subject(kind, fact["id"])
 
     def due(self, spec: ActionSpec, match: Match) -> dt.datetime | dt.date | None:
         if not spec.due or spec.due.at_time is None:
@@ -475,8 +486,15 @@ class Consequences:
         return due if isinstance(due, dt.date) else None
 
     def action(self, spec: ActionSpec, match: Match, roles: _Roles) -> Action:
-        return _made(Action, what=self.render(spec.what, match), raci=spec.raci, due=self.due(spec, match),
-                                      due_text=spec.due.text if spec.due else None, **roles)
+        """A finding's action; one Action per rule's action, text and due time, shared by the
+        findings that ask the same (most rules' actions read the same for every match)."""
+        what, due = self.render(spec.what, match), self.due(spec, match)
+        key = (id(spec), what, due.isoformat() if due is not None else None)  # a time as written, not the instant
+        made = self._actions.get(key)
+        if made is None:
+            made = self._actions[key] = _made(Action, what=what, raci=spec.raci, due=due,
+                                              due_text=spec.due.text if spec.due else None, **roles)
+        return made
 
     # -- obligations ------------------------------------------------------------------------------
     def obligation(self, match: Match, spec: ActionSpec, finding: Finding | None
@@ -536,7 +554,7 @@ class Consequences:
         rule, late = match.rule, obligation.status == "late"
         pack = self.compiled.pack
         accountable = roles["accountable"] or roles["responsible"]
-        subject = _made(Subject, kind="role", id=accountable[0]) if accountable else obligation.subject
+        subject = self._subject("role", accountable[0]) if accountable else obligation.subject
         due = self._shown(obligation.due)
         if spec.overdue.message is not None:
             message = self.render(spec.overdue.message, match)
