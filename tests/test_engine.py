@@ -189,6 +189,18 @@ def test_same_input_same_bytes_whatever_the_order(fatigue):
     assert json.loads(first)["findings"]
 
 
+def test_findings_asking_the_same_action_at_one_instant_keep_their_own_offsets(fatigue):
+    # The survey of 6.1.1.1 is due survey_due_h (1 h) after the form was filled: two forms filled
+    # at the same instant, one written in WITA and one in UTC, ask the same text at equal due
+    # times. Findings share an Action only when it reads the same, so each keeps its own offset.
+    wita = form("E1", "2026-03-02", 5, filled_at="2026-03-02T05:00:00+08:00")
+    utc = form("E2", "2026-03-02", 5, filled_at="2026-03-01T21:00:00+00:00")
+    found = fatigue.evaluate([roster("E1", "2026-03-02"), roster("E2", "2026-03-02"), wita, utc])
+    dues = {f.subject.id: f.actions[0].due for f in found.findings if f.rule == "fatigue.sleep-shortfall-survey"}
+    assert {k: v.isoformat() for k, v in dues.items()} == {"E1": "2026-03-02T06:00:00+08:00",
+                                                          "E2": "2026-03-01T22:00:00+00:00"}
+
+
 def test_small_sessions_give_the_same_findings():
     facts = [roster(f"E{i}", f"2026-03-0{d}") for i in range(30) for d in (2, 3)] + \
             [form(f"E{i}", f"2026-03-0{d}", 3 if i % 3 == 0 else 8) for i in range(30) for d in (2, 3) if i % 5]
