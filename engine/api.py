@@ -343,9 +343,10 @@ class Engine:
                 problems.append(exc)
                 continue
             if not history and fact["type"] in self.derivers:
-                problems.append(FactError(_place(location), f"{fact['type']} facts are derived in this evaluation by the "
-                                                    f"{self.derivers[fact['type']]} pack's rules; give what they are "
-                                                    "derived from, or an earlier result's as history"))
+                problems.append(FactError(_place(location),
+                                          f"{fact['type']} facts are derived in this evaluation by the "
+                                          f"{self.derivers[fact['type']]} pack's rules; give what they are "
+                                          "derived from, or an earlier result's as history"))
                 continue
             first = out.get(fact["id"])
             if first is None:
@@ -353,7 +354,7 @@ class Engine:
                 seen[fact["id"]] = location
             elif _content(first[0]) != _content(fact):
                 problems.append(FactError(_place(location), f"id {fact['id']!r} was already given to a different "
-                                                    f"{first[0]['type']} at {seen[fact['id']]}"))
+                                                            f"{first[0]['type']} at {seen[fact['id']]}"))
         if problems:
             raise FactsInvalid(problems)
         return out
