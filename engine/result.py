@@ -131,7 +131,7 @@ class Consequences:
         self._checked: dict[Content, Checked] = {}  # derived fact's content -> (fact, encoding)
         self._names: dict[int, tuple[str, ...]] = {}  # id of a derive -> its field names
         self._subjects: dict[tuple[str, str], Subject] = {}
-        self._actions: dict[tuple[int, str, str | None], Action] = {}
+        self._actions: dict[tuple[int, str, str], Action] = {}
 
     # -- during the session ---------------------------------------------------------------------
     def on_match(self, rule: Rule, frame: dict[str, Any]) -> list[dict[str, Any]]:
@@ -491,7 +491,7 @@ class Consequences:
         """A finding's action; one Action per rule's action, text and due time, shared by the
         findings that ask the same (most rules' actions read the same for every match)."""
         what, due = self.render(spec.what, match), self.due(spec, match)
-        key = (id(spec), what, due.isoformat() if due is not None else None)  # a time as written, not the instant
+        key = (id(spec), what, repr(due))  # the time as given (offset, zone), not its instant alone
         made = self._actions.get(key)
         if made is None:
             made = self._actions[key] = _made(Action, what=what, raci=spec.raci, due=due,
@@ -505,7 +505,10 @@ class Consequences:
         when overdue or late (when the action says what that is). An obligation of an earlier
         run is shown while not done, and when this run's facts discharge it."""
         rule = match.rule
-        due = self.due(spec, match)
+        index = rule.actions.index(spec)
+        # as the finding's action asks it: its text and due time are already made
+        asked = finding.actions[index] if finding is not None else None
+        due = asked.due if asked is not None else self.due(spec, match)
         candidates = match.counts.get(f"~{spec.id}", (0, []))[1]
         # Every candidate is dated (plan requires the field), and sorted by when it was made.
         # what a fact says was done after the evaluation time has not been done yet
@@ -522,7 +525,7 @@ class Consequences:
         else:
             status = "overdue"
         fixed = self._fixed.get(rule.id) or self._fix(rule)
-        roles = fixed.roles[rule.actions.index(spec)]
+        roles = fixed.roles[index]
         historical = self._historical(match.fact_ids)
         fresh = chosen is not None and chosen[1] not in self.historical  # discharged by this run's facts
         subject = finding.subject if finding else self.subject(match)
@@ -531,7 +534,7 @@ class Consequences:
             id=_id("O", rule.id, spec.id or "", self.compiled.pack.name, *sorted(ids)),
             finding=finding.id if finding else None, rule=rule.id, action=spec.id,
             pack=fixed.finding["pack"], clauses=self.citations(rule, match), subject=subject,
-            what=self.render(spec.what, match),
+            what=asked.what if asked is not None else self.render(spec.what, match),
             due=due, due_text=spec.due.text if spec.due else None, status=status,
             discharged_by=chosen[1] if chosen else None, discharged_at=chosen[0] if chosen else None,
             facts=ids, responsible=roles["responsible"], accountable=roles["accountable"])

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import patuh
 import patuh.problems
@@ -189,16 +190,24 @@ def test_same_input_same_bytes_whatever_the_order(fatigue):
     assert json.loads(first)["findings"]
 
 
-def test_findings_asking_the_same_action_at_one_instant_keep_their_own_offsets(fatigue):
-    # The survey of 6.1.1.1 is due survey_due_h (1 h) after the form was filled: two forms filled
-    # at the same instant, one written in WITA and one in UTC, ask the same text at equal due
-    # times. Findings share an Action only when it reads the same, so each keeps its own offset.
-    wita = form("E1", "2026-03-02", 5, filled_at="2026-03-02T05:00:00+08:00")
-    utc = form("E2", "2026-03-02", 5, filled_at="2026-03-01T21:00:00+00:00")
-    found = fatigue.evaluate([roster("E1", "2026-03-02"), roster("E2", "2026-03-02"), wita, utc])
+def test_findings_asking_the_same_action_at_one_instant_keep_their_own_times(fatigue):
+    # The survey of 6.1.1.1 is due survey_due_h (1 h) after the form was filled. Four forms filled
+    # at the same instant ask the same text at equal due times: one written in WITA, one in UTC,
+    # one at +07:00 and one without an offset (read in the engine's zone, WIB, the same text).
+    # Findings share an Action only when its due time is given the same way, so each keeps its own.
+    filled = {"E1": "2026-03-02T05:00:00+08:00", "E2": "2026-03-01T21:00:00+00:00",
+              "E3": "2026-03-02T04:00:00+07:00", "E4": "2026-03-02T04:00:00"}
+    found = fatigue.evaluate([roster(e, "2026-03-02") for e in filled]
+                             + [form(e, "2026-03-02", 5, filled_at=t) for e, t in filled.items()])
     dues = {f.subject.id: f.actions[0].due for f in found.findings if f.rule == "fatigue.sleep-shortfall-survey"}
-    assert {k: v.isoformat() for k, v in dues.items()} == {"E1": "2026-03-02T06:00:00+08:00",
-                                                          "E2": "2026-03-01T22:00:00+00:00"}
+    assert {k: v.isoformat() for k, v in dues.items()} == {
+        "E1": "2026-03-02T06:00:00+08:00", "E2": "2026-03-01T22:00:00+00:00",
+        "E3": "2026-03-02T05:00:00+07:00", "E4": "2026-03-02T05:00:00+07:00"}
+    assert dues["E3"].tzinfo == datetime.timezone(datetime.timedelta(hours=7))
+    assert dues["E4"].tzinfo == ZoneInfo("Asia/Jakarta")
+    owed = {o.subject.id: o.due for o in found.obligations}  # the obligations the actions set, the same
+    assert {k: (v.isoformat(), v.tzinfo) for k, v in owed.items()} == \
+        {k: (v.isoformat(), v.tzinfo) for k, v in dues.items()}
 
 
 def test_small_sessions_give_the_same_findings():
