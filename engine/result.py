@@ -74,7 +74,7 @@ class Match:
     def sources(self) -> Sources:
         """The facts the match read, once: asked for by every finding, derived fact and obligation,
         and the tuple a derived fact keeps as its derivation's sources (shared, never changed).
-        Kept in a field, not a cached_property, whose lock (Python 3.11) cost a tenth of a match."""
+        Kept in a field, not a cached_property, whose lock (Python 3.11) was 6 % of a match's handling."""
         if self._sources is None:
             ids = list(self.binding.values())
             for alias, (_, members) in self.counts.items():
