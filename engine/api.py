@@ -583,6 +583,7 @@ class Engine:
         else:
             sessions = _sessions(compiled, part, consequences, batches)
         for chunk, _ in zip(chunks, sessions, strict=True):
+            consequences.session_done()
             trace.sessions += 1
             ran.add(sum(1 for f in chunk if f["id"] not in consequences.produced))
         if max(map(len, batches), default=0) >= HEAP_RETURNED_FROM:
