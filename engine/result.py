@@ -325,8 +325,8 @@ class Consequences:
     def session_done(self) -> None:
         """A session has run (here, or replayed from a worker): the derived facts checked for it
         are let go. A session holds whole groups of its part's key, so another derives the same
-        content only when the derive leaves the key out, and then checks it again: held to the
-        end of the part, the 6.3.1.3 units of a site's 100k facts were 10 MB."""
+        content only when the derive leaves the key out, and then checks it again: held until the
+        pack's last session, the 6.3.1.3 units of a site's 100k facts were 10 MB."""
         self._checked = {}
 
     def sessions_done(self) -> None:
