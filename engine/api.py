@@ -343,7 +343,7 @@ class Engine:
                 problems.append(exc)
                 continue
             if not history and fact["type"] in self.derivers:
-                problems.append(FactError(_place(location),
+                problems.append(FactError(location,
                                           f"{fact['type']} facts are derived in this evaluation by the "
                                           f"{self.derivers[fact['type']]} pack's rules; give what they are "
                                           "derived from, or an earlier result's as history"))
@@ -353,7 +353,7 @@ class Engine:
                 out[fact["id"]] = (fact, encoded)
                 seen[fact["id"]] = location
             elif _content(first[0]) != _content(fact):
-                problems.append(FactError(_place(location), f"id {fact['id']!r} was already given to a different "
+                problems.append(FactError(location, f"id {fact['id']!r} was already given to a different "
                                                             f"{first[0]['type']} at {seen[fact['id']]}"))
         if problems:
             raise FactsInvalid(problems)
@@ -659,10 +659,6 @@ class Engine:
                 if fact["type"] in chosen.types:
                     judged.add(fact["id"])
         return routed, missed - judged
-
-
-def _place(location: Where | str) -> Where:
-    return Where(location) if isinstance(location, str) else location
 
 
 @dataclass

@@ -236,11 +236,11 @@ class FactTypes:
         if isinstance(record, Fact):
             record = record.model_dump(exclude_none=True)
         if not isinstance(record, dict):
-            raise FactError(_where(where), f"expected a fact (a mapping with 'type'), found {_describe(record)}")
+            raise FactError(where, f"expected a fact (a mapping with 'type'), found {_describe(record)}")
         kind = record.get("type")
         if not isinstance(kind, str) or kind not in self._fields:
             known = ", ".join(sorted(self.declarations))
-            raise FactError(_where(where), f"unknown fact type {kind!r}; the installed packs declare: {known}")
+            raise FactError(where, f"unknown fact type {kind!r}; the installed packs declare: {known}")
         quick = self._quick[kind](record)
         out, enc = quick if quick is not None else self._fields_of(kind, record, where)
         return self._completed(kind, record, out, enc, where)
@@ -319,7 +319,7 @@ class FactTypes:
         wrong += [(name, f"{kind}.{name}: missing ({fields[name][2]}, required)")
                   for name in self._required[kind] if name not in out and record.get(name) is None]
         if wrong:
-            raise FactError(_where(where), "; ".join(message for _, message in wrong), wrong)
+            raise FactError(where, "; ".join(message for _, message in wrong), wrong)
         return out, enc
 
     def _completed(self, kind: str, record: dict[str, Any], out: dict[str, Any], enc: dict[str, Any],
@@ -334,7 +334,7 @@ class FactTypes:
         if source is not None:
             problem = _plain_problem(source, limits.MAX_LIST_DEPTH, mappings=True)
             if not isinstance(source, dict) or problem:
-                raise FactError(_where(where),
+                raise FactError(where,
                                 f"{kind}.source: {problem or 'expected a mapping (detector, file, row, ...)'}")
             out["source"] = canonical(source)
         given = record.get("id")
@@ -342,9 +342,9 @@ class FactTypes:
             try:
                 given = _string(given)[0]
             except ValueError as exc:
-                raise FactError(_where(where), f"{kind}.id: {exc}") from None
+                raise FactError(where, f"{kind}.id: {exc}") from None
             if given.startswith("~"):  # the engine's own facts (session start, batch ends, counts)
-                raise FactError(_where(where), f"{kind}.id: {given!r}: ids starting with ~ are the engine's own")
+                raise FactError(where, f"{kind}.id: {given!r}: ids starting with ~ are the engine's own")
         out["id"] = given if given else f"{kind}:{_digest([enc.get(n) for n in self._order[kind]])}"
         enc["fid"] = "#" + out["id"]
         return out, enc
@@ -629,7 +629,3 @@ def encode_value(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.toordinal() - EPOCH_ORDINAL
     return value
-
-
-def _where(where: Where | str) -> Where:
-    return where if isinstance(where, Where) else Where(str(where))

@@ -50,12 +50,13 @@ class PackInvalid(Exception):
 
 
 class FactError(SourceError):
-    """A fact that does not fit its declared type, with the file and record it came from.
-    `fields` holds each problem apart, as (field, message) pairs (field None for the record as a
-    whole), for a reader that names the column each field came from."""
+    """A fact that does not fit its declared type, with the file and record it came from (a
+    Where, or the record's place as text: checking keeps a record's place as text, and a Where is
+    made only for an error). `fields` holds each problem apart, as (field, message) pairs (field
+    None for the record as a whole), for a reader that names the column each field came from."""
 
-    def __init__(self, where: Where, message: str, fields: list[tuple[str | None, str]] | None = None):
-        super().__init__(where, message)
+    def __init__(self, where: Where | str, message: str, fields: list[tuple[str | None, str]] | None = None):
+        super().__init__(where if isinstance(where, Where) else Where(where), message)
         self.fields = fields if fields is not None else [(None, message)]
 
     def __reduce__(self) -> tuple[Any, ...]:
