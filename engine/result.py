@@ -330,10 +330,9 @@ class Consequences:
         self._checked = {}
 
     def sessions_done(self) -> None:
-        """Every session of the pack has run: the derived facts' encodings (the caller has taken
-        them) and the records checked for them are let go."""
+        """Every session of the pack has run: the derived facts' encodings are let go (the caller
+        has taken them; what was checked for each session went as it ended)."""
         self.produced = {}
-        self._checked = {}
 
     def chosen(self) -> list[Match]:
         """One match per finding: per rule and once_per binding (else per set of facts), the
