@@ -28,11 +28,11 @@ from .config import Config, load_config, settle_parameters
 from .facts import FactTypes
 from .load import load_folder, load_folders
 from .memory import collector_paused, heap_returned
-from .models import Derivation, Fact, Finding, Obligation, PackUse, ParameterUse, Result, Trace
+from .models import Fact, Finding, Obligation, PackUse, ParameterUse, Result, Trace
 from .pack import Pack
 from .plan import plan as plan_pack
 from .problems import FactError, FactsInvalid, PackInvalid, Problem, SourceError, Where
-from .result import Consequences, build_result
+from .result import Consequences, Derived, Outcome, outcome
 from .runtime import Session
 from .store import DEFAULT_HISTORY_DAYS, HistorySpec, PackRecord, Recorded, Recording, Store
 from .workers import ChunkLog, ChunkTask, EngineSpec, replay, run_cluster, run_forked, run_task
@@ -380,7 +380,21 @@ class Engine:
             return self.record(facts, history, progress, as_of=as_of, workers=workers, cluster=cluster).result
         with collector_paused():  # checking too: its passes over 100k new facts were half its time
             current, past = self._checked(facts, history)
-            return self._run(current, past, progress, as_of, workers, cluster)
+            return self._run(current, past, progress, as_of, workers, cluster).result()
+
+    def evaluate_json(self, facts: Iterable[FactInput], history: Iterable[FactInput] = (),
+                      progress: Callable[[int, int], None] | None = None,
+                      as_of: dt.datetime | dt.date | str | None = None, workers: int = 1,
+                      cluster: str | None = None) -> Iterator[bytes]:
+        """`evaluate(...).json_chunks()`, the same bytes, without the Result ever held: its derived
+        facts and evidence are made as they are written (as `patuh eval --format json` writes).
+        The evaluation is done, and its errors raised, before this returns."""
+        if self.store is not None:
+            return self.record(facts, history, progress, as_of=as_of, workers=workers,
+                               cluster=cluster).result.json_chunks()
+        with collector_paused():
+            current, past = self._checked(facts, history)
+            return self._run(current, past, progress, as_of, workers, cluster).json_chunks()
 
     def record(self, facts: Iterable[FactInput], history: Iterable[FactInput] = (),
                progress: Callable[[int, int], None] | None = None, origin: str = "python",
@@ -410,7 +424,7 @@ class Engine:
                                          history=True)
                 for fact_id, pair in found.items():
                     past.setdefault(fact_id, pair)
-            result = self._run(current, past, progress, as_of, workers, cluster)
+            result = self._run(current, past, progress, as_of, workers, cluster).result()
             for fact in result.derived:
                 days[fact.id] = self.event_day(fact.model_dump())
             for fact_id in result.derivations:
@@ -454,7 +468,7 @@ class Engine:
         return current, past
 
     def _run(self, current: Checked, past: Checked, progress: Callable[[int, int], None] | None,
-             as_of: dt.datetime | dt.date | str | None, workers: int, cluster: str | None) -> Result:
+             as_of: dt.datetime | dt.date | str | None, workers: int, cluster: str | None) -> Outcome:
         if cluster and self._given_plugins:
             raise SourceError(Where(f"--cluster {cluster}"), "an engine built with plugins given to it (or without "
                                                              "the installed ones) cannot be rebuilt on a cluster's "
@@ -467,7 +481,7 @@ class Engine:
                 client.close()
 
     def _judge(self, current: Checked, past: Checked, progress: Callable[[int, int], None] | None,
-               as_of: dt.datetime | dt.date | str | None, workers: int, client: Any) -> Result:
+               as_of: dt.datetime | dt.date | str | None, workers: int, client: Any) -> Outcome:
         """The evaluation proper. It takes `current` and `past` over and empties them: the caller
         holding them kept every checked fact alive to the end (a site-month's peak, 100 MB)."""
         now = self._now(as_of, [pair[0] for pair in list(current.values()) + list(past.values())])
@@ -479,7 +493,7 @@ class Engine:
         historical = past.keys() - current.keys() - later
         horizon = max((self.types.instant(t) for i in historical if (t := self.types.event(known[i])) is not None),
                       default=None)
-        derivations: dict[str, Derivation] = {}
+        derivations: dict[str, Derived] = {}
         trace = Trace(timezone=self.config.timezone, facts_in=len(current.keys() - later),
                       facts_history=len(historical), as_of=now, facts_after_as_of=len(later),
                       shifts={name: {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M"),
@@ -540,7 +554,7 @@ class Engine:
         trace.facts_not_in_force = len(unread)
         if rejected:
             raise FactsInvalid(rejected)
-        return build_result(findings, obligations, derivations, known, historical, trace)
+        return outcome(findings, obligations, derivations, known, historical, trace)
 
     def _run_parts(self, compiled: CompiledPack, consequences: Consequences, relevant: list[dict[str, Any]],
                    encoded: dict[str, dict[str, Any]], later_read: set[str], evaluation: dict[str, Any],

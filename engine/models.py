@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 import orjson
@@ -223,23 +223,48 @@ class Result(BaseModel):
         the whole text of a site-month is hundreds of megabytes, and never needs to be held.
         The bytes are those of `json.dumps(self.model_dump(mode="json"), sort_keys=True, indent=2,
         ensure_ascii=False) + "\n"`."""
-        fields = [(name, getattr(self, name)) for name, info in sorted(type(self).model_fields.items())
-                  if not (info.exclude_if and info.exclude_if(getattr(self, name)))]
-        yield b"{"
-        for n, (name, value) in enumerate(fields):
-            yield (b"," if n else b"") + b"\n  " + _json(name) + b": "
-            if isinstance(value, (list, dict)) and value:
-                entries = sorted(value.items()) if isinstance(value, dict) else enumerate(value)
-                opening, closing = (b"{", b"}") if isinstance(value, dict) else (b"[", b"]")
-                yield opening
-                for i, (key, item) in enumerate(entries):
-                    text = _json(item.model_dump(mode="json") if isinstance(item, BaseModel) else item, 2)
-                    head = _json(key) + b": " if isinstance(value, dict) else b""
-                    yield (b"," if i else b"") + b"\n    " + head + text
-                yield b"\n  " + closing
-            else:
-                yield _json(value.model_dump(mode="json") if isinstance(value, BaseModel) else value, 1)
-        yield b"\n}\n"
+        return result_json({name: getattr(self, name) for name in type(self).model_fields})
+
+
+class Streamed:
+    """A Result field whose entries are made as they are written (result_json) and let go: the
+    keys in the order written, and what each becomes. For an evaluation written out without the
+    Result ever being held (Engine.evaluate_json)."""
+
+    def __init__(self, keys: list[str], make: Callable[[str], Any], mapping: bool) -> None:
+        self.keys, self.make, self.mapping = keys, make, mapping
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def entries(self) -> Iterator[tuple[str, Any]]:
+        return ((key, self.make(key)) for key in self.keys)
+
+
+def result_json(values: dict[str, Any]) -> Iterator[bytes]:
+    """The JSON of a Result with these field values (models, lists, dicts, or Streamed), as
+    Result.json_chunks writes it."""
+    fields = [(name, values[name]) for name, info in sorted(Result.model_fields.items())
+              if not (info.exclude_if and info.exclude_if(values[name]))]
+    fields = [(name, ({} if value.mapping else []) if isinstance(value, Streamed) and not value else value)
+              for name, value in fields]
+    yield b"{"
+    for n, (name, value) in enumerate(fields):
+        yield (b"," if n else b"") + b"\n  " + _json(name) + b": "
+        if isinstance(value, (list, dict, Streamed)) and value:
+            mapping = isinstance(value, dict) or isinstance(value, Streamed) and value.mapping
+            entries = (value.entries() if isinstance(value, Streamed) else sorted(value.items())
+                       if isinstance(value, dict) else enumerate(value))
+            opening, closing = (b"{", b"}") if mapping else (b"[", b"]")
+            yield opening
+            for i, (key, item) in enumerate(entries):
+                text = _json(item.model_dump(mode="json") if isinstance(item, BaseModel) else item, 2)
+                head = _json(key) + b": " if mapping else b""
+                yield (b"," if i else b"") + b"\n    " + head + text
+            yield b"\n  " + closing
+        else:
+            yield _json(value.model_dump(mode="json") if isinstance(value, BaseModel) else value, 1)
+    yield b"\n}\n"
 
 
 _INDENTED = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS

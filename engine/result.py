@@ -10,10 +10,10 @@ import datetime as dt
 import functools
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeAlias, TypedDict, TypeVar
+from typing import Any, NamedTuple, TypeAlias, TypedDict, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -33,15 +33,26 @@ from .models import (
     PackRef,
     Result,
     Sanction,
+    Streamed,
     Subject,
     Trace,
     canonical,
+    result_json,
 )
 from .pack import ActionSpec, Derive, Rule
 from .plan import flat
 from .problems import FactError, Rejected, SourceError, Where
 
 Sources: TypeAlias = tuple[str, ...]  # the facts one derivation of a derived fact read
+
+
+class Derived(NamedTuple):
+    """The derivation a derived fact is shown with, as held until the result is made (its
+    Derivation model then: a model each held from the first pack on was 21 MB at 100k facts)."""
+
+    rule: str
+    pack: str
+    sources: Sources
 Values: TypeAlias = tuple[Any, ...]  # a derived fact's field values, in its derive's order of fields
 # A derived fact's content: its type, its derive's field names (one tuple per derive, shared) and
 # values. Flat: a tuple of (name, value) pairs cost a derived fact a fifth of its memory.
@@ -110,7 +121,7 @@ class Consequences:
     overdue since the last run, which is when its finding is said."""
 
     def __init__(self, compiled: CompiledPack, types: FactTypes, facts: dict[str, dict[str, Any]],
-                 historical: set[str], derivations: dict[str, Derivation], now: dt.datetime,
+                 historical: set[str], derivations: dict[str, Derived], now: dt.datetime,
                  horizon: dt.datetime | None = None):
         self.compiled, self.types = compiled, types
         self.facts, self.historical, self.derivations = facts, historical, derivations
@@ -375,8 +386,8 @@ class Consequences:
         pack = self.compiled.pack.name
         for derived_id, (rule_id, sources) in self._least.items():  # beside earlier packs' derivations
             shown = self.derivations.get(derived_id)
-            if shown is None or (rule_id, list(sources)) < (shown.rule, shown.facts):
-                self.derivations[derived_id] = _made(Derivation, rule=rule_id, pack=pack, facts=list(sources))
+            if shown is None or (rule_id, sources) < (shown.rule, shown.sources):
+                self.derivations[derived_id] = Derived(rule_id, pack, sources)
         self._least, self.sources = {}, {}
         findings: list[Finding] = []
         obligations: list[Obligation] = []
@@ -764,7 +775,7 @@ def _made(cls: type[_M], **values: Any) -> _M:
     return made
 
 
-def _rested_on(findings: Iterable[Finding], obligations: Iterable[Obligation], derivations: dict[str, Derivation]
+def _rested_on(findings: Iterable[Finding], obligations: Iterable[Obligation], derivations: dict[str, Derived]
               ) -> set[str]:
     """The ids of the facts findings and obligations rest on, through the chains of derived facts."""
     found: set[str] = set()
@@ -775,30 +786,94 @@ def _rested_on(findings: Iterable[Finding], obligations: Iterable[Obligation], d
         if fact_id_ not in found:
             found.add(fact_id_)
             if fact_id_ in derivations:
-                stack += derivations[fact_id_].facts
+                stack += derivations[fact_id_].sources
     return found
 
 
-def build_result(findings: dict[str, Finding], obligations: list[Obligation], derivations: dict[str, Derivation],
-                 known: dict[str, dict[str, Any]], historical: set[str], trace: Trace) -> Result:
-    """The evaluation's Result: findings in time order, the obligations by due time, the facts
+@dataclass
+class Outcome:
+    """An evaluation's findings, obligations and derived facts before they are a Result: made into
+    one (`result`), or written out as its JSON (`json_chunks`) with each derived fact and piece of
+    evidence made as it is written and let go, never the Result at once (at 100k facts the
+    Result's models were its peak, 15 MB over everything before them). Either, once."""
+
+    findings: list[Finding]  # in time order
+    obligations: list[Obligation]  # by due time
+    derivations: dict[str, Derived]
+    known: dict[str, dict[str, Any]]  # the facts derived, and those a finding or obligation rests on
+    historical: set[str]
+    evidence: list[str]  # in order: every known fact a finding or obligation rests on, through derived facts
+    trace: Trace
+
+    def result(self) -> Result:
+        derivations = {i: self._derivation(i) for i in self.derivations}  # shared by derived and the evidence
+        derived: list[DerivedFact] = []
+        shown: dict[str, dict[str, Any]] = {}  # the evidence of derived facts, made before their dicts change
+        rested = set(self.evidence)
+        for i in self._derived():
+            fact = self.known.pop(i)
+            if i in rested:
+                shown[i] = canonical(fact)
+            derived.append(_derived_fact(fact, derivations[i]))
+        evidence = {i: shown.pop(i) if i in shown else canonical(self.known.pop(i)) for i in self.evidence}
+        # Made without validation too: validating copied every fact of the evidence (a seventh of the
+        # evaluation's memory).
+        return Result.model_construct(findings=self.findings, obligations=self.obligations, derived=derived,
+                                      trace=self.trace, facts=evidence,
+                                      derivations={i: derivations[i] for i in self.evidence if i in derivations})
+
+    def json_chunks(self) -> Iterator[bytes]:
+        """The bytes `self.result().json_chunks()` gives, without making the Result."""
+        def derived(i: str) -> DerivedFact:
+            return _made(DerivedFact, **{k: v for k, v in self.known[i].items() if k != "source"},
+                         derived_from=self._derivation(i))
+
+        return result_json({
+            "findings": self.findings, "obligations": self.obligations, "trace": self.trace,
+            "derived": Streamed(self._derived(), derived, mapping=False),
+            "facts": Streamed(self.evidence, lambda i: canonical(self.known.pop(i)), mapping=True),
+            "derivations": Streamed([i for i in self.evidence if i in self.derivations], self._derivation,
+                                    mapping=True)})
+
+    def _derived(self) -> list[str]:
+        """The facts derived now (not from history alone), in order of id."""
+        return [i for i in sorted(self.derivations) if i not in self.historical]
+
+    def _derivation(self, fact_id_: str) -> Derivation:
+        rule, pack, sources = self.derivations[fact_id_]
+        return _made(Derivation, rule=rule, pack=pack, facts=list(sources))
+
+
+def _derived_fact(fact: dict[str, Any], derivation: Derivation) -> DerivedFact:
+    """A derived fact's model around its own dict, which becomes the model's extra fields (its
+    type, id and source taken out): built without re-validation, as it was checked when derived."""
+    made = DerivedFact.__new__(DerivedFact)
+    object.__setattr__(made, "__dict__", {"type": fact.pop("type"), "id": fact.pop("id"), "derived_from": derivation})
+    fact.pop("source", None)
+    object.__setattr__(made, "__pydantic_fields_set__", _DERIVED_GIVEN)
+    object.__setattr__(made, "__pydantic_extra__", fact)
+    object.__setattr__(made, "__pydantic_private__", None)
+    return made
+
+
+_DERIVED_GIVEN = {"type", "id", "derived_from"}
+
+
+def outcome(findings: dict[str, Finding], obligations: list[Obligation], derivations: dict[str, Derived],
+            known: dict[str, dict[str, Any]], historical: set[str], trace: Trace) -> Outcome:
+    """The evaluation's outcome: findings in time order, the obligations by due time, the facts
     derived now, and the evidence (every fact a finding or obligation rests on, through the
     chains of derived facts). It takes `known` over: the facts nothing rests on are dropped from
-    it before the Result is made (nothing else holds them by now; the one dict every pack shared)."""
+    it at once (nothing else holds them by now; the one dict every pack shared)."""
     def when(value: Any) -> str:
         return value.isoformat() if isinstance(value, dt.date) else ""
 
-    ordered = sorted(findings.values(), key=lambda f: (str(f.time), f.subject.kind, f.subject.id, f.rule, f.id))
-    tracked = sorted(obligations, key=lambda o: (when(o.due), o.rule, o.id))
-    rested = _rested_on(ordered, tracked, derivations)
+    rested = _rested_on(findings.values(), obligations, derivations)
     for fact_id_ in [i for i in known if i not in rested and i not in derivations]:
         del known[fact_id_]
-    # Built without re-validation: the facts were checked when derived.
-    derived = [_made(DerivedFact, **{k: v for k, v in known[i].items() if k != "source"}, derived_from=d)
-               for i, d in sorted(derivations.items()) if i not in historical]
-    evidence = {i: canonical(known.pop(i)) for i in sorted(rested) if i in known}  # each fact let go as copied
-    # Made without validation too: validating copied every fact of the evidence (a seventh of the
-    # evaluation's memory).
-    return Result.model_construct(findings=ordered, obligations=tracked, derived=derived, trace=trace,
-                                  facts=evidence,
-                                  derivations={i: derivations[i] for i in sorted(evidence) if i in derivations})
+    evidence = sorted(i for i in rested if i in known)
+    del rested
+    # sorted once the facts are let go: the sort keys take the memory they held (the peak, else)
+    ordered = sorted(findings.values(), key=lambda f: (str(f.time), f.subject.kind, f.subject.id, f.rule, f.id))
+    tracked = sorted(obligations, key=lambda o: (when(o.due), o.rule, o.id))
+    return Outcome(ordered, tracked, derivations, known, historical, evidence, trace)

@@ -351,6 +351,17 @@ def test_eval_json_is_byte_for_byte_repeatable(good_run):
     assert first.stdout.encode() == second.stdout.encode()
 
 
+def test_eval_json_written_from_the_result_is_the_same_bytes(good_run, tmp_path):
+    # With a sink the Result is made (the sink reads it) and the JSON written from it; without,
+    # the JSON is made as it is written (Engine.evaluate_json). The same bytes either way.
+    facts, (run, _), _, _ = good_run
+    held = run_cli("eval", "--facts", str(facts), "--pack", "fatigue", "--format", "json",
+                   "--sink", f"jsonl:{tmp_path / 'findings.jsonl'}", cwd=tmp_path)
+    assert held.returncode == 0, held.stderr
+    assert (tmp_path / "findings.jsonl").read_text(encoding="utf-8")
+    assert held.stdout == run.stdout
+
+
 def test_eval_jsonl_is_one_finding_a_line(good_run):
     _, (run, _), lines, _ = good_run
     assert lines.returncode == 0, lines.stderr

@@ -190,6 +190,25 @@ def test_same_input_same_bytes_whatever_the_order(fatigue):
     assert json.loads(first)["findings"]
 
 
+def test_json_made_as_it_is_written_is_the_result_s_json(fatigue):
+    # evaluate_json (what `eval --format json` writes) makes each derived fact and piece of
+    # evidence as it writes it, never the Result: the bytes must be the Result's. Day 1 is history:
+    # its sleep_unfit fact is evidence of the repeat but not derived by this run; day 2's is both.
+    day1 = [roster("E1", "2026-03-02", unit="DT-1", unit_type="DT"), form("E1", "2026-03-02", 3)]
+    day2 = [roster(f"E{i}", "2026-03-03", unit=f"DT-{i}", unit_type="DT") for i in (1, 2, 3)] + [
+        form("E1", "2026-03-03", 2.5), form("E2", "2026-03-03", 5)]
+    want = fatigue.evaluate(day2, history=day1).to_json().encode()
+    assert b"".join(fatigue.evaluate_json(day2, history=day1)) == want
+    shown = json.loads(want)
+    derived = [d["id"] for d in shown["derived"]]
+    assert len(derived) == 1 and len(shown["derivations"]) == 2 and set(derived) < set(shown["derivations"])
+    assert shown["obligations"] and shown["facts"].keys() >= set(shown["derivations"])
+    # nothing found: the empty fields as the Result writes them ("derived": [], "facts": {}, ...)
+    nothing = fatigue.evaluate([], as_of="2026-03-03").to_json().encode()
+    assert b"".join(fatigue.evaluate_json([], as_of="2026-03-03")) == nothing
+    assert b'"derived": []' in nothing and b'"facts": {}' in nothing and b'"derivations": {}' in nothing
+
+
 def test_findings_asking_the_same_action_at_one_instant_keep_their_own_times(fatigue):
     # The survey of 6.1.1.1 is due survey_due_h (1 h) after the form was filled. Four forms filled
     # at the same instant ask the same text at equal due times: one written in WITA, one in UTC,

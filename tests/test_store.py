@@ -89,6 +89,14 @@ def test_what_an_evaluation_records(store_url):
     assert params["sleep_min_h" if "sleep_min_h" in params else next(iter(params))]["source"]
 
 
+def test_json_made_as_it_is_written_records_the_evaluation_too(store_url):
+    engine = patuh.Engine(["fatigue"], store=store_url)
+    shown = json.loads(b"".join(engine.evaluate_json([alert("E1", "2026-03-02T06:00:00+08:00")])))
+    [evaluation] = Store(store_url).evaluations()
+    assert [f["rule"] for f in shown["findings"]] == ["fatigue.camera-wl1-action1"]
+    assert (evaluation.facts_in, evaluation.findings) == (1, 1)
+
+
 def test_a_stored_id_names_one_content(store_url, tmp_path):
     engine = patuh.Engine(["fatigue"], store=store_url)
     engine.evaluate([alert("E1", "2026-03-02T06:00:00+08:00", id="A-1")])

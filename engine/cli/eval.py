@@ -80,9 +80,20 @@ def workers(text: str) -> int:
 
 
 def evaluate(args: argparse.Namespace, engine: Engine | None = None) -> Result:
-    """The evaluation of the facts and history files the arguments name. Every problem of every
-    file is said at once, in file order: what could be read is checked too."""
+    """The evaluation of the facts and history files the arguments name."""
     engine = engine or Engine(args.pack, config=args.config)
+    facts, history, options = _read(args, engine)
+    if engine.store is None:
+        return engine.evaluate(facts, history=history, **options)
+    recorded = engine.record(facts, history=history, origin="cli", **options)
+    print(f"recorded as evaluation {recorded.id} in {engine.store.display}", file=sys.stderr)
+    return recorded.result
+
+
+def _read(args: argparse.Namespace, engine: Engine) -> tuple[Iterator[tuple[Where, Any]], Iterator[tuple[Where, Any]],
+                                                             dict[str, Any]]:
+    """The facts and history files the arguments name, read, and the evaluation's options. Every
+    problem of every file is said at once, in file order: what could be read is checked too."""
     read: dict[str, Records] = {}
     problems: list[FactError] = []
     for name, paths in (("fact", args.facts), ("history fact", args.history)):
@@ -102,12 +113,7 @@ def evaluate(args: argparse.Namespace, engine: Engine | None = None) -> Result:
     progress = _progress if sys.stderr.isatty() else None
     options: dict[str, Any] = {"progress": progress, "as_of": args.as_of, "workers": getattr(args, "workers", 1),
                                "cluster": getattr(args, "cluster", None)}
-    facts, history = handed_over(read.pop("fact")), handed_over(read.pop("history fact"))
-    if engine.store is None:
-        return engine.evaluate(facts, history=history, **options)
-    recorded = engine.record(facts, history=history, origin="cli", **options)
-    print(f"recorded as evaluation {recorded.id} in {engine.store.display}", file=sys.stderr)
-    return recorded.result
+    return handed_over(read.pop("fact")), handed_over(read.pop("history fact")), options
 
 
 def handed_over(records: Records) -> Iterator[tuple[Where, Any]]:
@@ -143,6 +149,11 @@ def run(args: argparse.Namespace) -> int:
         if check is not None:  # optional: a sink that can, checks its target before the evaluation
             check(target)
         chosen.append((sinks[name], target))
+    if args.format == "json" and engine.store is None and not chosen:  # nothing else reads the Result
+        facts, history, options = _read(args, engine)
+        with collector_paused():
+            write(engine.evaluate_json(facts, history=history, **options), args.out)
+        return 0
     result = evaluate(args, engine)
     text: str | Iterable[bytes]
     if args.format == "json":
