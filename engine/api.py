@@ -38,8 +38,10 @@ from .store import DEFAULT_HISTORY_DAYS, HistorySpec, PackRecord, Recorded, Reco
 from .workers import ChunkLog, ChunkTask, EngineSpec, replay, run_cluster, run_forked, run_task
 
 # Facts per durable_rules session. Measured (benchmarks/README.md): 1,000-2,000 is fastest for
-# raw durable_rules and no slower for patuh than 5,000; larger states cost memory and joins.
-MAX_SESSION_FACTS = 2000
+# raw durable_rules and no slower for patuh than 5,000; larger states cost memory and joins. At
+# 100k facts 1,000 is as fast as 2,000 (whole pack, three runs each: 8.9-9.8 s, 9.2-10.6 s), and
+# the largest session, the peak at 2,000 (109 MB above the input), is 91 MB.
+MAX_SESSION_FACTS = 1000
 
 # A part is run in forked workers when each would get at least this many sessions: forking and
 # replaying cost about a session's time (measured on 2 workers: 4,000 facts, two sessions a part,
@@ -52,7 +54,8 @@ FORK_FROM_SESSIONS = 3
 # handed back to the system once a part whose largest session had at least this many facts is
 # done: not after each session, nor after small ones, as the next session faults the pages in
 # again (a one-alert evaluation ran 35 % slower trimmed each time; 2,000-fact sessions, 10 %).
-HEAP_RETURNED_FROM = 1000
+# Half MAX_SESSION_FACTS: a session holds whole groups of the key, so the largest is often well under it.
+HEAP_RETURNED_FROM = 500
 
 # A fact as evaluate() takes it: a record, a Fact model, or (where, record) for error messages.
 FactInput: TypeAlias = Fact | dict[str, Any] | tuple[Where, Any]
