@@ -1,7 +1,9 @@
 """One evaluation in a fresh process, for its peak memory:
 `python -m benchmarks.child patuh|patuh-eval|raw N [MAX [PACK]]` (PACK: a pack name or folder, default
 fatigue; patuh-eval: the records handed over one at a time, each let go once checked, as `patuh eval`
-gives a file's records; patuh: held by the caller to the end, as a host app holding them does),
+gives a file's records, and the JSON written to a file as it writes it (Engine.evaluate_json, no
+Result held); patuh: the records held by the caller to the end and the Result returned, as a host
+app holding them does),
 or `python -m benchmarks.child site-month FOLDER` (benchmarks/sitemonth.py's files, read as
 `patuh eval --facts FOLDER/*.jsonl --config ... --format json` reads them: parsing and the JSON
 result included).
@@ -21,6 +23,7 @@ import json
 import re
 import resource
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -61,18 +64,23 @@ def site_month(folder: str) -> dict:
     wall, cpu = time.perf_counter(), time.process_time()
     records = [item for path in paths for item in read_records(path)]
     read, facts = time.perf_counter(), len(records)
-    result = engine.evaluate(handed_over(records))  # as `patuh eval` gives them
+    chunks = engine.evaluate_json(handed_over(records))  # as `patuh eval --format json` gives and writes them
     evaluated = time.perf_counter()
     peak_evaluated = _status_kb("VmHWM")  # before the JSON text is made
-    size = sum(len(chunk) for chunk in result.json_chunks())  # streamed, as `patuh eval --format json` writes it
+    written = tempfile.TemporaryFile()
+    for chunk in chunks:
+        written.write(chunk)
+    size = written.tell()
     done = time.perf_counter()
     cpu = time.process_time() - cpu
     peak = _status_kb("VmHWM")
     if peak is None:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 if sys.platform == "darwin" else 1)
         reset = False
-    return {"impl": "site-month", "facts": facts, "sessions": result.trace.sessions,
-            "counts": dict(sorted(Counter(f.rule for f in result.findings).items())),
+    written.seek(0)
+    shown = json.load(written)  # read back once the peak is taken
+    return {"impl": "site-month", "facts": facts, "sessions": shown["trace"]["sessions"],
+            "counts": dict(sorted(Counter(f["rule"] for f in shown["findings"]).items())),
             "seconds": done - wall, "cpu_seconds": cpu, "read_seconds": read - wall,
             "evaluate_seconds": evaluated - read, "json_seconds": done - evaluated, "json_bytes": size,
             "input_rss_kb": input_rss, "peak_rss_kb": peak, "peak_rss_evaluate_kb": peak_evaluated,
@@ -105,14 +113,22 @@ def main(argv: list[str]) -> dict:
     input_rss = _status_kb("VmRSS")
     reset = _reset_peak()
     wall, cpu = time.perf_counter(), time.process_time()
-    if impl != "raw":
-        result = engine.evaluate(handed_over(data) if impl == "patuh-eval" else data)
+    written = tempfile.TemporaryFile()
+    if impl == "patuh-eval":  # written out as `patuh eval --format json --out FILE` writes it
+        for chunk in engine.evaluate_json(handed_over(data)):
+            written.write(chunk)
+    elif impl == "patuh":
+        result = engine.evaluate(data)
         counts, sessions = dict(Counter(f.rule for f in result.findings)), result.trace.sessions
     else:
         run = raw.evaluate(data, limit)
         counts, sessions = run.counts(), run.sessions
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak = _status_kb("VmHWM")
+    if impl == "patuh-eval":  # read back once the peak is taken
+        written.seek(0)
+        shown = json.load(written)
+        counts, sessions = dict(Counter(f["rule"] for f in shown["findings"])), shown["trace"]["sessions"]
     if peak is None:  # not Linux: ru_maxrss is KiB on Linux, bytes on macOS
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 if sys.platform == "darwin" else 1)
         reset = False
