@@ -44,6 +44,11 @@ from .plan import flat
 from .problems import FactError, Rejected, SourceError, Where
 
 Sources: TypeAlias = tuple[str, ...]  # the facts one derivation of a derived fact read
+Values: TypeAlias = tuple[Any, ...]  # a derived fact's field values, in its derive's order of fields
+# A derived fact's content: its type, its derive's field names (one tuple per derive, shared) and
+# values. Flat: a tuple of (name, value) pairs cost a derived fact a fifth of its memory.
+Content: TypeAlias = tuple[str, tuple[str, ...], Values]
+Checked: TypeAlias = tuple[dict[str, Any], dict[str, Any]]  # a fact and its encoding
 
 
 class Derived(NamedTuple):
@@ -53,11 +58,6 @@ class Derived(NamedTuple):
     rule: str
     pack: str
     sources: Sources
-Values: TypeAlias = tuple[Any, ...]  # a derived fact's field values, in its derive's order of fields
-# A derived fact's content: its type, its derive's field names (one tuple per derive, shared) and
-# values. Flat: a tuple of (name, value) pairs cost a derived fact a fifth of its memory.
-Content: TypeAlias = tuple[str, tuple[str, ...], Values]
-Checked: TypeAlias = tuple[dict[str, Any], dict[str, Any]]  # a fact and its encoding
 
 
 class _Roles(TypedDict):
@@ -758,10 +758,11 @@ def _shape(cls: type[BaseModel], names: tuple[str, ...]) -> _Shape:
                   extra=extra)
 
 
-def _made(cls: type[_M], **values: Any) -> _M:
+def _made(cls: type[_M], extra: dict[str, Any] | None = None, /, **values: Any) -> _M:
     """A model built from checked parts without validation, as model_construct builds it (its
     fields in order, defaults made, extra fields apart) with the work per field done once per
-    kind and set of names given: model_construct was a quarter of making findings."""
+    kind and set of names given: model_construct was a quarter of making findings. `extra`: a
+    dict taken over as the model's extra fields, beside those in `values`."""
     shape = _SHAPES.get((cls, tuple(values)))
     if shape is None:
         shape = _SHAPES[(cls, tuple(values))] = _shape(cls, tuple(values))
@@ -769,8 +770,11 @@ def _made(cls: type[_M], **values: Any) -> _M:
     object.__setattr__(made, "__dict__", {name: values[name] if default is None else default()
                                           for name, default in shape.fields})
     object.__setattr__(made, "__pydantic_fields_set__", shape.given)
-    object.__setattr__(made, "__pydantic_extra__", None if shape.extra is None else
-                       {name: values[name] for name in shape.extra})
+    if extra is None:
+        extra = None if shape.extra is None else {name: values[name] for name in shape.extra}
+    elif shape.extra != ():
+        raise TypeError(f"{cls.__name__}: extra fields given both ways, or to a model that takes none")
+    object.__setattr__(made, "__pydantic_extra__", extra)
     object.__setattr__(made, "__pydantic_private__", None)
     return made
 
@@ -847,16 +851,9 @@ class Outcome:
 def _derived_fact(fact: dict[str, Any], derivation: Derivation) -> DerivedFact:
     """A derived fact's model around its own dict, which becomes the model's extra fields (its
     type, id and source taken out): built without re-validation, as it was checked when derived."""
-    made = DerivedFact.__new__(DerivedFact)
-    object.__setattr__(made, "__dict__", {"type": fact.pop("type"), "id": fact.pop("id"), "derived_from": derivation})
+    kind, id_ = fact.pop("type"), fact.pop("id")
     fact.pop("source", None)
-    object.__setattr__(made, "__pydantic_fields_set__", _DERIVED_GIVEN)
-    object.__setattr__(made, "__pydantic_extra__", fact)
-    object.__setattr__(made, "__pydantic_private__", None)
-    return made
-
-
-_DERIVED_GIVEN = {"type", "id", "derived_from"}
+    return _made(DerivedFact, fact, type=kind, id=id_, derived_from=derivation)
 
 
 def outcome(findings: dict[str, Finding], obligations: list[Obligation], derivations: dict[str, Derived],

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, TypeAlias
 
 from .. import output
 from .. import plugins as plugin_hooks
@@ -18,6 +18,8 @@ from ..problems import FactError, FactsInvalid, SourceError, Where
 from ..reports import as_of_argument
 from ..store import DEFAULT_HISTORY_DAYS
 from .table import findings_table, write
+
+Given: TypeAlias = Iterator[tuple[Where, Any]]  # records handed over as the engine takes them
 
 
 def add_evaluation(parser: argparse.ArgumentParser) -> None:
@@ -90,8 +92,7 @@ def evaluate(args: argparse.Namespace, engine: Engine | None = None) -> Result:
     return recorded.result
 
 
-def _read(args: argparse.Namespace, engine: Engine) -> tuple[Iterator[tuple[Where, Any]], Iterator[tuple[Where, Any]],
-                                                             dict[str, Any]]:
+def _read(args: argparse.Namespace, engine: Engine) -> tuple[Given, Given, dict[str, Any]]:
     """The facts and history files the arguments name, read, and the evaluation's options. Every
     problem of every file is said at once, in file order: what could be read is checked too."""
     read: dict[str, Records] = {}
@@ -116,7 +117,7 @@ def _read(args: argparse.Namespace, engine: Engine) -> tuple[Iterator[tuple[Wher
     return handed_over(read.pop("fact")), handed_over(read.pop("history fact")), options
 
 
-def handed_over(records: Records) -> Iterator[tuple[Where, Any]]:
+def handed_over(records: Records) -> Given:
     """The records, each let go as the engine takes it (it keeps its checked copy): the parsed
     files are not read again, and held to the end they were a site-month's largest part (176 MB)."""
     records.reverse()
