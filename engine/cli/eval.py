@@ -159,9 +159,9 @@ def run(args: argparse.Namespace) -> int:
     text: str | Iterable[bytes]
     if args.format == "json":
         text = result.json_chunks()  # written as it is made: never the whole text at once
-    elif args.format == "jsonl":
-        text = "".join(json.dumps(f.model_dump(mode="json"), sort_keys=True, ensure_ascii=False) + "\n"
-                       for f in result.findings)
+    elif args.format == "jsonl":  # a line at a time as written, as the JSON is: never the whole text
+        text = ((json.dumps(f.model_dump(mode="json"), sort_keys=True, ensure_ascii=False) + "\n").encode()
+                for f in result.findings)
     else:
         text = findings_table(result, by=args.by)
     with collector_paused():
