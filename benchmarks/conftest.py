@@ -84,8 +84,9 @@ def pytest_terminal_summary(terminalreporter):
     write("f/s: facts a second, median of the rounds (wall clock). ratio: patuh/raw throughput (goal beside it); "
           "ratio cpu: the same on CPU time; vs raw+prep: raw timed with its conversion of ISO dates to epoch "
           "numbers. peak MB: resident, in a fresh process, during the evaluation. KB/fact: patuh's peak above its "
-          f"input, per fact (goal <= {KB_PER_FACT}), the records held by the caller; handed over: the same with "
-          "the records given one at a time as `patuh eval` gives them, each let go once checked.")
+          f"input, per fact (goal <= {KB_PER_FACT}), the records held by the caller and the Result returned; handed "
+          "over: as `patuh eval --format json` runs, the records given one at a time (each let go once checked) "
+          "and the JSON written as it is made, no Result held.")
 
 
 def _site_month(terminalreporter, r: dict) -> None:

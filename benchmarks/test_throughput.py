@@ -7,8 +7,9 @@ each round evaluates the same records twice in this process: raw durable_rules f
 keeps a busy machine's drift out of the ratio. Raw's figure is durable_rules on facts already in
 its form; its conversion of the records (ISO text to epoch numbers, `raw.prepare`) is timed
 apart and shown as "vs raw+prep". Peak memory comes from one more evaluation of each in a fresh
-process (benchmarks/child.py), with the records held by the caller to the end and handed over
-one at a time as `patuh eval` gives them (each let go once checked). Both sides use sessions of
+process (benchmarks/child.py), with the records held by the caller to the end and the Result
+returned, and as `patuh eval --format json` runs: the records handed over one at a time (each
+let go once checked) and the JSON written as it is made (Engine.evaluate_json). Both sides use sessions of
 at most `max_session_facts` (patuh's default, api.MAX_SESSION_FACTS) holding whole employees,
 each state deleted after use.
 
@@ -131,7 +132,7 @@ def measure(benchmark, n: int, limit: int, pack: str = "fatigue") -> dict:
         "raw_input_rss_mb": memory["raw"]["input_rss_kb"] / 1024,
         # what the evaluation holds above its input (the records), per fact
         "kb_per_fact": (memory["patuh"]["peak_rss_kb"] - memory["patuh"]["input_rss_kb"]) / n,
-        # the same with the records handed over as `patuh eval` gives them, each let go once checked
+        # as `patuh eval --format json` runs: the records handed over, the JSON written without a Result
         "kb_per_fact_handed_over": (memory["patuh-eval"]["peak_rss_kb"] - memory["patuh-eval"]["input_rss_kb"]) / n,
         "peak_is_whole_process": memory["patuh"]["peak_is_whole_process"],
         "child_patuh_facts_per_s": n / memory["patuh"]["seconds"],
