@@ -763,7 +763,7 @@ def _made(cls: type[_M], extra: dict[str, Any] | None = None, /, **values: Any) 
     """A model built from checked parts without validation, as model_construct builds it (its
     fields in order, defaults made, extra fields apart) with the work per field done once per
     kind and set of names given: model_construct was a quarter of making findings. `extra`: a
-    dict taken over as the model's extra fields, beside those in `values`."""
+    dict taken over as the model's extra fields (`values` then names its fields only)."""
     shape = _SHAPES.get((cls, tuple(values)))
     if shape is None:
         shape = _SHAPES[(cls, tuple(values))] = _shape(cls, tuple(values))
@@ -833,6 +833,7 @@ class Outcome:
             return _made(DerivedFact, **{k: v for k, v in self.known[i].items() if k != "source"},
                          derived_from=self._derivation(i))
 
+        # written in the order of the Result's fields: `derived` reads a fact that `facts`, later, lets go
         return result_json({
             "findings": self.findings, "obligations": self.obligations, "trace": self.trace,
             "derived": Streamed(self._derived(), derived, mapping=False),
