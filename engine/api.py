@@ -32,7 +32,7 @@ from .models import Fact, Finding, Obligation, PackUse, ParameterUse, Result, Tr
 from .pack import Pack
 from .plan import plan as plan_pack
 from .problems import FactError, FactsInvalid, PackInvalid, Problem, SourceError, Where
-from .result import Consequences, Derived, Outcome, outcome
+from .result import Consequences, Derived, Judgement, judgement
 from .runtime import Session
 from .store import DEFAULT_HISTORY_DAYS, HistorySpec, PackRecord, Recorded, Recording, Store
 from .workers import ChunkLog, ChunkTask, EngineSpec, replay, run_cluster, run_forked, run_task
@@ -471,7 +471,7 @@ class Engine:
         return current, past
 
     def _run(self, current: Checked, past: Checked, progress: Callable[[int, int], None] | None,
-             as_of: dt.datetime | dt.date | str | None, workers: int, cluster: str | None) -> Outcome:
+             as_of: dt.datetime | dt.date | str | None, workers: int, cluster: str | None) -> Judgement:
         if cluster and self._given_plugins:
             raise SourceError(Where(f"--cluster {cluster}"), "an engine built with plugins given to it (or without "
                                                              "the installed ones) cannot be rebuilt on a cluster's "
@@ -484,7 +484,7 @@ class Engine:
                 client.close()
 
     def _judge(self, current: Checked, past: Checked, progress: Callable[[int, int], None] | None,
-               as_of: dt.datetime | dt.date | str | None, workers: int, client: Any) -> Outcome:
+               as_of: dt.datetime | dt.date | str | None, workers: int, client: Any) -> Judgement:
         """The evaluation proper. It takes `current` and `past` over and empties them: the caller
         holding them kept every checked fact alive to the end (a site-month's peak, 100 MB)."""
         now = self._now(as_of, [pair[0] for pair in list(current.values()) + list(past.values())])
@@ -557,7 +557,7 @@ class Engine:
         trace.facts_not_in_force = len(unread)
         if rejected:
             raise FactsInvalid(rejected)
-        return outcome(findings, obligations, derivations, known, historical, trace)
+        return judgement(findings, obligations, derivations, known, historical, trace)
 
     def _run_parts(self, compiled: CompiledPack, consequences: Consequences, relevant: list[dict[str, Any]],
                    encoded: dict[str, dict[str, Any]], later_read: set[str], evaluation: dict[str, Any],

@@ -796,7 +796,7 @@ def _rested_on(findings: Iterable[Finding], obligations: Iterable[Obligation], d
 
 
 @dataclass
-class Outcome:
+class Judgement:
     """An evaluation's findings, obligations and derived facts before they are a Result: made into
     one (`result`), or written out as its JSON (`json_chunks`) with each derived fact and piece of
     evidence made as it is written and let go, never the Result at once (at 100k facts the
@@ -858,9 +858,9 @@ def _derived_fact(fact: dict[str, Any], derivation: Derivation) -> DerivedFact:
     return _made(DerivedFact, fact, type=kind, id=id_, derived_from=derivation)
 
 
-def outcome(findings: dict[str, Finding], obligations: list[Obligation], derivations: dict[str, Derived],
-            known: dict[str, dict[str, Any]], historical: set[str], trace: Trace) -> Outcome:
-    """The evaluation's outcome: findings in time order, the obligations by due time, the facts
+def judgement(findings: dict[str, Finding], obligations: list[Obligation], derivations: dict[str, Derived],
+              known: dict[str, dict[str, Any]], historical: set[str], trace: Trace) -> Judgement:
+    """The evaluation's judgement: findings in time order, the obligations by due time, the facts
     derived now, and the evidence (every fact a finding or obligation rests on, through the
     chains of derived facts). It takes `known` over: the facts nothing rests on are dropped from
     it at once (nothing else holds them by now; the one dict every pack shared)."""
@@ -875,4 +875,4 @@ def outcome(findings: dict[str, Finding], obligations: list[Obligation], derivat
     # sorted once the facts are let go: the sort keys take the memory they held (the peak, else)
     ordered = sorted(findings.values(), key=lambda f: (str(f.time), f.subject.kind, f.subject.id, f.rule, f.id))
     tracked = sorted(obligations, key=lambda o: (when(o.due), o.rule, o.id))
-    return Outcome(ordered, tracked, derivations, known, historical, evidence, trace)
+    return Judgement(ordered, tracked, derivations, known, historical, evidence, trace)
