@@ -26,7 +26,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
+from typing import IO
 
 STATUS = Path("/proc/self/status")
 
@@ -45,6 +47,22 @@ def _reset_peak() -> bool:
     except OSError:
         return False
     return True
+
+
+def _written(chunks: Iterable[bytes]) -> IO[bytes]:
+    """A result's JSON in a temporary file, as `patuh eval --format json --out FILE` writes it."""
+    out = tempfile.TemporaryFile()
+    for chunk in chunks:
+        out.write(chunk)
+    return out
+
+
+def _shown(written: IO[bytes]) -> tuple[dict[str, int], int]:
+    """Findings per rule and sessions of the JSON written, read back once the peak is taken."""
+    written.seek(0)
+    shown = json.load(written)
+    written.close()
+    return dict(Counter(f["rule"] for f in shown["findings"])), shown["trace"]["sessions"]
 
 
 def site_month(folder: str) -> dict:
@@ -67,9 +85,7 @@ def site_month(folder: str) -> dict:
     chunks = engine.evaluate_json(handed_over(records))  # as `patuh eval --format json` gives and writes them
     evaluated = time.perf_counter()
     peak_evaluated = _status_kb("VmHWM")  # before the JSON text is made
-    written = tempfile.TemporaryFile()
-    for chunk in chunks:
-        written.write(chunk)
+    written = _written(chunks)
     size = written.tell()
     done = time.perf_counter()
     cpu = time.process_time() - cpu
@@ -77,10 +93,8 @@ def site_month(folder: str) -> dict:
     if peak is None:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 if sys.platform == "darwin" else 1)
         reset = False
-    written.seek(0)
-    shown = json.load(written)  # read back once the peak is taken
-    return {"impl": "site-month", "facts": facts, "sessions": shown["trace"]["sessions"],
-            "counts": dict(sorted(Counter(f["rule"] for f in shown["findings"]).items())),
+    counts, sessions = _shown(written)
+    return {"impl": "site-month", "facts": facts, "sessions": sessions, "counts": dict(sorted(counts.items())),
             "seconds": done - wall, "cpu_seconds": cpu, "read_seconds": read - wall,
             "evaluate_seconds": evaluated - read, "json_seconds": done - evaluated, "json_bytes": size,
             "input_rss_kb": input_rss, "peak_rss_kb": peak, "peak_rss_evaluate_kb": peak_evaluated,
@@ -113,10 +127,8 @@ def main(argv: list[str]) -> dict:
     input_rss = _status_kb("VmRSS")
     reset = _reset_peak()
     wall, cpu = time.perf_counter(), time.process_time()
-    written = tempfile.TemporaryFile()
-    if impl == "patuh-eval":  # written out as `patuh eval --format json --out FILE` writes it
-        for chunk in engine.evaluate_json(handed_over(data)):
-            written.write(chunk)
+    if impl == "patuh-eval":
+        written = _written(engine.evaluate_json(handed_over(data)))
     elif impl == "patuh":
         result = engine.evaluate(data)
         counts, sessions = dict(Counter(f.rule for f in result.findings)), result.trace.sessions
@@ -125,10 +137,8 @@ def main(argv: list[str]) -> dict:
         counts, sessions = run.counts(), run.sessions
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak = _status_kb("VmHWM")
-    if impl == "patuh-eval":  # read back once the peak is taken
-        written.seek(0)
-        shown = json.load(written)
-        counts, sessions = dict(Counter(f["rule"] for f in shown["findings"])), shown["trace"]["sessions"]
+    if impl == "patuh-eval":
+        counts, sessions = _shown(written)
     if peak is None:  # not Linux: ru_maxrss is KiB on Linux, bytes on macOS
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 if sys.platform == "darwin" else 1)
         reset = False
