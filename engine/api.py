@@ -487,15 +487,24 @@ class Engine:
                as_of: dt.datetime | dt.date | str | None, workers: int, client: Any) -> Judgement:
         """The evaluation proper. It takes `current` and `past` over and empties them: the caller
         holding them kept every checked fact alive to the end (a site-month's peak, 100 MB)."""
-        now = self._now(as_of, [pair[0] for pair in list(current.values()) + list(past.values())])
-        later = {i for i, pair in {**past, **current}.items() if self._after(pair[0], now)}
-        encoded = {i: pair[1] for i, pair in past.items() if i not in later}
-        encoded.update((i, pair[1]) for i, pair in current.items() if i not in later)
-        known: dict[str, dict[str, Any]] = {i: pair[0] for i, pair in past.items() if i not in later}
-        known.update((i, pair[0]) for i, pair in current.items() if i not in later)
+        # each fact's time as an instant, read once for both the evaluation time and what is after it
+        times = {i: self.types.instant(t) for pairs in (past, current) for i, (fact, _) in pairs.items()
+                 if (t := self.types.event(fact)) is not None}
+        now = self._now(as_of, times.values())
+        later = {i for i, t in times.items() if t > now}
+        del times
         historical = past.keys() - current.keys() - later
-        horizon = max((self.types.instant(t) for i in historical if (t := self.types.event(known[i])) is not None),
+        horizon = max((self.types.instant(t) for i in historical if (t := self.types.event(past[i][0])) is not None),
                       default=None)
+        # A fact of a type no rule reads has been checked, counted and dated: nothing more is
+        # asked of it, and it is let go (a site-month's 80k speed samples held 100 MB).
+        read = set().union(*(c.types for c in self.compiled))
+        known: dict[str, dict[str, Any]] = {}
+        encoded: dict[str, dict[str, Any]] = {}
+        for pairs in (past, current):  # one pass: a given fact replaces the same fact in the history
+            for i, (fact, enc) in pairs.items():
+                if fact["type"] in read and i not in later:
+                    known[i], encoded[i] = fact, enc
         derivations: dict[str, Derived] = {}
         trace = Trace(timezone=self.config.timezone, facts_in=len(current.keys() - later),
                       facts_history=len(historical), as_of=now, facts_after_as_of=len(later),
@@ -505,11 +514,6 @@ class Engine:
         findings: dict[str, Finding] = {}
         obligations: list[Obligation] = []
         rejected: list[FactError] = []
-        # A fact of a type no rule reads has been checked, counted and dated: nothing more is
-        # asked of it, and it is let go (a site-month's 80k speed samples held 100 MB).
-        read = set().union(*(c.types for c in self.compiled))
-        known = {i: f for i, f in known.items() if f["type"] in read}
-        encoded = {i: e for i, e in encoded.items() if e["type"] in read}
         current.clear()
         past.clear()
 
@@ -612,9 +616,9 @@ class Engine:
             replay(consequences, log)
             yield None
 
-    def _now(self, as_of: dt.datetime | dt.date | str | None, facts: list[dict[str, Any]]) -> dt.datetime:
+    def _now(self, as_of: dt.datetime | dt.date | str | None, times: Iterable[dt.datetime]) -> dt.datetime:
         """The evaluation time: as given (a date: its last moment in the site's zone, a time
-        without a zone: in it), else the latest time any fact gives, else this moment (the one
+        without a zone: in it), else the latest of the facts' `times`, else this moment (the one
         case the wall clock is read: facts that say nothing of when)."""
         if isinstance(as_of, str):
             try:
@@ -628,13 +632,9 @@ class Engine:
             return as_of if as_of.tzinfo else as_of.replace(tzinfo=self.types.zone)
         if isinstance(as_of, dt.date):
             return dt.datetime.combine(as_of, dt.time.max, tzinfo=self.types.zone)
-        # A date alone counts from its start: no more time has passed than the facts show.
-        times = [self.types.instant(t) for f in facts if (t := self.types.event(f)) is not None]
-        return max(times) if times else dt.datetime.now(self.types.zone).replace(microsecond=0)
-
-    def _after(self, fact: dict[str, Any], now: dt.datetime) -> bool:
-        when = self.types.event(fact)
-        return when is not None and self.types.instant(when) > now
+        # A date alone counts from its start (FactTypes.instant): no more time has passed than the facts show.
+        latest = max(times, default=None)
+        return latest if latest is not None else dt.datetime.now(self.types.zone).replace(microsecond=0)
 
     def _table_facts(self, compiled: CompiledPack) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """A pack's table rows as facts of the table's type, for one period of its parameters."""
@@ -661,17 +661,22 @@ class Engine:
         routed: dict[int, list[dict[str, Any]]] = defaultdict(list)
         judged: set[str] = set()  # facts some revision read
         missed: set[str] = set()  # facts a pack had no revision in force for
+        dates = [self.types.event_date(fact) for fact in facts]
         for revisions in by_pack.values():
             ordered = sorted(revisions.values(), key=lambda periods: periods[0].pack.effective)
-            for fact in facts:
-                date = self.types.event_date(fact)
-                in_force = [periods for periods in ordered if date is None or periods[0].pack.effective <= date]
-                if not in_force:
-                    if any(fact["type"] in c.types for cs in ordered for c in cs):
+            read = set().union(*(c.types for cs in ordered for c in cs))
+            by_date: dict[dt.date | None, CompiledPack | None] = {}  # most facts share their date with many
+            for fact, date in zip(facts, dates, strict=True):
+                if date in by_date:
+                    chosen = by_date[date]
+                else:
+                    in_force = [periods for periods in ordered if date is None or periods[0].pack.effective <= date]
+                    chosen = by_date[date] = None if not in_force else [
+                        c for c in in_force[-1] if date is None or c.period.since is None or c.period.since <= date][-1]
+                if chosen is None:
+                    if fact["type"] in read:
                         missed.add(fact["id"])
                     continue
-                periods = in_force[-1]
-                chosen = [c for c in periods if date is None or c.period.since is None or c.period.since <= date][-1]
                 routed[id(chosen)].append(fact)
                 if fact["type"] in chosen.types:
                     judged.add(fact["id"])
