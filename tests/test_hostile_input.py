@@ -467,3 +467,35 @@ def test_an_id_cannot_pose_as_one_of_the_engines_own_facts(tmp_path, given):
     code, lines, out = refused("eval", "--pack", "fatigue", "--facts", str(facts))
     assert (code, out) == (2, "")
     assert lines == [f"error: {facts}:1:1: readiness_form.id: {given!r}: ids starting with ~ are the engine's own"]
+
+
+# -- a record's source ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("source", "problem"), [
+    (["forms.xlsx", 4], "expected a mapping (detector, file, row, ...)"),
+    ({"file": "forms.xlsx", "row": 2**64}, "beyond the 64-bit integers"),
+    ({"file": "forms\udc80.xlsx", "row": 4}, "a lone surrogate"),
+    ({"file": "forms.xlsx", "row": float("nan")}, "is not a finite number"),
+    ({"file": "forms.xlsx", "cells": [[[[[[[[["A1"]]]]]]]]]}, "nested more than 8 levels deep"),
+    ({"file": "forms.xlsx", "checked": {1, 2}}, "expected text, numbers, true/false and lists of them"),
+])
+def test_a_source_the_store_could_not_keep_is_refused_by_name(source, problem):
+    # A source is the auditor's way back to the evidence, written by readers as {file, row} and
+    # by host apps as they like: one that cannot be stored and compared as given is an error at
+    # the record, never kept bent or dropped.
+    from patuh.problems import FactError
+    from test_properties import TYPES
+    with pytest.raises(FactError) as raised:
+        TYPES.check({**FORM, "source": source}, "record 3")
+    assert str(raised.value).startswith("record 3: readiness_form.source: ") and problem in str(raised.value)
+
+
+@pytest.mark.parametrize("source", [
+    {"file": "forms.xlsx", "sheet": "Maret", "row": 4},
+    {"file": "Formulir kesiapan kerja – Maret.xlsx", "row": -1},
+    {"detector": "camera", "frames": [1520, 1622], "confidence": 0.93, "reviewed": True, "note": None},
+    {},
+])
+def test_a_source_that_fits_is_kept_as_given(source):
+    from test_properties import TYPES
+    assert TYPES.check({**FORM, "source": source}, "record 3")["source"] == source
