@@ -7,6 +7,12 @@ found next to nothing and cost a quarter of the time (issue 16's profile). Evalu
 serialisation make no reference cycles worth collecting mid-run (plain dicts, lists, models), so
 the collector is paused while they run and resumed when the last one in the process ends.
 Reference counting still frees everything that is dropped.
+
+What an evaluation made and keeps (its result, the caller's facts) would all be in the youngest
+generation when the collector resumes, and its first pass would walk every object of it (0.22 s
+after 100k facts, found nothing: an evaluation leaves no cyclic garbage) and a later one walk
+them again. They are moved to the oldest generation at once instead, as objects that lived
+through two passes would be.
 """
 from __future__ import annotations
 
@@ -38,6 +44,9 @@ def collector_paused() -> Iterator[None]:
         with _lock:
             _paused -= 1
             if _paused == 0 and _resume:
+                if gc.get_freeze_count() == 0:  # a host app's own frozen objects stay frozen
+                    gc.freeze()  # everything tracked, young and old, set apart...
+                    gc.unfreeze()  # ...and back as the oldest generation, without a pass over it
                 gc.enable()
 
 
