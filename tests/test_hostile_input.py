@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from conftest import cli, run_isolated
+from patuh import fact_types
+from patuh.problems import FactError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -483,10 +485,8 @@ def test_a_source_the_store_could_not_keep_is_refused_by_name(source, problem):
     # A source is the auditor's way back to the evidence, written by readers as {file, row} and
     # by host apps as they like: one that cannot be stored and compared as given is an error at
     # the record, never kept bent or dropped.
-    from patuh.problems import FactError
-    from test_properties import TYPES
     with pytest.raises(FactError) as raised:
-        TYPES.check({**FORM, "source": source}, "record 3")
+        fact_types().check({**FORM, "source": source}, "record 3")
     assert str(raised.value).startswith("record 3: readiness_form.source: ") and problem in str(raised.value)
 
 
@@ -497,5 +497,4 @@ def test_a_source_the_store_could_not_keep_is_refused_by_name(source, problem):
     {},
 ])
 def test_a_source_that_fits_is_kept_as_given(source):
-    from test_properties import TYPES
-    assert TYPES.check({**FORM, "source": source}, "record 3")["source"] == source
+    assert fact_types().check({**FORM, "source": source}, "record 3")["source"] == source

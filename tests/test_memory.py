@@ -17,7 +17,6 @@ ROOT = Path(__file__).resolve().parents[1]
 # 3,000 records make one session (a partition key's facts are never split), whose state in
 # durable_rules' core is tens of MB (a node of about 8.8 KB a fact).
 MEASURE = """
-import gc
 import json
 import patuh
 from benchmarks import generate
