@@ -829,9 +829,8 @@ class Judgement:
 
     def json_chunks(self) -> Iterator[bytes]:
         """The bytes `self.result().json_chunks()` gives, without making the Result."""
-        def derived(i: str) -> DerivedFact:
-            return _made(DerivedFact, **{k: v for k, v in self.known[i].items() if k != "source"},
-                         derived_from=self._derivation(i))
+        def derived(i: str) -> DerivedFact:  # around a copy: `facts`, later, writes the fact as it is
+            return _derived_fact(dict(self.known[i]), self._derivation(i))
 
         # written in the order of the Result's fields: `derived` reads a fact that `facts`, later, lets go
         return result_json({
