@@ -105,6 +105,19 @@ class Lacking:
     fields: list[str]
 
 
+@dataclass(frozen=True)
+class _Bound:
+    """How a rule's matches are read from durable_rules' frames, made once per rule: its facts'
+    aliases; its counts' aliases with the frame's name of their aggregate; the aliases of counts
+    the frame has no aggregate for (negated: nothing counted); and whether its matches are kept
+    (a finding or an obligation is made of them)."""
+
+    facts: tuple[str, ...]
+    counted: tuple[tuple[str, str], ...]
+    uncounted: tuple[str, ...]
+    kept: bool
+
+
 @dataclass
 class _Fixed:
     """What every finding of one rule shares, made once per rule."""
@@ -141,6 +154,7 @@ class Consequences:
         self._current_elsewhere: set[str] = set()  # derived here, and already a current fact before
         self.params = {name: use.value for name, use in compiled.params.items()}
         self._fixed: dict[str, _Fixed] = {}
+        self._bound: dict[str, _Bound] = {}
         self._citations: dict[str, list[Citation]] = {}  # rule -> its citations, when no fact names one
         # (rule, action, late) -> an obligation's breach: its rule id, title and sanctions
         self._overdue: dict[tuple[str, int, bool], tuple[str, str, list[Sanction]]] = {}
@@ -159,11 +173,20 @@ class Consequences:
         Each id is the fact's own text, not the copy cut from the frame: findings, obligations
         and derivations hold them all to the end (a copy each was 6 MB of the Result at 100k)."""
         facts = self.facts
-        counted = {c.alias: frame[agg_alias(c.alias)] for c in self.compiled.counts[rule.id]}
-        match = Match(rule, {c.alias: facts[fact_id(frame[c.alias])]["id"] for c in rule.facts},
-                      {alias: (agg["n"], [facts[m]["id"] for m in agg["members"]]) for alias, agg in counted.items()})
-        match.counts.update((c.alias, (0, [])) for c in rule.counts if c.alias not in match.counts)  # negated
-        return match
+        bound = self._bound.get(rule.id) or self._bind(rule)
+        counts = {alias: (frame[name]["n"], [facts[m]["id"] for m in frame[name]["members"]])
+                  for alias, name in bound.counted}
+        for alias in bound.uncounted:
+            counts[alias] = (0, [])
+        return Match(rule, {alias: facts[fact_id(frame[alias])]["id"] for alias in bound.facts}, counts)
+
+    def _bind(self, rule: Rule) -> _Bound:
+        counted = [c.alias for c in self.compiled.counts[rule.id]]
+        bound = self._bound[rule.id] = _Bound(
+            tuple(c.alias for c in rule.facts), tuple((alias, agg_alias(alias)) for alias in counted),
+            tuple(c.alias for c in rule.counts if c.alias not in counted),
+            rule.finding is not None or any(a.discharged_by for a in rule.actions))
+        return bound
 
     def derived(self, match: Match) -> list[tuple[int, Values]]:
         """The field values of each fact the match derives, by the index of its derive."""
@@ -172,7 +195,7 @@ class Consequences:
     def record(self, match: Match, derived: list[tuple[int, Values]]) -> list[dict[str, Any]]:
         """Keep a match and the facts it derives (forward chaining): their encodings, to assert."""
         self.matched[match.rule.id] = self.matched.get(match.rule.id, 0) + 1
-        if match.rule.finding is not None or any(a.discharged_by for a in match.rule.actions):
+        if (self._bound.get(match.rule.id) or self._bind(match.rule)).kept:
             self.matches.append(match)  # kept for chosen(); one that only derives is done with here
         if match.rule.reject is not None:
             self._reject(match)
