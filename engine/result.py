@@ -162,6 +162,9 @@ class Consequences:
         self._names: dict[int, tuple[str, ...]] = {}  # id of a derive -> its field names
         self._subjects: dict[tuple[str, str], Subject] = {}
         self._actions: dict[tuple[int, str, str], Action] = {}
+        # a time -> its text in the site's zone: findings show the same shift ends, due times and
+        # evaluation time again and again (30k times shown at 100k facts, 6k of them distinct)
+        self._times: dict[tuple[dt.datetime, int], str] = {}
 
     # -- during the session ---------------------------------------------------------------------
     def on_match(self, rule: Rule, frame: dict[str, Any]) -> list[dict[str, Any]]:
@@ -354,7 +357,15 @@ class Consequences:
         return "".join(out)
 
     def _shown(self, value: Any, spec: str = "") -> str:
-        return shown(value, self.types.zone, spec)
+        if type(value) is not dt.datetime:
+            return shown(value, self.types.zone, spec)
+        # Equal aware times are one instant, shown alike in the site's zone; `fold` tells apart
+        # the two instants one wall time names as clocks go back, which compare equal in a zone.
+        key = (value, value.fold)
+        text = self._times.get(key)
+        if text is None:
+            text = self._times[key] = local_text(value, self.types.zone)
+        return text
 
     # -- after the session ----------------------------------------------------------------------
     def session_done(self) -> None:

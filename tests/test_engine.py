@@ -229,6 +229,25 @@ def test_findings_asking_the_same_action_at_one_instant_keep_their_own_times(fat
         {k: (v.isoformat(), v.tzinfo) for k, v in dues.items()}
 
 
+def test_a_time_shown_again_is_the_text_of_its_own_instant():
+    # Messages show a time in the site's zone, made once per time (result.Consequences._shown).
+    # Where clocks go back, 01:30 names two instants that compare equal in their zone: each keeps
+    # its own text, whichever was shown first; the same instant written in UTC reads the same.
+    from patuh.result import Consequences
+
+    engine = patuh.Engine(["fatigue"], config={"timezone": "America/New_York"})
+    zone = ZoneInfo("America/New_York")
+    shown = Consequences(engine.compiled[0], engine.types, {}, set(), {},
+                         datetime.datetime(2026, 11, 2, tzinfo=zone))._shown
+    summer = datetime.datetime(2026, 11, 1, 1, 30, tzinfo=zone)
+    winter = summer.replace(fold=1)
+    assert summer == winter
+    assert [shown(summer), shown(winter), shown(summer)] == \
+        ["2026-11-01 01:30 EDT", "2026-11-01 01:30 EST", "2026-11-01 01:30 EDT"]
+    assert shown(datetime.datetime(2026, 11, 1, 5, 30, tzinfo=datetime.UTC)) == "2026-11-01 01:30 EDT"
+    assert shown(datetime.datetime(2026, 11, 1, 5, 30, 15, tzinfo=datetime.UTC)) == "2026-11-01 01:30:15 EDT"
+
+
 def test_small_sessions_give_the_same_findings():
     facts = [roster(f"E{i}", f"2026-03-0{d}") for i in range(30) for d in (2, 3)] + \
             [form(f"E{i}", f"2026-03-0{d}", 3 if i % 3 == 0 else 8) for i in range(30) for d in (2, 3) if i % 5]
