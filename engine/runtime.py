@@ -74,16 +74,20 @@ def core_json(value: object) -> str:
     return text
 
 
-def fact_json(fact: dict[str, Any]) -> str:
-    """One fact's JSON for durable_rules, without its opening brace (the session puts its sid
-    and id there). orjson writes it, ten times faster than json; a number Python would write with
-    an exponent shows in orjson's text as an exponent with its sign ("1e+20") or as a fraction
-    under 1e-4 ("0.000015"), and a fact holding such text goes through core_json instead. Content
-    ids hold hex digits ("4e1"): the scan of every batch for exponents was a quarter of the time."""
-    text = orjson.dumps(fact).decode()
-    if "e+" in text or "e-" in text or "0.0000" in text:
-        text = core_json(fact)
-    return text[1:]
+def batch_json(facts: list[dict[str, Any]]) -> str:
+    """A batch's JSON for durable_rules. orjson writes it in one call, ten times faster than json;
+    a number Python would write with an exponent shows in orjson's text as an exponent with its
+    sign ("1e+20") or as a fraction under 1e-4 ("0.000015"), and a fact holding such text goes
+    through core_json instead. Content ids hold hex digits ("4e1"): the scan of every batch for
+    exponents was a quarter of the time."""
+    text = orjson.dumps(facts).decode()
+    if not _suspect(text):
+        return text
+    return "[" + ",".join(core_json(f) if _suspect(one := orjson.dumps(f).decode()) else one for f in facts) + "]"
+
+
+def _suspect(text: str) -> bool:
+    return "e+" in text or "e-" in text or "0.0000" in text
 
 
 def _handle(part: Part) -> int:
@@ -180,12 +184,12 @@ class Session:
         facts.append({"type": END, "fid": f"#{END}:{self.batches}"})
         sid, first, reads = self.sid, self.asserted, self.part.reads
         self.asserted += len(facts)
-        # Each fact's own JSON, projected to the fields the part's patterns read, with this
-        # session's sid and a durable_rules id ("0", "1", ...) put first: the encodings are shared
-        # by every session that asserts them, and never changed.
-        text = "[" + ",".join(f'{{"sid":"{sid}","id":"{first + n}",'
-                              f'{fact_json({k: v for k, v in fact.items() if k in reads})}'
-                              for n, fact in enumerate(facts)) + "]"
+        # Each fact projected to the fields the part's patterns read (most of the employee part's
+        # need none taken out), after this session's sid and a durable_rules id ("0", "1", ...):
+        # a new dict, as the encodings are shared by every session that asserts them, never changed.
+        text = batch_json([{"sid": sid, "id": str(first + n)}
+                           | (fact if fact.keys() <= reads else {k: v for k, v in fact.items() if k in reads})
+                           for n, fact in enumerate(facts)])
         try:
             asserted: tuple[int, int] = core.assert_facts(self.handle, text)  # (result code, state)
             code, state = asserted

@@ -83,6 +83,19 @@ def test_core_json_writes_exponents_the_core_reads():
     assert json.loads(text) == [{"x": 1e-05, "y": 1.5e-07, "z": -2e16, "n": 7, "s": "1e5 a:1e-05, [2e3]"}]
 
 
+def test_a_batch_writes_only_its_facts_with_exponents_the_slow_way():
+    from patuh.runtime import batch_json
+
+    batch = [{"sid": "s1", "id": "0", "unit": "HD-785", "speed_kmh": 42},
+             {"sid": "s1", "id": "1", "speed_kmh": 1e16, "sleep_hours": 0.00001},
+             {"sid": "s1", "id": "2", "fid": "#roster:4e1f", "date": 19723}]
+    text = batch_json(batch)
+    assert json.loads(text) == batch
+    assert text == ('[{"sid":"s1","id":"0","unit":"HD-785","speed_kmh":42},'
+                    '{"sid": "s1", "id": "1", "speed_kmh": 1.0e+16, "sleep_hours": 1.0e-05},'
+                    '{"sid":"s1","id":"2","fid":"#roster:4e1f","date":19723}]')
+
+
 def test_a_batch_the_core_stops_reading_is_an_error_not_a_silence(tmp_path, monkeypatch):
     # Without the encoding fix, the core drops the rest of the batch and says nothing: the marker
     # at the end of every batch must catch that.
