@@ -199,10 +199,12 @@ class _Compiler:
         assert not isinstance(value, Call), "check keeps functions out of conditions"
         return encode_value(value)
 
-    def tests(self, test: Test | AnyOf, types: dict[str, str], own: str | None = None) -> list[dict[str, Any]]:
-        """A test as a flat list of durable_rules expressions, all of which must hold."""
+    def tests(self, test: Test | AnyOf, types: dict[str, str], own: str | None = None,
+              optional: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+        """A test as a flat list of durable_rules expressions, all of which must hold. `optional`:
+        the fields the condition's own facts may lack."""
         if isinstance(test, AnyOf):  # only literal tests (check says so), so no join goes nested
-            return [{"$or": [{"$and": [e for t in alternative for e in self.tests(t, types, own)]}
+            return [{"$or": [{"$and": [e for t in alternative for e in self.tests(t, types, own, optional)]}
                              for alternative in test.alternatives]}]
         base, part = split_field(test.field)
         if part == "clock":  # the same test on the clock seconds the facts carry
@@ -211,7 +213,7 @@ class _Compiler:
             value = test.value if test.op == "exists" else (
                 [seconds(v) for v in test.value] if isinstance(test.value, list) else seconds(test.value))
             test = test.model_copy(update={"field": base + PART_KEY + part, "value": value})
-            return self.tests(test, {test.field: "integer"}, own)
+            return self.tests(test, {test.field: "integer"}, own, optional)
         calendar = any(isinstance(o, Op) and o.unit in MONTHS for v in _values(test) for o in _ops(v))
         suffix = "md" if calendar else part
         name = base + PART_KEY + suffix if suffix else base
@@ -220,26 +222,33 @@ class _Compiler:
             return [{"$ex" if test.value else "$nex": {name: 1}}]
         if test.op == "in":
             parts = [e for v in test.value
-                     for e in self.tests(test.model_copy(update={"op": "eq", "value": v}), types, own)]
+                     for e in self.tests(test.model_copy(update={"op": "eq", "value": v}), types, own, optional)]
             return parts if len(parts) == 1 else [{"$or": parts}]
         if test.op == "not_in":
             return [e for v in test.value
-                    for e in self.tests(test.model_copy(update={"op": "ne", "value": v}), types, own)]
+                    for e in self.tests(test.model_copy(update={"op": "ne", "value": v}), types, own, optional)]
         if test.op == "between":
             low, high = test.value
-            return (self.tests(test.model_copy(update={"op": "ge", "value": low}), types, own)
-                    + self.tests(test.model_copy(update={"op": "le", "value": high}), types, own))
+            return (self.tests(test.model_copy(update={"op": "ge", "value": low}), types, own, optional)
+                    + self.tests(test.model_copy(update={"op": "le", "value": high}), types, own, optional))
         value = self.value(test.value, kind, own)
         op = OPS[test.op]
-        return [{name: value} if op is None else {op: {name: value}}]
+        # A value read from the fact's own field the fact lacks is unknown, and no test on it holds
+        # (as on a missing tested field); durable_rules' core let "reported_at > $form.time + 2 h"
+        # hold on a form without its time. Its presence is tested first, beside this test alone.
+        present = [{"$ex": {key: 1}} for key in sorted(_own_keys(value)) if key.split(PART_KEY)[0] in optional]
+        return present + [{name: value} if op is None else {op: {name: value}}]
 
     def pattern(self, condition: Condition, present: set[str] | frozenset[str] = frozenset(),
                 extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """A condition's durable_rules test list; `present` are fields it must have (see joined),
         `extra` more expressions it must meet."""
-        field_types = {k: v["type"] for k, v in self.declarations[condition.type]["fields"].items()}
+        declared = self.declarations[condition.type]["fields"]
+        field_types = {k: v["type"] for k, v in declared.items()}
+        optional = frozenset(k for k, v in declared.items() if not v.get("required"))
         expressions = [{"type": condition.type}] + [{"$ex": {name: 1}} for name in sorted(present)]
-        expressions += [e for t in _one_any(condition.tests) for e in self.tests(t, field_types, condition.alias)]
+        expressions += [e for t in _one_any(condition.tests)
+                        for e in self.tests(t, field_types, condition.alias, optional)]
         expressions += extra or []
         # durable_rules ends a test list early after a nested "$or" group (events.c returns at the
         # group's end), so the tests after it were never evaluated: groups go last, where only
@@ -392,7 +401,8 @@ class _Compiler:
             condition = next(c for c in rule.when if c.alias == alias)
             missing = {(alias, name) for name in names}
             earlier = [c for c in rule.facts if c.index < condition.index]
-            lacking = condition.model_copy(update={"tests": [t for t in condition.tests if not _reads(t, set(names))]})
+            lacking = condition.model_copy(update={"tests": [t for t in condition.tests
+                                                             if not _reads(t, set(names)) and not _joins(t, missing)]})
             later = [c.model_copy(update={"kind": "fact", "tests": [t for t in c.tests if not _joins(t, missing)]})
                      for c in rule.when if c.index > condition.index and c.kind != "absent"]
             conditions = earlier + [lacking] + later
@@ -432,6 +442,14 @@ def _values(test: Test) -> list[Any]:
     return test.value if isinstance(test.value, list) else [test.value]
 
 
+def _own_keys(value: Any) -> set[str]:
+    """The keys of the fact's own fields a compiled value reads ({"$m": key})."""
+    if isinstance(value, dict):
+        own = {value["$m"]} if isinstance(value.get("$m"), str) else set()
+        return own.union(*(_own_keys(v) for v in value.values()))
+    return set()
+
+
 def _names(node: Any) -> set[str]:
     """Every key and text in a definition: the fields its patterns read are among them."""
     if isinstance(node, dict):
@@ -460,7 +478,7 @@ def _reads(test: Test | AnyOf, names: set[str]) -> bool:
 
 
 def _joins(test: Test | AnyOf, fields: set[tuple[str, str]]) -> bool:
-    """Whether a test compares with one of these (alias, field)s of another fact."""
+    """Whether a test compares with one of these (alias, field)s (another fact's, or its own)."""
     if isinstance(test, AnyOf):
         return any(_joins(t, fields) for alternative in test.alternatives for t in alternative)
     return any(isinstance(r, FieldRef) and (r.alias, r.field) in fields for v in _values(test) for r in refs(v))

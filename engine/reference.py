@@ -341,7 +341,8 @@ class _Run:
                 for fact in self.by_type.get(condition.type, []):
                     if fact["id"] in binding.values() or all(fact.get(n) is not None for n in names):
                         continue
-                    tests = [t for t in condition.tests if not _reads(t, set(names))]
+                    tests = [t for t in condition.tests
+                             if not _reads(t, set(names)) and not _joins(t, alias, set(names))]
                     here = {**binding, alias: fact["id"]}
                     if not self.holds(tests, fact, here, {}):
                         continue
