@@ -123,9 +123,16 @@ class Session:
     def _run(self, facts: list[dict[str, Any]]) -> None:
         self.given = len(facts)
         early, unasserted = self.part.early, self.part.unasserted
-        self._assert([dict(SESSION)] + [f for f in facts if f["type"] in early])
-        self._assert([f for f in facts if f["type"] not in early and f["type"] not in unasserted])
-        self._keep([f for f in facts if f["type"] in unasserted])
+        # one pass: three over a session's facts were 3 % of it
+        first: list[dict[str, Any]] = [dict(SESSION)]
+        rest: list[dict[str, Any]] = []
+        kept: list[dict[str, Any]] = []
+        for fact in facts:
+            kind = fact["type"]
+            (first if kind in early else kept if kind in unasserted else rest).append(fact)
+        self._assert(first)
+        self._assert(rest)
+        self._keep(kept)
         self._filtered(facts)
         by_level: dict[int, list[Rule]] = {}
         for rule_id in self.part.rules:
