@@ -234,10 +234,11 @@ class _Compiler:
         value = self.value(test.value, kind, own)
         op = OPS[test.op]
         # A value read from the fact's own field the fact lacks is unknown, and no test on it holds
-        # (as on a missing tested field); durable_rules' core let "reported_at > $form.time + 2 h"
-        # hold on a form without its time. Its presence is tested first, beside this test alone.
-        present = [{"$ex": {key: 1}} for key in sorted(_own_keys(value)) if key.split(PART_KEY)[0] in optional]
-        return present + [{name: value} if op is None else {op: {name: value}}]
+        # (as on a missing tested field); durable_rules' core let "reported_at > $form.time + 24 h"
+        # hold on a form without its time. Its presence is tested first, beside this test alone
+        # (inside an any-group's alternative when the test is).
+        needed = [{"$ex": {key: 1}} for key in sorted(_own_keys(value)) if key.split(PART_KEY)[0] in optional]
+        return needed + [{name: value} if op is None else {op: {name: value}}]
 
     def pattern(self, condition: Condition, present: set[str] | frozenset[str] = frozenset(),
                 extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:

@@ -191,9 +191,9 @@ class Session:
         facts.append({"type": END, "fid": f"#{END}:{self.batches}"})
         sid, first, reads = self.sid, self.asserted, self.part.reads
         self.asserted += len(facts)
-        # Each fact projected to the fields the part's patterns read (most of the employee part's
-        # need none taken out), after this session's sid and a durable_rules id ("0", "1", ...):
-        # a new dict, as the encodings are shared by every session that asserts them, never changed.
+        # Each fact projected to the fields the part's patterns read (about half of the employee
+        # part's have no other field), after this session's sid and a durable_rules id ("0", "1",
+        # ...): a new dict, as the encodings are shared by every session that asserts them.
         text = batch_json([{"sid": sid, "id": str(first + n)}
                            | (fact if fact.keys() <= reads else {k: v for k, v in fact.items() if k in reads})
                            for n, fact in enumerate(facts)])
