@@ -199,12 +199,10 @@ class _Compiler:
         assert not isinstance(value, Call), "check keeps functions out of conditions"
         return encode_value(value)
 
-    def tests(self, test: Test | AnyOf, types: dict[str, str], own: str | None = None,
-              optional: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
-        """A test as a flat list of durable_rules expressions, all of which must hold. `optional`:
-        the fields the condition's own facts may lack."""
+    def tests(self, test: Test | AnyOf, types: dict[str, str], own: str | None = None) -> list[dict[str, Any]]:
+        """A test as a flat list of durable_rules expressions, all of which must hold."""
         if isinstance(test, AnyOf):  # only literal tests (check says so), so no join goes nested
-            return [{"$or": [{"$and": [e for t in alternative for e in self.tests(t, types, own, optional)]}
+            return [{"$or": [{"$and": [e for t in alternative for e in self.tests(t, types, own)]}
                              for alternative in test.alternatives]}]
         base, part = split_field(test.field)
         if part == "clock":  # the same test on the clock seconds the facts carry
@@ -213,7 +211,7 @@ class _Compiler:
             value = test.value if test.op == "exists" else (
                 [seconds(v) for v in test.value] if isinstance(test.value, list) else seconds(test.value))
             test = test.model_copy(update={"field": base + PART_KEY + part, "value": value})
-            return self.tests(test, {test.field: "integer"}, own, optional)
+            return self.tests(test, {test.field: "integer"}, own)
         calendar = any(isinstance(o, Op) and o.unit in MONTHS for v in _values(test) for o in _ops(v))
         suffix = "md" if calendar else part
         name = base + PART_KEY + suffix if suffix else base
@@ -222,23 +220,18 @@ class _Compiler:
             return [{"$ex" if test.value else "$nex": {name: 1}}]
         if test.op == "in":
             parts = [e for v in test.value
-                     for e in self.tests(test.model_copy(update={"op": "eq", "value": v}), types, own, optional)]
+                     for e in self.tests(test.model_copy(update={"op": "eq", "value": v}), types, own)]
             return parts if len(parts) == 1 else [{"$or": parts}]
         if test.op == "not_in":
             return [e for v in test.value
-                    for e in self.tests(test.model_copy(update={"op": "ne", "value": v}), types, own, optional)]
+                    for e in self.tests(test.model_copy(update={"op": "ne", "value": v}), types, own)]
         if test.op == "between":
             low, high = test.value
-            return (self.tests(test.model_copy(update={"op": "ge", "value": low}), types, own, optional)
-                    + self.tests(test.model_copy(update={"op": "le", "value": high}), types, own, optional))
+            return (self.tests(test.model_copy(update={"op": "ge", "value": low}), types, own)
+                    + self.tests(test.model_copy(update={"op": "le", "value": high}), types, own))
         value = self.value(test.value, kind, own)
         op = OPS[test.op]
-        # A value read from the fact's own field the fact lacks is unknown, and no test on it holds
-        # (as on a missing tested field); durable_rules' core let "reported_at > $form.time + 24 h"
-        # hold on a form without its time. Its presence is tested first, beside this test alone
-        # (inside an any-group's alternative when the test is).
-        needed = [{"$ex": {key: 1}} for key in sorted(_own_keys(value)) if key.split(PART_KEY)[0] in optional]
-        return needed + [{name: value} if op is None else {op: {name: value}}]
+        return [{name: value} if op is None else {op: {name: value}}]
 
     def pattern(self, condition: Condition, present: set[str] | frozenset[str] = frozenset(),
                 extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -246,10 +239,15 @@ class _Compiler:
         `extra` more expressions it must meet."""
         declared = self.declarations[condition.type]["fields"]
         field_types = {k: v["type"] for k, v in declared.items()}
-        optional = frozenset(k for k, v in declared.items() if not v.get("required"))
-        expressions = [{"type": condition.type}] + [{"$ex": {name: 1}} for name in sorted(present)]
-        expressions += [e for t in _one_any(condition.tests)
-                        for e in self.tests(t, field_types, condition.alias, optional)]
+        # A value read from the fact's own optional field is unknown when the fact lacks it, and
+        # no test on it may hold, as on a missing tested field; durable_rules' core let
+        # "reported_at > $form.time + 24 h" hold on a form without its time. Such a field is
+        # required as a joined one is (check keeps field references out of any-groups, so every
+        # test reading one must hold).
+        own = {r.field for t in condition.tests if isinstance(t, Test) for v in _values(t) for r in refs(v)
+               if isinstance(r, FieldRef) and r.alias == condition.alias and not declared[r.field].get("required")}
+        expressions = [{"type": condition.type}] + [{"$ex": {name: 1}} for name in sorted(set(present) | own)]
+        expressions += [e for t in _one_any(condition.tests) for e in self.tests(t, field_types, condition.alias)]
         expressions += extra or []
         # durable_rules ends a test list early after a nested "$or" group (events.c returns at the
         # group's end), so the tests after it were never evaluated: groups go last, where only
@@ -441,14 +439,6 @@ def _guard(condition: Condition) -> list[dict[str, Any]]:
 
 def _values(test: Test) -> list[Any]:
     return test.value if isinstance(test.value, list) else [test.value]
-
-
-def _own_keys(value: Any) -> set[str]:
-    """The keys of the fact's own fields a compiled value reads ({"$m": key})."""
-    if isinstance(value, dict):
-        own = {value["$m"]} if isinstance(value.get("$m"), str) else set()
-        return own.union(*(_own_keys(v) for v in value.values()))
-    return set()
 
 
 def _names(node: Any) -> set[str]:
