@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import operator
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
@@ -38,6 +39,11 @@ AGG = "~agg"  # type of the aggregate facts counts.py asserts
 FID = "fid"
 OPS = {"eq": None, "ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 ARITHMETIC = {"+": "$add", "-": "$sub", "*": "$mul", "/": "$div"}
+FOLD = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+
+
+def _literal_number(value: Any) -> bool:
+    return type(value) in (int, float)
 # The evaluation time as a fact ($now, $today): asserted first in every session of a part whose
 # rules read it, and matched under this alias (no alias a pack writes begins with "_").
 EVALUATION = "~evaluation"
@@ -183,7 +189,8 @@ class _Compiler:
         if isinstance(value, CountRef):
             return {agg_alias(value.alias): "n" if value.agg == "n" else f"{value.agg}{PART_KEY}{value.field}"}
         if isinstance(value, Neg):
-            return {"$mul": {"$l": self.value(value.value, kind, own), "$r": -1}}
+            inner = self.value(value.value, kind, own)
+            return -inner if _literal_number(inner) else {"$mul": {"$l": inner, "$r": -1}}
         if isinstance(value, Op):
             amount = self.params[value.right.name].value if isinstance(value.right, Param) else value.right
             months = calendar_months(value, amount) if kind == "md" else None
@@ -195,6 +202,10 @@ class _Compiler:
                 right = _scaled(right, 100 * MONTHS[value.unit])
             elif value.unit and kind == "datetime":  # times are epoch seconds; dates whole days
                 right = _scaled(right, SECONDS[value.unit])
+            if _literal_number(left) and _literal_number(right) and not (value.op == "/" and right == 0):
+                # The core holds no test whose value is arithmetic on two literals (a parameter's
+                # `ge: $locations - 1` never held): computed here, as the reference evaluator does.
+                return FOLD[value.op](left, right)
             return {ARITHMETIC[value.op]: {"$l": left, "$r": right}}
         assert not isinstance(value, Call), "check keeps functions out of conditions"
         return encode_value(value)

@@ -206,6 +206,44 @@ def test_a_form_without_the_time_a_test_reads_is_not_found_late(tmp_path):
         assert sorted(found.findings) == ([("mini.sent-late", ("late",))] if len(forms) > 1 else [])
 
 
+CONSTANT_SUMS = """\
+rules:
+  - id: mini.over-step
+    title: a check above the step plus one
+    clauses: ['1']
+    when:
+      - fact: check
+        as: c
+        where: {n: {ge: $step + 1}}
+    then: {finding: {severity: minor, message: "n {$c.n}"}}
+  - id: mini.later-checks
+    title: a check followed by as many later checks as the step
+    clauses: ['1']
+    when:
+      - fact: check
+        as: c
+      - count: check
+        as: later
+        where: {employee: $c.employee, date: {gt: $c.date}}
+        ge: $step * 2 - 1
+    then: {finding: {severity: minor, message: "{$later.n} later"}}
+"""
+
+
+def test_a_test_on_a_sum_of_parameters_and_literals_holds_as_the_reference_says(tmp_path):
+    # durable_rules held no test whose value was arithmetic on two literals (after parameters are
+    # baked in): `ge: $step + 1` never held, silently. The compiler computes such sums itself.
+    from test_hostile_input import small_pack
+
+    engine = Engine([small_pack(tmp_path, CONSTANT_SUMS)])
+    facts = [{"type": "check", "id": c, "employee": "E1", "date": f"2026-01-0{n}", "n": n}
+             for n, c in enumerate("abc", 1)]
+    found = engine_outcome(engine, facts)
+    assert found == reference_outcome(engine, facts)
+    assert sorted(found.findings) == [("mini.later-checks", ("a", "b", "c")), ("mini.later-checks", ("b", "c")),
+                                      ("mini.over-step", ("b",)), ("mini.over-step", ("c",))]
+
+
 # -- generated sites ------------------------------------------------------------------------------
 
 def test_generated_rosters_and_forms():
