@@ -93,7 +93,10 @@ class Plan:
         critical, major = "critical" in self.not_met, "major" in self.not_met
         if self.kind == "internal":
             rule = "smk3.outcome-internal"
-        elif critical:
+        elif critical:  # and under 60 % with every criterion assessed, kurang's 8(4)b too
+            if not self.missing and share < 60:
+                out.append({"rule": "smk3.outcome-kurang", "subject": self.audit,
+                            "sanctions": ["tindakan-pegawai-pengawas"]})
             rule = "smk3.outcome-critical"
         elif major and (self.missing or share >= 60):
             rule = "smk3.outcome-major-finding"
@@ -151,7 +154,7 @@ OUTCOME = [
     Plan("transisi, all 122 met – 100 %, memuaskan", "SMK3-O08", "transisi", seed=8),
     Plan("a critical finding at 95.3 % (61 of 64) – no certificate", "SMK3-O09", "awal",
          not_met=["critical", "minor", "minor"], seed=9),
-    Plan("a critical finding at 50 % – critical, not also kurang", "SMK3-O10", "awal",
+    Plan("a critical finding at 50 % – critical, and kurang with 8(4)b", "SMK3-O10", "awal",
          not_met=["critical"] + minor(31), seed=10),
     Plan("a major finding at 87.7 % (107 of 122) – no certificate, whatever the percentage", "SMK3-O11", "transisi",
          not_met=["major"] + minor(14), seed=11),
@@ -214,6 +217,13 @@ CHECKLIST = [
     Plan("an audit that ended the day PP 50/2012 took effect is scored", "SMK3-C07", "awal", date="2012-04-12",
          not_met=minor(2), seed=27),
     Plan("a lanjutan audit holds 11.1.1 (internal audit, a lanjutan criterion)", "SMK3-C08", "lanjutan", seed=28),
+    Plan("one criterion not met as minor at two locations – the same minor finding at several locations is "
+         "major: no certificate at 98.4 %", "SMK3-C09", "awal", not_met=["minor"], seed=29,
+         expect=[{"rule": "smk3.criterion-not-met-minor", "subject": "SMK3-C09", "count": 2},
+                 {"rule": "smk3.minor-repeated-major", "subject": "SMK3-C09"},
+                 {"rule": "smk3.outcome-major-finding", "subject": "SMK3-C09"}]),
+    Plan("two criteria each not met as minor at one location – minor findings, the certificate stands",
+         "SMK3-C10", "awal", not_met=minor(2), seed=30),
     Plan("a transisi checklist with 11.1.1, a lanjutan criterion – refused", "SMK3-R01", "transisi", seed=31,
          extra=[{"criterion": "11.1.1", "result": "met"}], rejects=[{"rule": "smk3.criterion-outside-level"}]),
     Plan("an awal checklist with 1.1.2, a transisi criterion – refused", "SMK3-R02", "awal", seed=32, missing=1,
@@ -246,11 +256,16 @@ CHECKLIST = [
 
 
 def _fix_duplicates() -> None:
-    """R04 and R05 repeat one row of their checklist (the same criterion and location, or none)."""
+    """R04 and R05 repeat one row of their checklist (the same criterion and location, or none); C09
+    gives its one criterion not met a second location."""
     for plan in CHECKLIST:
         if plan.audit == "SMK3-R04":
             row = next(r for r in plan.rows() if r["result"] == "not_met")
             plan.extra = [{k: v for k, v in row.items() if k not in ("type", "audit")} | {"evidence": "Foto kedua"}]
+        if plan.audit == "SMK3-C09":  # the same criterion, not met as minor at a second location
+            row = next(r for r in plan.rows() if r["result"] == "not_met")
+            plan.extra = [{k: v for k, v in row.items() if k not in ("type", "audit")}
+                          | {"location": "Kantor K3", "evidence": "Catatan auditor, lokasi kedua"}]
         if plan.audit == "SMK3-R05":
             row = plan.rows()[0]
             plan.extra = [{"criterion": row["criterion"], "result": "not_met", "category": "minor"}]
