@@ -63,6 +63,7 @@ PQ_LEVEL = "csms.award-pq-level-too-low"
 PJA_LATE = "csms.pja-owed.pja-late"
 INSPECTION_OVERDUE = "csms.inspection-owed.inspection-overdue"
 BLACK = "csms.final-evaluation-black"
+FATALITY = "csms.fatality-during-contract"
 NOT_QUALIFIED = "csms.final-evaluation-not-qualified"
 BARRED = "csms.award-barred-not-qualified"
 KPI_LOW = "csms.kpi-score-under-threshold"
@@ -256,6 +257,10 @@ def build() -> dict[str, str]:
 
     # -- final evaluations, the black rating and the data bank ---------------------------------------------
     fatal = {i.contract for i in INCIDENTS if i.fatal}
+    for i in INCIDENTS:  # a fatality during its contract is said as soon as it is on record
+        c = next((c for c in CONTRACTS if c.contract == i.contract), None)
+        if i.fatal and c is not None and c.start <= D.fromisoformat(i.time[:10]) <= c.end:
+            expected.append({"rule": FATALITY, "subject": c.contractor, "when": i.time[:10]})
     rows = []
     records: list[tuple[str, dt.date, str]] = []  # contractor, date, outcome
     for c in CONTRACTS:
