@@ -67,7 +67,8 @@ def test_by_with_json_is_refused_before_anything_runs(tmp_path):
 
 def test_a_line_break_in_a_cell_keeps_every_finding_with_its_own_row(tmp_path):
     """A text holding a line break or a line separator (pasted into a form) stays in its finding's
-    row, whole: the rows after it keep their own actions, and none is cut off or dropped."""
+    row, whole: the rows after it keep their own actions, and none is cut off or dropped. A
+    roster entry happens at its start (06:00 WITA: 05:00 in the default zone, WIB)."""
     employees = ["CK-0001\u2028X", "CK-0002", "CK-0003\nY"]
     facts = [dict(roster(e, "2026-03-03"), unit=f"DT-0{n}") for n, e in enumerate(employees, 1)]
     path = tmp_path / "facts.jsonl"
@@ -76,7 +77,8 @@ def test_a_line_break_in_a_cell_keeps_every_finding_with_its_own_row(tmp_path):
                            "--format", "table"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     for n, employee in enumerate(employees, 1):  # each row whole, its message last, then its action
-        row = re.compile(rf"2026-03-03  {re.escape(employee)} +major +fatigue\.readiness-form-missing +6\.1\.2 +"
+        row = re.compile(rf"2026-03-03 05:00 WIB  {re.escape(employee)} +major +fatigue\.readiness-form-missing "
+                         rf"+6\.1\.2 +"
                          rf"{re.escape(employee)} rostered on shift I of 2026-03-03 \(DT-0{n}\) has no [^\n]*\n"
                          r"  action: ")
         assert len(row.findall(proc.stdout)) == 1, proc.stdout

@@ -583,14 +583,15 @@ SAMPLES = [
     Sample("IF1", d(6), "I", "the FT operator inspected and found fatigued; the medic's observation: mild fatigue",
            result={"FT": "fatigued"}, observed={"FT": "mild"},
            rules=((INSPECTION_FATIGUED, "FT"), (OBSERVED["mild"], "FT"))),
-    # The week's last record: the evaluation time (patuh eval's default, the latest time the facts
-    # give), after the night shift's readiness forms and before the night shift starts. A shift's
-    # sample is judged once the shift has ended (6.3.1.3): the two shifts of 8 March are not, yet.
-    Sample("IE", d(8), "I", "the WT inspection at 17:50, the last record of the week: the evaluation time; the "
-           "shift runs until 18:00, so its sample (complete: 2 OHT, 1 DT, the ADT, CT, WT and FT) is not judged "
-           "yet", clock={"WT": "17:50:00"}),
-    Sample("IU", d(8), "II", "the last night shift starts at 18:00, after the evaluation time: no inspection yet, "
-           "and its sample not judged", counts=dict.fromkeys(SAMPLE_COUNTS, 0)),
+    # The week's last inspection, after the night shift's readiness forms. The evaluation time
+    # (patuh eval's default, the latest time the facts give) is 18:00, when the last night shift
+    # starts (a roster entry happens at its start) and shift I ends. A shift's sample is judged
+    # once the shift has ended (6.3.1.3): shift I's is, the night shift's not yet.
+    Sample("IE", d(8), "I", "the WT inspection at 17:50, the last inspection of the week; the shift ends at 18:00, "
+           "the evaluation time, so its sample (complete: 2 OHT, 1 DT, the ADT, CT, WT and FT) is judged, and "
+           "complete", clock={"WT": "17:50:00"}),
+    Sample("IU", d(8), "II", "the last night shift starts at 18:00, the evaluation time: no inspection yet, "
+           "and its sample not judged until it ends", counts=dict.fromkeys(SAMPLE_COUNTS, 0)),
 ]
 
 
@@ -815,7 +816,7 @@ def build_preshift(site: Site, rng: random.Random) -> None:
                 site.note("preshift", anomaly.id, who(w), day, shift, anomaly.what, anomaly.rules)
                 for rule in anomaly.rules:
                     site.expect(rule, w.employee, day, shift, anomaly.id)
-            site.happened(day, "roster")
+            site.happened(start, f"start of shift {shift}")  # a roster entry happens at its start (its `event`)
             if changes is None:
                 continue
             minutes = changes.get("filled_at", -before)
@@ -1329,9 +1330,9 @@ severe findings each bring their 6.5.1/6.5.2 corrective actions.
 ### Sampled inspections of the fleet without cameras (6.3.1)
 
 A shift's sample (6.3.1.3) is judged once the shift has ended. At the evaluation time,
-{as_of} WITA, shift I of {last} is still running and its shift II has not begun, so
-neither sample is judged yet (IE, IU); the night shift planted without an inspection is
-Saturday's (IZ), the last one ended by then.
+{as_of} WITA, shift I of {last} has just ended, so its sample is judged and complete (IE),
+and its shift II has just begun, so its sample is not judged yet (IU); the night shift planted
+without an inspection is Saturday's (IZ), the last one ended by then.
 
 {inspections}
 
