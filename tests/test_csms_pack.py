@@ -183,3 +183,18 @@ def test_a_death_counts_as_a_lost_time_injury_whatever_the_incident_kind(engine)
     beta = derived(result, "contractor_month_rates")[("PT Beta", "2026-03")]
     assert (beta["hours"], beta["lost_time_injuries"], beta["lost_days"]) == (20000, 1, 6000)
     assert (beta["fr"], beta["sr"]) == (50, 300000)
+
+
+def test_a_stop_whose_worker_came_back_late_counts_as_a_lost_time_injury(engine):
+    """A process stop whose injured worker was not back within 2 x 24 h is zero_accident's
+    lost-time accident under kecelakaan.1, whatever the row's kind: the rates count it with its
+    days. One that is a lost-time accident by kecelakaan.2 alone (no worker's time lost) is not."""
+    common = {"type": "lost_time_accident", "company": "PT Prinsipal", "contractor": "PT Beta", "year": 2026,
+              "kind": "process_stop", "fatal": False}
+    late = common | {"incident": "INC-21", "time": "2026-03-10T09:00:00+07:00", "reason": "late_return",
+                     "clause": "kecelakaan.1", "days": 4, "days_basis": "actual"}
+    stop = common | {"incident": "INC-22", "time": "2026-03-11T09:00:00+07:00", "reason": "beyond_next_shift",
+                     "clause": "kecelakaan.2", "days": 0, "days_basis": "none"}
+    result = engine.evaluate(case("kpi.yaml", HAND)["facts"] + [late, stop], as_of=dt.date(2026, 4, 11))
+    beta = derived(result, "contractor_month_rates")[("PT Beta", "2026-03")]
+    assert (beta["hours"], beta["lost_time_injuries"], beta["lost_days"]) == (20000, 1, 4)
