@@ -40,10 +40,6 @@ FID = "fid"
 OPS = {"eq": None, "ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 ARITHMETIC = {"+": "$add", "-": "$sub", "*": "$mul", "/": "$div"}
 FOLD = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
-
-
-def _literal_number(value: Any) -> bool:
-    return type(value) in (int, float)
 # The evaluation time as a fact ($now, $today): asserted first in every session of a part whose
 # rules read it, and matched under this alias (no alias a pack writes begins with "_").
 EVALUATION = "~evaluation"
@@ -433,6 +429,11 @@ class _Compiler:
             raise PackInvalid([rule.at.problem(
                 f"rule compiles to {expressions} tests; durable_rules takes at most {MAX_EXPRESSIONS} per rule",
                 "when")])
+
+
+def _literal_number(value: Any) -> bool:
+    """A number as the core JSON holds it (a boolean is not one)."""
+    return type(value) in (int, float)
 
 
 def _guard(condition: Condition) -> list[dict[str, Any]]:
