@@ -44,7 +44,7 @@ from typing import Any
 from patuh.models import canonical
 from patuh.plugins import hookimpl, manager, pack_folders
 from patuh.problems import FactError
-from patuh.rows import Row, column_key
+from patuh.rows import MONTHS, Row, column_key
 from patuh.rows import read as read_rows
 
 from . import forms
@@ -59,11 +59,6 @@ RISK = {"high": "high", "tinggi": "high", "risiko_tinggi": "high", "resiko_tingg
         "low": "low", "rendah": "low", "risiko_rendah": "low", "resiko_rendah": "low", "low_risk": "low"}
 PERCENT = {"prequalification": ("score",), "inspection": ("score",),
            "final_evaluation": ("pja", "inspection", "programme", "kpi")}
-MONTHS = {"januari": 1, "january": 1, "jan": 1, "februari": 2, "february": 2, "pebruari": 2, "feb": 2, "maret": 3,
-          "march": 3, "mar": 3, "april": 4, "apr": 4, "mei": 5, "may": 5, "juni": 6, "june": 6, "jun": 6, "juli": 7,
-          "july": 7, "jul": 7, "agustus": 8, "august": 8, "agu": 8, "aug": 8, "agt": 8, "september": 9, "sep": 9,
-          "sept": 9, "oktober": 10, "october": 10, "okt": 10, "oct": 10, "november": 11, "nopember": 11, "nov": 11,
-          "desember": 12, "december": 12, "des": 12, "dec": 12}
 # Columns a final evaluation sheet often carries that the pack computes itself: left out, and said.
 COMPUTED = ("total", "nilai_total", "nilai_akhir", "skor_akhir", "skor_total", "predikat", "hasil", "kategori",
             "hasil_evaluasi", "result")

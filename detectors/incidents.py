@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from patuh.plugins import hookimpl
-from patuh.rows import Row, column_key
+from patuh.rows import MONTHS, Row, column_key
 from patuh.rows import read as read_rows
 
 from . import forms
@@ -113,10 +113,6 @@ DATES = {"time": {"tanggal_kejadian", "tgl_kejadian", "tanggal_insiden"},
 TO_THE_MINUTE = ("injury", "process_stop", "equipment_damage")
 BODY_PART = "anggota_tubuh"
 INJURY_COLUMNS = ("jenis_cedera", "sifat_cedera", "jenis_luka", "tipe_cedera")
-MONTHS = {"januari": 1, "jan": 1, "februari": 2, "feb": 2, "pebruari": 2, "maret": 3, "mar": 3, "april": 4,
-          "apr": 4, "mei": 5, "may": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "agustus": 8, "agu": 8,
-          "agt": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "oct": 10,
-          "november": 11, "nov": 11, "nopember": 11, "desember": 12, "des": 12, "dec": 12}
 NAMED_DATE = re.compile(r"^(\d{1,2})[\s-]+([A-Za-z]+)[\s-]+(\d{2}|\d{4})$")
 CLOCK = re.compile(r"^(\d{1,2})[.:](\d{2})(?:[.:](\d{2}))?$")
 

@@ -25,7 +25,7 @@ from .build import build
 from .check import Known, check_pack, merge_declarations, shared_types
 from .compiler import EVALUATION, CompiledPack, Part, compile_plan, evaluation_fact
 from .config import Config, load_config, settle_parameters
-from .facts import FactTypes
+from .facts import FactTypes, time_or_date
 from .load import load_folder, load_folders
 from .memory import collector_paused, heap_returned
 from .models import Fact, Finding, Obligation, PackUse, ParameterUse, Result, Trace
@@ -622,7 +622,7 @@ class Engine:
         case the wall clock is read: facts that say nothing of when)."""
         if isinstance(as_of, str):
             try:
-                as_of = dt.date.fromisoformat(as_of) if len(as_of) == 10 else dt.datetime.fromisoformat(as_of)
+                as_of = time_or_date(as_of)
             except ValueError:
                 raise SourceError(Where("as_of"), f"expected a time like 2026-03-02T14:00+08:00 or a date, found "
                                                   f"{as_of!r}") from None

@@ -406,7 +406,7 @@ class FactTypes:
             raise Unfit(f"expected {EXPECTED['datetime']}, found {_describe(value)}")
         found = self._times.get(value)
         if found is None:
-            time = value if isinstance(value, dt.datetime) else _parse_datetime(value) if isinstance(value, str) \
+            time = value if isinstance(value, dt.datetime) else parse_datetime(value) if isinstance(value, str) \
                 else dt.datetime.combine(value, dt.time())  # a date alone (Excel's, YAML's) is its midnight
             _in_range(time)
             time = time if time.tzinfo else time.replace(tzinfo=self.zone)
@@ -457,6 +457,26 @@ _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+", re.ASCII)  # 6,5: the decimal comma
 # export is wrong wherever the day is 12 or less: it must be converted before, not guessed at.
 _DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?", re.ASCII)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_YEAR_FIRST = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})", re.ASCII)  # 2026/03/02: year first is never day first
+# A month by name, as Indonesian and English registers write it: 3 Maret 2026, 03-Mar-2026. The
+# year in four digits: a two-digit one would be a guess at the century.
+_NAMED_DATE = re.compile(r"(\d{1,2})[ -]+([A-Za-z]+)[ -]+(\d{4})", re.ASCII)
+MONTHS = {"januari": 1, "january": 1, "jan": 1, "februari": 2, "february": 2, "pebruari": 2, "feb": 2, "maret": 3,
+          "march": 3, "mar": 3, "april": 4, "apr": 4, "mei": 5, "may": 5, "juni": 6, "june": 6, "jun": 6, "juli": 7,
+          "july": 7, "jul": 7, "agustus": 8, "august": 8, "agu": 8, "aug": 8, "agt": 8, "september": 9, "sep": 9,
+          "sept": 9, "oktober": 10, "october": 10, "okt": 10, "oct": 10, "november": 11, "nopember": 11, "nov": 11,
+          "desember": 12, "december": 12, "des": 12, "dec": 12}
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?", re.ASCII)
+# A date and a clock time, the clock with a colon or a dot (pukul 13.00, 05.30), seconds optional.
+_DATE_AND_CLOCK = re.compile(r"(?P<date>.+?)[ T](?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?:[:.](?P<second>\d{2}))?",
+                             re.ASCII)
+# What Python's fromisoformat would read wrongly: a fraction after the hour or the minute (05.5,
+# 05:30.5) is taken as one of a second (05:00:00.5), where ISO means half an hour (or minute).
+_FRACTION = re.compile(r"[ T]\d{2}(?::?\d{2})?[.,]\d", re.ASCII)
+# Indonesia's zones by their names (no daylight saving: each is one offset)
+ZONES = {"WIB": dt.timezone(dt.timedelta(hours=7)), "WITA": dt.timezone(dt.timedelta(hours=8)),
+         "WIT": dt.timezone(dt.timedelta(hours=9))}
+_ZONE_NAME = re.compile(r"\s*\b(WIB|WITA|WIT)$", re.ASCII | re.IGNORECASE)
 EXACT_FLOAT = 2**53  # beyond it a float no longer holds every integer: keep it a float
 
 
@@ -483,30 +503,69 @@ def _parse_date(text: str) -> dt.date:
     plain = text.strip()
     found = _DAY_FIRST.fullmatch(plain)
     day_first = found if found is not None and found[4] is None else None  # a date without a time
+    named = _NAMED_DATE.fullmatch(plain)
+    named = named if named is not None and named[2].lower() in MONTHS else None
+    year_first = _YEAR_FIRST.fullmatch(plain)
     try:
         if day_first:
             return dt.date(int(day_first[3]), int(day_first[2]), int(day_first[1]))
+        if named:
+            return dt.date(int(named[3]), MONTHS[named[2].lower()], int(named[1]))
+        if year_first:
+            return dt.date(int(year_first[1]), int(year_first[2]), int(year_first[3]))
         return dt.date.fromisoformat(plain)  # 2026-03-02, and ISO's other forms Python reads (20260302)
     except ValueError as exc:
-        if day_first:  # 31/02/2026: the form of a date, but no such day
+        if day_first or named or year_first:  # 31/02/2026: the form of a date, but no such day
             raise Unfit(f"no such date ({exc}), found {text!r}") from None
         if _ISO_DATE.fullmatch(plain):  # 2024-02-30: as a spreadsheet's ISO export writes one
             raise Unfit(f"expected a date that exists, found {text!r} (no such date: {exc})") from None
         raise Unfit(f"expected {EXPECTED['date']}, found {text!r}") from None
 
 
-def _parse_datetime(text: str) -> dt.datetime:
-    found = _DAY_FIRST.fullmatch(text.strip())
-    if found and found[4] is not None:
+def parse_datetime(text: str) -> dt.datetime:
+    """A date and time as text: ISO, or a date as `_parse_date` reads it and a clock time with a
+    colon or, as Indonesian forms write it, a dot (05.30); a zone as an offset or WIB, WITA, WIT
+    (none: the site's, applied by the caller)."""
+    plain = text.strip()
+    if _ISO_TIME.fullmatch(plain):  # the usual export, read ten times faster than the forms below
         try:
-            return dt.datetime(int(found[3]), int(found[2]), int(found[1]), int(found[4]), int(found[5]),
-                               int(found[6] or 0))
+            return dt.datetime.fromisoformat(plain)
+        except ValueError:
+            pass  # no such day or hour: said below
+    named_zone = _ZONE_NAME.search(plain)
+    if named_zone:
+        plain = plain[:named_zone.start()]
+    local = _DATE_AND_CLOCK.fullmatch(plain)
+    if local:
+        day = _parse_date(local["date"])
+        try:
+            time = dt.datetime(day.year, day.month, day.day, int(local["hour"]), int(local["minute"]),
+                               int(local["second"] or 0))
         except ValueError as exc:  # 02/03/2026 25:00
             raise Unfit(f"no such date and time ({exc}), found {text!r}") from None
+    elif _FRACTION.search(plain):
+        raise Unfit(f"a fraction of an hour or a minute is not read as a clock time, found {text!r}; write "
+                    "05:30 or 05.30, with seconds 05:30:15")
+    else:
+        try:
+            time = dt.datetime.fromisoformat(plain)
+        except ValueError:
+            raise Unfit(f"expected {EXPECTED['datetime']}, found {text!r}") from None
+    if named_zone:
+        zone = ZONES[named_zone[1].upper()]
+        if time.tzinfo is not None and time.utcoffset() != zone.utcoffset(None):
+            raise Unfit(f"two zones that differ, found {text!r}")
+        time = time.replace(tzinfo=zone)
+    return time
+
+
+def time_or_date(text: str) -> dt.datetime | dt.date:
+    """An evaluation time given as text (--as-of, a pack test's as_of): a date alone, ISO
+    (2026-03-02), or a date and time as facts give them. ValueError when it is neither."""
     try:
-        return dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise Unfit(f"expected {EXPECTED['datetime']}, found {text!r}") from None
+        return _parse_date(text)
+    except Unfit:
+        return parse_datetime(text)
 
 
 def _string(value: Any) -> tuple[str, str]:

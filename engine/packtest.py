@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from .api import Engine, check_folders
+from .facts import time_or_date
 from .models import Result
 from .pack import Pack, TestCase
 from .problems import FactsInvalid, Rejected, SourceError
@@ -119,7 +120,7 @@ def _as_of(case: TestCase) -> dt.datetime | dt.date | None:
     value = case.as_of
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
+            return time_or_date(value)
         except ValueError:
             raise SourceError(case.at.where("as_of"), f"expected a time like 2026-03-02T14:00+08:00 or a date, "
                                                       f"found {value!r}") from None

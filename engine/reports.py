@@ -18,7 +18,7 @@ from typing import Any
 
 from . import output
 from .api import Engine
-from .facts import read_files
+from .facts import read_files, time_or_date
 from .output import csv_text, write_atomic
 from .plugins import hookimpl
 
@@ -28,7 +28,7 @@ COLUMNS = ("week", "week_start", "employee", "unit", "alert", "count")
 def as_of_argument(text: str) -> dt.datetime | dt.date:
     """--as-of of `patuh eval` and the reports: an ISO time or date."""
     try:
-        return dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
+        return time_or_date(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a time like 2026-03-02T14:00 or 2026-03-02T14:00+08:00, or a "
                                          f"date like 2026-03-02; found {text!r}") from None

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import limits
 from .documents import read_text
+from .facts import MONTHS as MONTHS  # for detectors: month names as the fact checker reads them
 from .facts import read_items
 from .problems import FactsInvalid, SourceError, Where
 

@@ -6,6 +6,7 @@ fails the test instead of ending the run.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -17,6 +18,7 @@ from patuh import fact_types
 from patuh.problems import FactError
 
 REPO = Path(__file__).resolve().parents[1]
+WITA = dt.timezone(dt.timedelta(hours=8))
 
 # An operator who slept 3 h before a day shift (6.1.1.1.2: under 4 h, barred), as a site's
 # readiness form export holds it.
@@ -288,6 +290,48 @@ def test_the_engine_stops_a_runaway_derivation_naming_its_rules(tmp_path, monkey
     assert (code, out) == (2, "")
     assert len(lines) == 1 and lines[0].startswith(f"error: {pack}/rules/r.yaml:10:9: rule mini.next keeps deriving "
                                                    "new facts: 65 facts in 65 rounds from 1 given"), lines
+
+
+# -- dates and clock times as Indonesian registers write them -----------------------------------
+
+# 05:30 WITA on 2 March 2026, as forms and exports write it: a dot in the clock ("pukul 05.30"),
+# the month by its name, the zone by its name (WIB +07:00, WITA +08:00, WIT +09:00).
+@pytest.mark.parametrize("text", ["2026-03-02 05.30 WITA", "02/03/2026 05.30 WITA", "2 Maret 2026 05:30 WITA",
+                                  "02-Mar-2026 05.30.00 WITA", "2026/03/02 05:30 WITA", "2026-03-02 06.30 WIT",
+                                  "2026-03-02 04.30 wib", "2026-03-02T05:30+08:00 WITA"])
+def test_a_clock_with_a_dot_a_month_by_name_and_a_zone_by_name_are_read_as_written(text):
+    # Python's own reader took "05.30" as 05:00:00.3, half an hour early, and said nothing.
+    checked = fact_types().check(dict(FORM, filled_at=text))
+    assert checked["filled_at"].timestamp() == dt.datetime(2026, 3, 2, 5, 30, tzinfo=WITA).timestamp()
+
+
+@pytest.mark.parametrize("text", ["2026-03-02 05.5", "2026-03-02 05:30.5", "2026-03-02T05,5", "2026-03-02T0530.5"])
+def test_a_fraction_of_an_hour_or_a_minute_is_refused_not_read_as_seconds(text):
+    with pytest.raises(FactError, match=r"readiness_form.filled_at: a fraction of an hour or a minute is not read"):
+        fact_types().check(dict(FORM, filled_at=text))
+
+
+@pytest.mark.parametrize("field, text, problem", [
+    ("filled_at", "2026-03-02T05:30+07:00 WITA", "two zones that differ"),
+    ("filled_at", "2026-03-02 24.10", "no such date and time"),
+    ("date", "31 Februari 2026", "no such date"),
+    ("date", "3 Marz 2026", "expected a date as 2026-03-02 or 02/03/2026"),
+    ("date", "3 Maret 26", "expected a date as 2026-03-02 or 02/03/2026")])  # which century: not guessed
+def test_a_date_or_time_that_is_not_one_is_refused(field, text, problem):
+    with pytest.raises(FactError, match=re.escape(f"readiness_form.{field}: {problem}")):
+        fact_types().check(dict(FORM, **{field: text}))
+
+
+def test_a_form_filled_at_18_30_for_an_18_00_shift_is_late(tmp_path):
+    # A night shift starting 18.00 and its readiness form filled at 18.30, as the site's sheet
+    # writes both: read as 18:00:00.3, the form was "on time" by a third of a second.
+    roster = {"type": "roster", "employee": "CK-0412", "date": "2 Maret 2026", "shift": "II",
+              "start": "02/03/2026 18.00", "end": "03/03/2026 06.00", "mobile_equipment": True}
+    form = dict(FORM, date="2 Maret 2026", shift="II", sleep_hours=7.5, filled_at="02/03/2026 18.30")
+    code, findings, err = evaluate("--facts", str(jsonl(tmp_path / "f.jsonl", [roster, form])),
+                                   "--as-of", "2026-03-02 19.00")
+    assert (code, err) == (0, "")
+    assert findings == [("fatigue.readiness-form-late", "CK-0412")]
 
 
 # -- what used to end in a traceback -------------------------------------------------------------
