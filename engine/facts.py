@@ -452,6 +452,8 @@ class Unfit(ValueError):
 # other scripts' digits, which no form means as a number).
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
+# One separator, then exactly three digits, after a leading digit that is not 0 (0,125 is a decimal)
+_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}", re.ASCII)
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+", re.ASCII)  # 6,5: the decimal comma of an Indonesian spreadsheet
 # Day first, the Indonesian order (02/03/2026 is 2 March), with an optional time. A month-first
 # export is wrong wherever the day is 12 or less: it must be converted before, not guessed at.
@@ -467,6 +469,7 @@ MONTHS = {"januari": 1, "january": 1, "jan": 1, "februari": 2, "february": 2, "p
           "sept": 9, "oktober": 10, "october": 10, "okt": 10, "oct": 10, "november": 11, "nopember": 11, "nov": 11,
           "desember": 12, "december": 12, "des": 12, "dec": 12}
 _ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?", re.ASCII)
+_ISO_START = re.compile(r"\d{4}-?\d{2}-?\d{2}(?:[T ].*)?", re.ASCII | re.DOTALL)
 # A date and a clock time, the clock with a colon or a dot (pukul 13.00, 05.30), seconds optional.
 _DATE_AND_CLOCK = re.compile(r"(?P<date>.+?)[ T](?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?:[:.](?P<second>\d{2}))?",
                              re.ASCII)
@@ -492,8 +495,13 @@ def _describe(value: Any) -> str:
 
 
 def _decimal(text: str) -> str | None:
-    """Plain decimal text, with a point or a decimal comma, written with a point; else None."""
+    """Plain decimal text, with a point or a decimal comma, written with a point; else None.
+    Unfit when it could be either: 1.000 is a thousand as Indonesian writes it and 1 in English."""
     text = text.strip()
+    if _THOUSANDS.fullmatch(text):
+        whole, decimal = text.replace(".", "").replace(",", ""), text.replace(",", ".")
+        raise Unfit(f"{text!r} could be {whole} or {decimal}: a point or comma before three digits marks thousands "
+                    "in one way of writing numbers and decimals in the other; write it without a thousands separator")
     if _DECIMAL_COMMA.fullmatch(text):
         return text.replace(",", ".")
     return text if _NUMBER.fullmatch(text) else None
@@ -548,6 +556,8 @@ def parse_datetime(text: str) -> dt.datetime:
                     "05:30 or 05.30, with seconds 05:30:15")
     else:
         try:
+            if not _ISO_START.fullmatch(plain):  # fromisoformat takes any character after the date
+                raise ValueError(plain)
             time = dt.datetime.fromisoformat(plain)
         except ValueError:
             raise Unfit(f"expected {EXPECTED['datetime']}, found {text!r}") from None
