@@ -6,13 +6,17 @@ with its column, so every problem can be named where a person would look for it.
 
 Formats, by suffix:
 - `.csv`: the first row is the header; `,` or `;` (as Excel writes it under an Indonesian
-  locale), whichever the header (the first line holding either) holds more of; UTF-8 with or
-  without a byte-order mark.
+  locale), whichever the header (the first line holding either) holds more of, or the one a first
+  line `sep=;` names (Excel's hint; the header is then row 1); UTF-8 with or without a byte-order
+  mark.
 - `.xlsx`: the first sheet, or the one named; the first row is the header. Excel's dates and
   date-times come as date and datetime objects (a date-formatted cell whose time is not midnight
   stays a datetime: its time is never cut off), numbers as numbers, TRUE/FALSE as booleans, and
   a formula as the value Excel saved with it. A formula saved without a value (a workbook written
   by a program that does not calculate) and a cell holding an error (#N/A, #DIV/0!) are problems.
+  Cells are read as the sheet shows them where the stored value says less: a merged cell below the
+  header in each cell of its range, a number formatted with leading zeros as that text, a percent
+  format's number as its percent ("85.5%"), and a number to Excel's 15 significant digits.
 - `.json`, `.jsonl`, `.yaml`, `.yml`: records (mappings), read by the facts-file reader, with its
   positions, limits and errors; their keys are the columns.
 
@@ -41,6 +45,7 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -189,10 +194,17 @@ def _csv(path: Path, problems: list[SourceError], table: _Table) -> tuple[list[R
     if not text.strip():
         raise SourceError(Where(name, 1), "expected a header row naming the columns; the file is empty")
     # The separator is the one the first line holding either has more of: the header, or a form's
-    # first "key;value" line when a title without either stands above it.
+    # first "key;value" line when a title without either stands above it. Excel's own hint, a first
+    # line "sep=;", names it, and Excel shows the line after it as row 1.
     lines = re.split(r"\r\n|\r|\n", text, maxsplit=50)[:50]
-    first = next((line for line in lines if "," in line or ";" in line), lines[0])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";" if first.count(";") > first.count(",") else ",")
+    hint = re.fullmatch(r"\ufeff?sep=(.)", lines[0])
+    if hint:
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        separator = hint.group(1)
+    else:
+        first = next((line for line in lines if "," in line or ";" in line), lines[0])
+        separator = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     rows: list[Row] = []
     header: list[str] = []
     number = 0
@@ -247,8 +259,11 @@ def _xlsx(path: Path, problems: list[SourceError], sheet: str | None, table: _Ta
                 sheets = [_sheet(book, sheet, name) for book in books]
                 for found in sheets:
                     found.reset_dimensions()  # a wrong <dimension> would cut rows or columns off unseen
+                merged = _Merged(path, sheets[0])
                 for number, (cells, formulas) in enumerate(zip(*(s.rows for s in sheets), strict=True), 1):
                     values = [_cell(c, is_datetime) for c in cells]
+                    if table.found:
+                        merged.fill(number, values)
                     bad = [SourceError(Where(name, number, i), why)
                            for i, (c, f) in enumerate(zip(cells, formulas, strict=True), 1) if (why := _unread(c, f))]
                     if not table.found:
@@ -279,6 +294,38 @@ def _xlsx(path: Path, problems: list[SourceError], sheet: str | None, table: _Ta
     return rows, header
 
 
+class _Merged:
+    """A sheet's merged cells, read in every cell of their range as the sheet shows them: a
+    verifier's name or an incident's contractor merged over the rows it applies to (openpyxl's
+    read-only sheet gives the value in the first cell alone, and the rows below read as empty).
+    Only ranges that start below the header: a title merged above the table stays one cell."""
+
+    def __init__(self, path: Path, sheet: ReadOnlyWorksheet):
+        from openpyxl.utils.cell import range_boundaries
+
+        with zipfile.ZipFile(path) as archive:
+            xml = archive.read(getattr(sheet, "_worksheet_path"))  # noqa: B009 - not in openpyxl's stubs
+        self.ranges: dict[int, list[tuple[int, int, int]]] = {}  # first row -> (first column, last column, last row)
+        for ref in _MERGE_CELL.findall(xml):
+            low_col, low_row, high_col, high_row = range_boundaries(ref.decode())
+            assert low_col is not None and low_row is not None and high_col is not None and high_row is not None
+            self.ranges.setdefault(low_row, []).append((low_col, high_col, high_row))
+        self.pending: dict[int, list[tuple[int, Any]]] = {}  # row -> (column, value) to fill in
+
+    def fill(self, number: int, values: list[Any]) -> None:
+        for low_col, high_col, high_row in self.ranges.get(number, ()):
+            shown = values[low_col - 1] if low_col <= len(values) else None
+            for row in range(number, high_row + 1):
+                self.pending.setdefault(row, []).extend((col, shown) for col in range(low_col, high_col + 1)
+                                                        if (row, col) != (number, low_col))
+        for col, shown in self.pending.pop(number, ()):
+            values.extend([None] * (col - len(values)))
+            values[col - 1] = shown
+
+
+_MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Za-z]{1,3}[0-9]+:[A-Za-z]{1,3}[0-9]+)\"")
+
+
 def _sheet(book: Workbook, sheet: str | None, name: str) -> ReadOnlyWorksheet:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet  # what read_only=True gives a worksheet
 
@@ -307,7 +354,27 @@ def _cell(cell: Any, is_datetime: Callable[[str], str | None]) -> Any:
         return None  # an error value is reported by _unread, not read as text
     if isinstance(value, dt.datetime) and value.time() == dt.time() and is_datetime(cell.number_format) == "date":
         return value.date()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _number(value, getattr(cell, "number_format", None) or "General")
     return value
+
+
+def _number(value: int | float, number_format: str) -> int | float | str:
+    """A number cell as the sheet shows it where the stored number says less: a percent format's
+    0.85 is 85% (read as 0.85 it was 0.85 %), a zero-padded format's 123 is the number 00123 (an
+    employee's or a contract's; read as 123 it matched no other register), and a float is taken to
+    the 15 significant digits Excel computes with (=(bangun-tidur)*24 stores 6.999999999999999 for 7)."""
+    if type(value) is float:
+        value = float(f"{value:.15g}")
+    if "%" in number_format:
+        shown = (Decimal(repr(value)) * 100).normalize()
+        return f"{shown:f}%"
+    if _PADDED.fullmatch(number_format) and float(value).is_integer() and value >= 0:
+        return f"{int(value):0{len(number_format)}d}"
+    return value
+
+
+_PADDED = re.compile(r"0{2,}")  # Excel's format for a number shown with leading zeros
 
 
 def _unread(cell: Any, formula: Any) -> str | None:

@@ -171,3 +171,36 @@ def test_a_form_s_lines_above_its_table_are_its_preamble(tmp_path):
         assert rows.read(path, problems, header=lambda cells: "Criterion" in cells) == ([], [])
         assert [str(p) for p in problems] == [f"{path}: expected a header row naming the columns; no row of the "
                                               "file looks like one"]
+
+
+def test_a_sheet_is_read_as_it_shows_merged_padded_and_percent_cells(tmp_path):
+    # A readiness register as a site keeps it: NIK formatted 00000 (Excel shows 00123, stores 123), the
+    # supervisor's name merged over the three forms he verified, sleep computed by a formula
+    # (=(bangun-tidur)*24 stores 6.999999999999999 where the sheet shows 7) and a share shown as percent.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["NIK", "Tanggal", "Jam Tidur", "Diverifikasi Oleh", "Kepatuhan"])
+    sheet.append([123, "02/03/2026", 6.999999999999999, "Budi", 1.0])
+    sheet.append([124, "02/03/2026", 7.5, None, 0.855])
+    sheet.append([125, "02/03/2026", 8, None, 0])
+    sheet.merge_cells("D2:D4")
+    for number in (2, 3, 4):
+        sheet.cell(number, 1).number_format = "00000"
+        sheet.cell(number, 5).number_format = "0%"
+    book.save(tmp_path / "f.xlsx")
+    found, _, problems = read(tmp_path / "f.xlsx")
+    assert problems == []
+    assert [cells for _, cells, _, _ in found] == [
+        {"NIK": "00123", "Tanggal": "02/03/2026", "Jam Tidur": 7.0, "Diverifikasi Oleh": "Budi", "Kepatuhan": "100%"},
+        {"NIK": "00124", "Tanggal": "02/03/2026", "Jam Tidur": 7.5, "Diverifikasi Oleh": "Budi", "Kepatuhan": "85.5%"},
+        {"NIK": "00125", "Tanggal": "02/03/2026", "Jam Tidur": 8, "Diverifikasi Oleh": "Budi", "Kepatuhan": "0%"}]
+
+
+def test_excels_separator_hint_names_the_separator(tmp_path):
+    # "sep=," written by an export whose cells hold semicolons: the hint, not the count, decides
+    csv = tmp_path / "f.csv"
+    csv.write_text("sep=,\nNIK,Tanggal,Jam Tidur\nCK-1;CK-2,02/03/2026,7\n", encoding="utf-8")
+    found, header, problems = read(csv)
+    assert (header, problems) == (HEADER, [])
+    assert [(number, cells) for number, cells, _, _ in found] == [
+        (2, {"NIK": "CK-1;CK-2", "Tanggal": "02/03/2026", "Jam Tidur": "7"})]  # row 2 as Excel shows it
