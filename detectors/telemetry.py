@@ -109,7 +109,7 @@ def overspeed(samples: list[Sample], limit: float, gap_s: float, rostered: Roste
             continue
         out.append({"type": "camera_alert", "alert": "overspeed", "employee": who.pop(), "unit": first.unit,
                     "time": first.time.isoformat(), "speed_kmh": _kmh(peak.speed),
-                    "duration_s": _kmh((last.time - first.time).total_seconds()), "moving": True,
+                    "duration_s": _seconds((last.time - first.time).total_seconds()), "moving": True,
                     "recorder": "telemetry",
                     "source": {"detector": DETECTOR, "file": first.file, "row": first.row,
                                "peak": {"file": peak.file, "row": peak.row}, "limit_kmh": _kmh(limit)}})
@@ -117,7 +117,14 @@ def overspeed(samples: list[Sample], limit: float, gap_s: float, rostered: Roste
 
 
 def _kmh(value: float) -> float | int:
-    value = round(float(value), 1)
+    """A speed as read, never rounded: a peak of 80.96 km/h shown as 81 reached the golden rule's
+    band (>= 81), and one of 50.04 as 50 fell to the limit itself."""
+    value = float(value)
+    return int(value) if value.is_integer() else value
+
+
+def _seconds(value: float) -> float | int:
+    value = round(value, 1)  # a run's length, from the samples' times: a tenth of a second is its precision
     return int(value) if value.is_integer() else value
 
 

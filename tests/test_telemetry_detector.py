@@ -106,6 +106,10 @@ def test_overspeed_runs():
     assert [a["speed_kmh"] for a in telemetry.overspeed(samples(51, 60, 50, 52), 50, 60, None, problems)] == [60, 52]
     assert len(telemetry.overspeed(samples(60, 60, step=61), 50, 60, None, problems)) == 2  # a gap ends a run
     assert len(telemetry.overspeed(samples(60, 60, step=60), 50, 60, None, problems)) == 1
+    # a peak is kept as the export gives it: 80.96 km/h rounded to 81 reached the golden rule's band
+    # (>= 81), and 50.04 rounded to 50 fell to the limit itself
+    assert [a["speed_kmh"] for a in telemetry.overspeed(samples(70, 80.96, 50, 50.04), 50, 60, None, problems)] == [
+        80.96, 50.04]
     assert problems == []
 
 
