@@ -27,7 +27,9 @@ problem means no facts at all (DetectError).
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -36,7 +38,7 @@ import patuh
 from patuh.models import canonical
 from patuh.plugins import hookimpl
 from patuh.problems import FactError, SourceError
-from patuh.rows import Row, column_key
+from patuh.rows import MONTHS, Row, column_key
 from patuh.rows import read as read_rows
 
 DETECTOR = "forms"
@@ -91,6 +93,12 @@ class Columns:
         return [n for n, spec in self.fields.items() if spec.get("required")]
 
 
+# What a register writes in a text cell for "none": read as the empty cell it stands for (a Driver
+# ID "-" was an employee named "-", and a report without its driver was not said to be incomplete).
+# Numbers, dates, yes/no and a choice of values refuse it as before, or map it (an incident's cause).
+NOTHING_WRITTEN = frozenset({"-", "\u2013", "\u2014"})
+
+
 def to_facts(rows: list[Row], header: list[str], kind: str, types, columns: Columns, problems: list,
              detector: str = DETECTOR, convert=None) -> list[dict]:
     """Checked fact records from one file's rows. Problems (every one, with file, row, column
@@ -142,6 +150,9 @@ def to_facts(rows: list[Row], header: list[str], kind: str, types, columns: Colu
             continue
         for name in failed:  # said once, by convert
             record.pop(name, None)
+        for name in [n for n, v in record.items() if isinstance(v, str) and v in NOTHING_WRITTEN
+                     and columns.fields.get(n, {}).get("type") == "string" and "values" not in columns.fields[n]]:
+            del record[name]  # a dash in a text cell records nothing: an empty cell, never a driver "-"
         given = row.cells.get("source")
         source = given if isinstance(given, dict) and given.get("detector") else \
             {"detector": detector, "file": row.file, "row": row.number}
@@ -160,6 +171,25 @@ def to_facts(rows: list[Row], header: list[str], kind: str, types, columns: Colu
             fact.pop("id", None)  # patuh eval gives the same content id; a reader need not fix it
         out.append(canonical(fact))
     return out
+
+
+def month(value: Any) -> str | None:
+    """YYYY-MM from 2026-03, 03/2026, 3-2026, Maret 2026, Mar-26 is refused (a two-digit year), or a date."""
+    if isinstance(value, dt.date):
+        return f"{value.year:04d}-{value.month:02d}"
+    if not isinstance(value, str):  # a number: Excel keeps 2026.10 as 2026.1, which reads as January
+        return None
+    text = str(value).strip().lower()
+    found = re.fullmatch(r"(\d{4})[-/.](\d{1,2})", text)
+    if found:
+        year, month = int(found.group(1)), int(found.group(2))
+    elif found := re.fullmatch(r"(\d{1,2})[-/.](\d{4})", text):
+        month, year = int(found.group(1)), int(found.group(2))
+    elif (found := re.fullmatch(r"([a-z]+)[\s\-/.]+(\d{4})", text)) and found.group(1) in MONTHS:
+        month, year = MONTHS[found.group(1)], int(found.group(2))
+    else:
+        return None
+    return f"{year:04d}-{month:02d}" if 1 <= month <= 12 and 1900 <= year <= 2199 else None
 
 
 def parse_mapping(items: Iterable[str]) -> dict[str, str]:

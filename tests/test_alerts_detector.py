@@ -126,6 +126,21 @@ def test_a_report_lacking_driver_unit_time_or_sn_passes_through(tmp_path, capsys
     assert all(k not in r for r, k in zip(out, ("employee", "unit", "time"), strict=True))  # absent, not null
 
 
+def test_a_dash_for_the_driver_or_the_sn_records_neither(tmp_path, capsys):
+    """A dispatcher's export writes "-" where it has no driver or no SN: the report lacks them
+    (6.3.2.3.1), as with an empty cell. Read as text, "-" was an employee, and the report looked
+    complete."""
+    text = ("Time,Driver ID,Hull No,Alert Type,Speed,SN,Snapshot URL\n"
+            "02/03/2026 14:10:00,-,DT-1043,Fatigue Level 1,30,\u2013,https://fleet.example/snap/1.jpg\n")
+    path = write(tmp_path / "alarm.csv", text)
+    code, out, err = detect(capsys, "alerts", path, "--config", SITE_CONFIG)
+    assert (code, err) == (0, [])
+    assert [sorted(k for k in ("employee", "camera_sn", "unit") if k in r) for r in out] == [["unit"]]
+    result = evaluate(write(tmp_path / "alerts.jsonl", "".join(json.dumps(r) + "\n" for r in out)))
+    assert [f["rule"] for f in result["findings"] if f["rule"] == "fatigue.alert-report-incomplete"] == [
+        "fatigue.alert-report-incomplete"]
+
+
 def test_missing_alert_column(tmp_path, capsys):
     path = write(tmp_path / "alarm.csv", "Time,Driver ID,Hull No,Speed\n2026-03-02 14:10:00,CK-0412,DT-1043,30\n")
     code, out, err = detect(capsys, "alerts", path)
