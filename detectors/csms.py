@@ -33,7 +33,6 @@ Every problem of every file: one line each, exit 2, nothing on standard output.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -44,7 +43,7 @@ from typing import Any
 from patuh.models import canonical
 from patuh.plugins import hookimpl, manager, pack_folders
 from patuh.problems import FactError
-from patuh.rows import MONTHS, Row, column_key
+from patuh.rows import Row, column_key
 from patuh.rows import read as read_rows
 
 from . import forms
@@ -97,23 +96,6 @@ def _percent(value: Any, top: Decimal = Decimal(100)) -> tuple[Any, str | None]:
         return None, (f"{value!r} looks like a fraction (a percent-formatted cell holds 0.85 for 85 %); write the "
                       "percentage, e.g. 85")
     return (int(number) if number == number.to_integral_value() else float(number)), None
-
-
-def _month(value: Any) -> str | None:
-    """YYYY-MM from 2026-03, 03/2026, 3-2026, Maret 2026, Mar-26 is refused (a two-digit year), or a date."""
-    if isinstance(value, dt.date):
-        return f"{value.year:04d}-{value.month:02d}"
-    text = str(value).strip().lower()
-    found = re.fullmatch(r"(\d{4})[-/.](\d{1,2})", text)
-    if found:
-        year, month = int(found.group(1)), int(found.group(2))
-    elif found := re.fullmatch(r"(\d{1,2})[-/.](\d{4})", text):
-        month, year = int(found.group(1)), int(found.group(2))
-    elif (found := re.fullmatch(r"([a-z]+)[\s\-/.]+(\d{4})", text)) and found.group(1) in MONTHS:
-        month, year = MONTHS[found.group(1)], int(found.group(2))
-    else:
-        return None
-    return f"{year:04d}-{month:02d}" if 1 <= month <= 12 and 1900 <= year <= 2199 else None
 
 
 class Scorecard:
@@ -281,7 +263,7 @@ class Reader:
                     record[name] = value
             if kind == "contractor_kpi":
                 if "month" in record:
-                    month = _month(record["month"])
+                    month = forms.month(record["month"])
                     if month is None:
                         problems.append(f"{row.where(columns.column_of(row, 'month'))}: contractor_kpi.month: "
                                         f"expected a month (2026-03, 03/2026, Maret 2026), found {record['month']!r}")
@@ -410,7 +392,13 @@ class Reader:
                 self.problems.append(f"{row.where()}: inspection.{name}: missing (required)")
             if failed or lacking:
                 continue
-            key = (record["contract"], record["contractor"], record["date"])
+            try:  # grouped by the date the checker reads: 22/01/2026, 22/1/2026 and 2026-01-22 are one inspection
+                day = self.types.check({"type": "inspection", "contract": record["contract"],
+                                        "contractor": record["contractor"], "date": record["date"], "score": 0},
+                                       row.where())["date"]
+            except FactError:
+                day = record["date"]  # said when the inspection is checked
+            key = (record["contract"], record["contractor"], day)
             groups.setdefault(key, []).append((row, numbers["actual"], numbers["maximum"]))
         out = []
         for (contract, contractor, date), items in groups.items():

@@ -138,6 +138,17 @@ def date_text(value: Any) -> str | None:
     return text
 
 
+def _says_amputation(kind: str) -> bool:
+    """Whether an injury column says the injury is an amputation: a part of it (between commas)
+    naming one without a word that denies it ("Luka robek, tidak ada amputasi" is no amputation)."""
+    for said in re.split(r"[,;/]|\bdan\b", kind.lower()):
+        words = set(re.findall(r"[a-z]+", said))
+        if words & {"amputasi", "amputation", "amputated"} and not words & {"tidak", "tdk", "bukan", "tanpa", "non",
+                                                                               "no", "not"}:
+            return True
+    return False
+
+
 def clock_text(value: Any) -> str | None:
     """A clock-time cell as HH:MM[:SS] (08.30 and 8:30 as 08:30); None when it is not one."""
     if isinstance(value, dt.time):
@@ -233,12 +244,16 @@ class _Register:
             if self.injury is not None:
                 cells.pop(self.injury, None)
             text = str(part).strip()
-            if text:
-                if "amputasi" in kind.lower():
-                    cells["~amputation_part"] = re.sub(r"(?i)^amputasi\s+", "", text)
-                elif text.lower().startswith("amputasi"):
-                    cells["~amputation_part"] = text[len("amputasi"):].strip()
-                elif self.injury is None:
+            said = _says_amputation(kind)
+            lost = re.sub(r"(?i)^amputasi\b\s*", "", text) if said or text.lower().startswith("amputasi") else None
+            if lost == "" or (said and not text):
+                problems.append(f"{row.where(self.body_part)}: {INCIDENT}.amputation_part: the row says Amputasi but "
+                                f"{self.body_part!r} does not name the part lost ({text!r}); the lost days of "
+                                "Lampiran I depend on it")
+            elif lost is not None:
+                cells["~amputation_part"] = lost
+            elif text:
+                if self.injury is None:
                     problems.append(f"{row.where(self.body_part)}: {INCIDENT}.amputation_part: {self.body_part!r} "
                                     f"holds {text!r}, the injured part of any injury in most registers, not an "
                                     "amputation: add a Jenis Cedera column saying Amputasi, write 'Amputasi "
@@ -379,6 +394,14 @@ def read_hours(paths: Iterable[str | Path], types, *, mapping: dict[str, str] | 
                     problems.append(f"{row.where(columns.column_of(row, name))}: {HOURS}.{name}: {record[name]} "
                                     "hours; hours are never negative")
                     failed.add(name)
+        if "month" in record:
+            month = forms.month(record["month"])
+            if month is None:
+                problems.append(f"{row.where(columns.column_of(row, 'month'))}: {HOURS}.month: expected a month "
+                                f"(2026-03, 03/2026, Maret 2026), found {record['month']!r}")
+                failed.add("month")
+            else:
+                record["month"] = month  # one spelling: csms reads 2026-03, and two rows of one month are one key
         year = record.get("year")
         if year is None and "month" not in record:
             problems.append(f"{row.where()}: {HOURS}.year: missing; an annual register names the year of each row")

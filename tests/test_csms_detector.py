@@ -171,6 +171,32 @@ def test_a_checklist_item_over_its_maximum_is_refused(tmp_path, capsys):
     assert errors == [f"error: {checklist}:2:5: inspection checklist: 12 points of a maximum of 10"]
 
 
+def test_one_inspection_is_one_however_its_date_is_written(tmp_path, capsys):
+    # The inspector wrote the date three ways down one checklist: one inspection, 60 of 100 points
+    # (grouped by the text, the first element alone passed the 80 % mark at 100 %).
+    checklist = write(tmp_path / "checklist.csv", "No Kontrak,Nama Kontraktor,Tanggal Inspeksi,Elemen,Nilai Aktual,"
+                                                  "Nilai Maksimum\nK-30,PT Alfa,22/01/2026,APD,40,40\n"
+                                                  "K-30,PT Alfa,22/1/2026,Housekeeping,10,30\n"
+                                                  "K-30,PT Alfa,2026-01-22,Izin Kerja,10,30\n")
+    code, records, errors = detect(capsys, checklist)
+    assert (code, errors) == (0, [])
+    assert [(r["contract"], r["date"], r["score"], r["source"]["rows"]) for r in records] == [
+        ("K-30", "2026-01-22", 60, [2, 3, 4])]
+
+
+def test_a_month_typed_as_a_number_is_refused(tmp_path, capsys):
+    # Excel keeps a Bulan typed 2026.10 as the number 2026.1: read as text it was January
+    card = tmp_path / "kpi.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["Nama Kontraktor", "Bulan", "Indikator", "Target", "Realisasi"])
+    book.active.append(["PT Alfa", 2026.10, "P3K", 1, 1])
+    book.save(card)
+    code, records, errors = detect(capsys, card)
+    assert (code, records) == (2, [])
+    assert errors == [f"error: {card}:2:2: contractor_kpi.month: expected a month (2026-03, 03/2026, Maret 2026), "
+                      "found 2026.1"]
+
+
 def test_registered_through_the_detectors_hook_and_callable_from_python(tmp_path):
     detector = detectors(manager())["csms"]
     records = list(detector.facts([write(tmp_path / "pq.csv", PQ)], pq_max=310))

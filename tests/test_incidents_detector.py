@@ -135,6 +135,32 @@ def test_an_injured_body_part_is_never_read_as_an_amputation_unasked(tmp_path, c
     assert code == 2 and "expected one of" in err[0] and "'Amputasi Kelingking'" in err[0]
 
 
+def test_an_injury_column_that_denies_an_amputation_is_no_amputation(tmp_path, capsys):
+    # "tidak ada amputasi" holds the word, and a torn hand became a 3,000-day amputation
+    register = write(tmp_path / "register.csv", "No Kejadian;Perusahaan;Waktu Kejadian;Jenis Kejadian;Jenis Cedera;"
+                                                "Anggota Tubuh\n"
+                                                "K-01;PT Baja;02/03/2026 08.00;Cedera;Luka robek, tidak ada amputasi;"
+                                                "Tangan\n"
+                                                "K-02;PT Baja;02/03/2026 09.00;Cedera;Luka robek dan amputasi;"
+                                                "Telunjuk\n")
+    code, records, err = detect(capsys, "incidents", register)
+    assert (code, err) == (0, [])
+    assert [(r["incident"], r.get("amputation_part")) for r in records] == [("K-01", None), ("K-02", "index")]
+
+
+def test_an_amputation_without_the_part_lost_is_an_error(tmp_path, capsys):
+    # its lost days (Lampiran I) are the part's: read as an injury, its days were the days away
+    register = write(tmp_path / "register.csv", "No Kejadian;Perusahaan;Waktu Kejadian;Jenis Kejadian;Jenis Cedera;"
+                                                "Anggota Tubuh\n"
+                                                "K-01;PT Baja;02/03/2026 08.00;Cedera;Amputasi;\n"
+                                                "K-02;PT Baja;02/03/2026 09.00;Cedera;Luka;Amputasi\n")
+    code, records, err = detect(capsys, "incidents", register)
+    assert (code, records) == (2, [])
+    assert err == [f"error: {register}:{row}:6: incident.amputation_part: the row says Amputasi but 'Anggota Tubuh' "
+                   f"does not name the part lost ({given!r}); the lost days of Lampiran I depend on it"
+                   for row, given in ((2, ""), (3, "Amputasi"))]
+
+
 def test_one_incident_id_twice_in_a_company_is_an_error_naming_both(tmp_path, capsys):
     register = write(tmp_path / "register.csv", "No Kejadian,Perusahaan,Waktu Kejadian,Jenis Kejadian\n"
                                                 "K-01,PT Baja,02/03/2026 08:00,Hampir Celaka\n"
@@ -182,6 +208,19 @@ def test_bad_hours_rows_are_named_and_nothing_is_written(tmp_path, capsys):
         f"error: {hours}:3:3: work_hours.employee_hours: -5 hours; hours are never negative",
         f"error: {hours}:5:3: work_hours.employee_hours: expected a number, e.g. 6.5 or 6,5, found 'banyak'",
     ]
+
+
+def test_a_contractors_monthly_hours_name_their_month_one_way(tmp_path, capsys):
+    # csms reads a month as 2026-03: "Maret 2026" kept as written was 36,000 hours no month held
+    hours = write(tmp_path / "hours.csv", "Perusahaan;Kontraktor;Bulan;Jam Kerja Kontraktor\n"
+                                          "PT Baja;PT Alfa;Maret 2026;12.000\nPT Baja;PT Alfa;04/2026;12.000\n"
+                                          "PT Baja;PT Alfa;2026-03;1\nPT Baja;PT Alfa;Mar-26;1\n")
+    code, records, err = detect(capsys, "hours", hours)
+    assert (code, records) == (2, [])
+    assert err == [f"error: {hours}:5:3: work_hours.month: expected a month (2026-03, 03/2026, Maret 2026), "
+                   "found 'Mar-26'",
+                   f"error: {hours}:4: work_hours: a second row for PT Baja 2026-03 (PT Alfa); the first is at "
+                   f"{hours}:2"]
 
 
 def test_two_rows_for_one_company_and_year_are_an_error(tmp_path, capsys):
