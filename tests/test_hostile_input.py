@@ -314,12 +314,22 @@ def test_a_fraction_of_an_hour_or_a_minute_is_refused_not_read_as_seconds(text):
 @pytest.mark.parametrize("field, text, problem", [
     ("filled_at", "2026-03-02T05:30+07:00 WITA", "two zones that differ"),
     ("filled_at", "2026-03-02 24.10", "no such date and time"),
+    ("filled_at", "2026-03-02-05.30", "expected a date and time"),  # Python's reader: 05:00:00.3 again
     ("date", "31 Februari 2026", "no such date"),
     ("date", "3 Marz 2026", "expected a date as 2026-03-02 or 02/03/2026"),
     ("date", "3 Maret 26", "expected a date as 2026-03-02 or 02/03/2026")])  # which century: not guessed
 def test_a_date_or_time_that_is_not_one_is_refused(field, text, problem):
     with pytest.raises(FactError, match=re.escape(f"readiness_form.{field}: {problem}")):
         fact_types().check(dict(FORM, **{field: text}))
+
+
+@pytest.mark.parametrize("text, reading", [("1.000", "1000 or 1.000"), ("2,000", "2000 or 2.000"),
+                                           ("12.500", "12500 or 12.500")])
+def test_a_number_that_reads_two_ways_is_refused(text, reading):
+    # 2.000 workers is two thousand in an Indonesian register and 2 in an English one: never a guess
+    with pytest.raises(FactError, match=re.escape(f"readiness_form.sleep_hours: '{text}' could be {reading}")):
+        fact_types().check(dict(FORM, sleep_hours=text))
+    assert fact_types().check(dict(FORM, sleep_hours="0,125"))["sleep_hours"] == 0.125  # no thousands start with 0
 
 
 def test_a_form_filled_at_18_30_for_an_18_00_shift_is_late(tmp_path):
