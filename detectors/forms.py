@@ -61,6 +61,11 @@ def fact_types(config: str | Path | dict | None = None):
 
 # -- rows -> facts ------------------------------------------------------------------------------
 
+# A fact record's own keys, as a facts file or patuh's own output writes them, exactly: a sheet's
+# "Type" or "ID" column is a column like any other (a unit's type, dropped unseen, lost 6.3.1.3).
+RECORD_KEYS = frozenset({"type", "id", "source"})
+
+
 class Columns:
     """How one file's columns map to a type's fields: the caller's `mapping` (--map) first, then
     the field's own name, then the aliases its declaration lists; `ignore` names columns left out
@@ -70,20 +75,27 @@ class Columns:
         self.fields = fields
         self.aliases = {column_key(a): name for name, spec in fields.items() for a in spec.get("aliases") or ()}
         self.mapping = {column_key(k): v for k, v in (mapping or {}).items()}
-        self.ignore = {column_key(c) for c in ignore} | {"type", "id", "source"}
+        self.ignore = {column_key(c) for c in ignore}
 
     def field_of(self, column: Any) -> str | None:
         key = column_key(column)
         if key in self.mapping:
             return self.mapping[key] or None
-        if key in self.ignore:
+        if key in self.ignore or column in RECORD_KEYS:
             return None
         return key if key in self.fields else self.aliases.get(key)
 
     def unknown(self, column: Any) -> bool:
-        """Neither a field, nor left out on purpose (--ignore, --map COLUMN=, type/id/source)."""
+        """Neither a field, nor left out on purpose (--ignore, --map COLUMN=, a record's type/id/source)."""
         key = column_key(column)
-        return self.field_of(column) is None and key not in self.ignore and key not in self.mapping
+        return self.field_of(column) is None and key not in self.ignore and key not in self.mapping \
+            and column not in RECORD_KEYS
+
+    def fact_id(self, row: Row) -> Any:
+        """The id a row gives its fact: its `id` key, unless the caller left that column out (a
+        vendor's running number, 1, 2, ... in every day's report, is no fact's id)."""
+        return None if "id" in self.ignore else row.cells.get("id")
+
 
     def column_of(self, row: Row, name: str) -> Any:
         """The row's column that gives field `name` (to point at), if any."""
@@ -157,8 +169,8 @@ def to_facts(rows: list[Row], header: list[str], kind: str, types, columns: Colu
         source = given if isinstance(given, dict) and given.get("detector") else \
             {"detector": detector, "file": row.file, "row": row.number}
         record = {"type": kind, **record, "source": source}
-        if row.cells.get("id"):
-            record["id"] = row.cells["id"]
+        if columns.fact_id(row):
+            record["id"] = columns.fact_id(row)
         try:
             fact = types.check(record, row.where())
         except FactError as exc:  # each field's problem at the column it came from
@@ -167,7 +179,7 @@ def to_facts(rows: list[Row], header: list[str], kind: str, types, columns: Colu
             continue
         if bad or failed or missing_columns:
             continue
-        if not row.cells.get("id"):
+        if not columns.fact_id(row):
             fact.pop("id", None)  # patuh eval gives the same content id; a reader need not fix it
         out.append(canonical(fact))
     return out

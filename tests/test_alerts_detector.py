@@ -141,6 +141,18 @@ def test_a_dash_for_the_driver_or_the_sn_records_neither(tmp_path, capsys):
         "fatigue.alert-report-incomplete"]
 
 
+def test_a_vendors_row_number_is_no_facts_id(tmp_path, capsys):
+    # Each day's export numbers its rows from 1 in a column "id": as the facts' ids, the second
+    # day's first alert was "already given to a different camera_alert"
+    day = ("id,Time,Driver ID,Hull No,Alert Type,Speed,SN,Snapshot URL\n"
+           "1,{} 14:10:00,CK-0412,DT-1043,Yawning,30,MR-9A01,x\n")
+    paths = [write(tmp_path / f"alarm-{d}.csv", day.format(f"0{d}/03/2026")) for d in (2, 3)]
+    code, out, err = detect(capsys, "alerts", *paths, "--config", SITE_CONFIG)
+    assert (code, err) == (0, [])
+    assert [("id" in r, r["time"]) for r in out] == [(False, "2026-03-02T14:10:00+08:00"),
+                                                    (False, "2026-03-03T14:10:00+08:00")]
+
+
 def test_missing_alert_column(tmp_path, capsys):
     path = write(tmp_path / "alarm.csv", "Time,Driver ID,Hull No,Speed\n2026-03-02 14:10:00,CK-0412,DT-1043,30\n")
     code, out, err = detect(capsys, "alerts", path)

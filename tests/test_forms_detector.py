@@ -341,3 +341,15 @@ def test_detectors_use_only_the_small_public_api():
             elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "patuh":
                 used.add((path.name, f"patuh.{node.attr}"))
     assert {(name, module) for name, module in used if module not in allowed} == set()
+
+
+def test_a_sheets_type_or_id_column_is_a_column_not_the_records_own(tmp_path, capsys):
+    # "Type" held the unit type; taken for the record's own `type` key, it vanished unseen, and
+    # with it the roster's 6.3.1.3 sample. A record's own keys are its exact lowercase names.
+    roster = write(tmp_path / "roster.csv", ROSTER_CSV.replace("Jenis Unit", "Type"))
+    code, records, err = detect(capsys, "forms", roster, "--type", "roster")
+    assert (code, records) == (2, [])
+    assert err[0].startswith(f"error: {roster}:1:6: column 'Type' is not a field of roster; expected ")
+    code, records, err = detect(capsys, "forms", roster, "--type", "roster", "--map", "Type=unit_type")
+    assert (code, err) == (0, [])
+    assert [r["unit_type"] for r in records] == ["DT", "OHT", "WT"]
