@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from patuh.plugins import hookimpl
+from patuh.problems import SourceError
 from patuh.rows import MONTHS, Row, column_key
 from patuh.rows import read as read_rows
 
@@ -138,6 +139,22 @@ def date_text(value: Any) -> str | None:
     return text
 
 
+def _shown(value: Any) -> str:
+    return value.isoformat() if isinstance(value, (dt.date, dt.time)) else repr(value)
+
+
+def _clash(date: Any, day: str | None, clock: Any, hour: str | None) -> str | None:
+    """Why a date cell and a clock cell do not make one time: the date cell's own clock time that
+    is not the clock cell's, or a clock cell dated another day than the date cell (Excel keeps a
+    time alone on its epoch, 1899-12-30, which says no day). Read, either was dropped unseen."""
+    if isinstance(date, dt.datetime) and hour is not None and clock_text(date) != hour:
+        return "give two clock times"
+    if isinstance(clock, dt.datetime) and clock.year > 1900 and day is not None \
+            and day not in (clock.date().isoformat(), clock.strftime("%d/%m/%Y")):
+        return "give two days"
+    return None
+
+
 def _says_amputation(kind: str) -> bool:
     """Whether an injury column says the injury is an amputation: a part of it (between commas)
     naming one without a word that denies it ("Luka robek, tidak ada amputasi" is no amputation)."""
@@ -217,6 +234,7 @@ class _Register:
         """The row with its date and clock columns made one time, and Anggota Tubuh read."""
         cells = dict(row.cells)
         columns = dict(row.columns)
+        own: list[SourceError] = []
         for name, (date_column, clock_column) in self.pairs.items():
             date, clock = cells.pop(date_column, ""), cells.pop(clock_column, "")
             target = f"~{name}"  # a synthetic column the Columns map knows (below)
@@ -232,6 +250,12 @@ class _Register:
                 cells[target] = date  # a date alone: judged below
                 continue
             day, hour = date_text(date), clock_text(clock)
+            clash = _clash(date, day, clock, hour)
+            if clash:  # the row's own problem: its time is not "missing" besides
+                own.append(SourceError(row.where(clock_column), f"{INCIDENT}.{name}: {date_column} {_shown(date)} "
+                                                                f"and {clock_column} {_shown(clock)} {clash}; write "
+                                                                "the date in one and the clock time in the other"))
+                continue
             if hour is None:
                 problems.append(f"{row.where(clock_column)}: {INCIDENT}.{name}: expected a clock time such as "
                                 f"08:30, found {clock!r}")
@@ -260,7 +284,7 @@ class _Register:
                                     f"{text}', or --map '{self.body_part}=amputation_part' if the column holds "
                                     f"amputations only (--ignore '{self.body_part}' if it holds none)")
             columns["~amputation_part"] = row.columns.get(self.body_part, 0)
-        return Row(row.file, row.number, cells, columns, list(row.problems))
+        return Row(row.file, row.number, cells, columns, list(row.problems) + own)
 
 
 def _value(name: str, value: Any) -> Any:

@@ -90,6 +90,30 @@ def test_an_xlsx_register_with_excels_dates_and_times(tmp_path, capsys):
     assert (record["time"], record["returned_to_work"]) == ("2026-03-02T08:00:00+07:00", "2026-03-04T08:01:00+07:00")
 
 
+def test_a_date_and_a_clock_cell_that_disagree_are_an_error(tmp_path, capsys):
+    # Read, the date cell's own 14:25 hid the clock cell's 05:30, and a clock cell dated the next
+    # day (an injury past midnight) lost its day: the incident a day early, its 2 x 24 h with it.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["No Kejadian", "Perusahaan", "Tanggal Kejadian", "Jam Kejadian", "Jenis Kejadian"])
+    sheet.append(["K-10", "PT Baja", dt.datetime(2026, 3, 2, 14, 25), dt.time(5, 30), "Hampir Celaka"])
+    sheet.append(["K-11", "PT Baja", dt.date(2026, 3, 2), dt.datetime(2026, 3, 3, 1, 30), "Hampir Celaka"])
+    sheet.append(["K-12", "PT Baja", dt.date(2026, 3, 2), dt.datetime(2026, 3, 2, 23, 50), "Hampir Celaka"])
+    for row in (2, 3, 4):
+        sheet.cell(row, 4).number_format = "hh:mm"
+    sheet["C2"].number_format = "dd/mm/yyyy hh:mm"
+    sheet["C3"].number_format = sheet["C4"].number_format = "dd/mm/yyyy"
+    book.save(tmp_path / "register.xlsx")
+    code, records, err = detect(capsys, "incidents", tmp_path / "register.xlsx")
+    assert (code, records) == (2, [])
+    register = tmp_path / "register.xlsx"
+    assert err == [
+        f"error: {register}:2:4: incident.time: Tanggal Kejadian 2026-03-02T14:25:00 and Jam Kejadian 05:30:00 give "
+        "two clock times; write the date in one and the clock time in the other",
+        f"error: {register}:3:4: incident.time: Tanggal Kejadian 2026-03-02 and Jam Kejadian 2026-03-03T01:30:00 give "
+        "two days; write the date in one and the clock time in the other"]
+
+
 def test_a_json_record_gives_the_amputation_as_a_mapping(tmp_path, capsys):
     record = {"incident": "K-20", "company": "PT Baja", "time": "2026-03-02T08:00:00+07:00", "kind": "injury",
               "person": "Eko", "returned_to_work": "2026-04-02T08:00:00+07:00",
