@@ -305,6 +305,14 @@ def test_a_clock_with_a_dot_a_month_by_name_and_a_zone_by_name_are_read_as_writt
     assert checked["filled_at"].timestamp() == dt.datetime(2026, 3, 2, 5, 30, tzinfo=WITA).timestamp()
 
 
+@pytest.mark.parametrize("text", ["2026-03-02", "02/03/2026", "2 Maret 2026", "2026/03/02"])
+def test_a_date_alone_in_a_time_field_is_its_midnight_however_it_is_written(text):
+    # as an Excel date cell and ISO text were; day first and a month by name were refused, so a near
+    # miss dated 02/03/2026 in an incident register could not be read
+    checked = fact_types().check(dict(FORM, filled_at=text))
+    assert checked["filled_at"] == dt.datetime(2026, 3, 2, tzinfo=fact_types().zone)
+
+
 @pytest.mark.parametrize("text", ["2026-03-02 05.5", "2026-03-02 05:30.5", "2026-03-02T05,5", "2026-03-02T0530.5"])
 def test_a_fraction_of_an_hour_or_a_minute_is_refused_not_read_as_seconds(text):
     with pytest.raises(FactError, match=r"readiness_form.filled_at: a fraction of an hour or a minute is not read"):
