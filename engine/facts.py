@@ -327,7 +327,7 @@ class FactTypes:
                 continue
             if allowed is not None and out[name] not in allowed:
                 wrong.append((name, f"{kind}.{name}: expected one of {', '.join(sorted(map(str, allowed)))}, "
-                                    f"found {value!r}"))
+                                    f"found {_describe(value)}"))
         wrong += [(name, f"{kind}.{name}: missing ({fields[name][2]}, required)")
                   for name in self._required[kind] if name not in out and record.get(name) is None]
         if wrong:
