@@ -262,14 +262,7 @@ class Reader:
                 else:
                     record[name] = value
             if kind == "contractor_kpi":
-                if "month" in record:
-                    month = forms.month(record["month"])
-                    if month is None:
-                        problems.append(f"{row.where(columns.column_of(row, 'month'))}: contractor_kpi.month: "
-                                        f"expected a month (2026-03, 03/2026, Maret 2026), found {record['month']!r}")
-                        failed.add("month")
-                    else:
-                        record["month"] = month
+                forms.read_month(row, record, kind, columns, problems, failed)
                 if "indicator" in record:
                     found = self.scorecard.indicator(record["indicator"])
                     if found is None:

@@ -185,6 +185,19 @@ def to_facts(rows: list[Row], header: list[str], kind: str, types, columns: Colu
     return out
 
 
+def read_month(row: Row, record: dict, kind: str, columns: Columns, problems: list, failed: set[str]) -> None:
+    """A record's `month` as YYYY-MM (see month), in place; a problem at its column when it is none."""
+    if "month" not in record:
+        return
+    found = month(record["month"])
+    if found is None:
+        problems.append(f"{row.where(columns.column_of(row, 'month'))}: {kind}.month: expected a month (2026-03, "
+                        f"03/2026, Maret 2026), found {record['month']!r}")
+        failed.add("month")
+    else:
+        record["month"] = found  # one spelling: two rows of one month are one key, as csms reads it
+
+
 def month(value: Any) -> str | None:
     """YYYY-MM from 2026-03, 03/2026, 3-2026, Maret 2026, Mar-26 is refused (a two-digit year), or a date."""
     if isinstance(value, dt.date):

@@ -418,14 +418,7 @@ def read_hours(paths: Iterable[str | Path], types, *, mapping: dict[str, str] | 
                     problems.append(f"{row.where(columns.column_of(row, name))}: {HOURS}.{name}: {record[name]} "
                                     "hours; hours are never negative")
                     failed.add(name)
-        if "month" in record:
-            month = forms.month(record["month"])
-            if month is None:
-                problems.append(f"{row.where(columns.column_of(row, 'month'))}: {HOURS}.month: expected a month "
-                                f"(2026-03, 03/2026, Maret 2026), found {record['month']!r}")
-                failed.add("month")
-            else:
-                record["month"] = month  # one spelling: csms reads 2026-03, and two rows of one month are one key
+        forms.read_month(row, record, HOURS, columns, problems, failed)  # csms reads a contractor's month as 2026-03
         year = record.get("year")
         if year is None and "month" not in record:
             problems.append(f"{row.where()}: {HOURS}.year: missing; an annual register names the year of each row")

@@ -551,8 +551,8 @@ def parse_datetime(text: str) -> dt.datetime:
                                int(local["second"] or 0))
         except ValueError as exc:  # 02/03/2026 25:00
             raise Unfit(f"no such date and time ({exc}), found {text!r}") from None
-    elif (day := _date_alone(plain)) is not None:  # its midnight, however the date is written (as ISO's is)
-        time = dt.datetime.combine(day, dt.time())
+    elif (alone := _date_alone(plain)) is not None:  # its midnight, however the date is written (as ISO's is)
+        time = dt.datetime.combine(alone, dt.time())
     elif _FRACTION.search(plain):
         raise Unfit(f"a fraction of an hour or a minute is not read as a clock time, found {text!r}; write "
                     "05:30 or 05.30, with seconds 05:30:15")
