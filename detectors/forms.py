@@ -96,7 +96,6 @@ class Columns:
         vendor's running number, 1, 2, ... in every day's report, is no fact's id)."""
         return None if "id" in self.ignore else row.cells.get("id")
 
-
     def column_of(self, row: Row, name: str) -> Any:
         """The row's column that gives field `name` (to point at), if any."""
         return next((c for c in row.cells if self.field_of(c) == name), None)
@@ -204,7 +203,7 @@ def month(value: Any) -> str | None:
         return f"{value.year:04d}-{value.month:02d}"
     if not isinstance(value, str):  # a number: Excel keeps 2026.10 as 2026.1, which reads as January
         return None
-    text = str(value).strip().lower()
+    text = value.strip().lower()
     found = re.fullmatch(r"(\d{4})[-/.](\d{1,2})", text)
     if found:
         year, month = int(found.group(1)), int(found.group(2))

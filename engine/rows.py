@@ -303,10 +303,16 @@ class _Merged:
     def __init__(self, path: Path, sheet: ReadOnlyWorksheet):
         from openpyxl.utils.cell import range_boundaries
 
-        with zipfile.ZipFile(path) as archive:
-            xml = archive.read(getattr(sheet, "_worksheet_path"))  # noqa: B009 - not in openpyxl's stubs
+        refs: set[bytes] = set()
+        member = getattr(sheet, "_worksheet_path")  # noqa: B009 - not in openpyxl's stubs
+        with zipfile.ZipFile(path) as archive, archive.open(member) as xml:
+            tail = b""  # a chunk's last bytes: a mergeCell split between two chunks is whole in the next
+            while chunk := xml.read(1 << 20):  # the sheet streamed, as openpyxl reads it, never held whole
+                tail += chunk
+                refs.update(_MERGE_CELL.findall(tail))
+                tail = tail[-256:]
         self.ranges: dict[int, list[tuple[int, int, int]]] = {}  # first row -> (first column, last column, last row)
-        for ref in _MERGE_CELL.findall(xml):
+        for ref in sorted(refs):
             low_col, low_row, high_col, high_row = range_boundaries(ref.decode())
             assert low_col is not None and low_row is not None and high_col is not None and high_row is not None
             self.ranges.setdefault(low_row, []).append((low_col, high_col, high_row))
