@@ -358,7 +358,8 @@ def _cell(cell: Any, is_datetime: Callable[[str], str | None]) -> Any:
     value = getattr(cell, "value", None)
     if getattr(cell, "data_type", None) == "e":
         return None  # an error value is reported by _unread, not read as text
-    if isinstance(value, dt.datetime) and value.time() == dt.time() and is_datetime(cell.number_format) == "date":
+    if isinstance(value, dt.datetime) and value.time() == dt.time() \
+            and is_datetime(_LOCALE.sub("", cell.number_format)) == "date":
         return value.date()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _number(value, getattr(cell, "number_format", None) or "General")
@@ -380,6 +381,9 @@ def _number(value: int | float, number_format: str) -> int | float | str:
     return value
 
 
+# A format's locale or currency prefix ([$-421], and Excel's Long Date [$-x-sysdate]), whose letters
+# openpyxl reads as the format's own: the "s" of sysdate made every Long Date cell a date and time.
+_LOCALE = re.compile(r"\[\$[^\]]*\]")
 _PADDED = re.compile(r"0{2,}")  # Excel's format for a number shown with leading zeros
 
 

@@ -204,3 +204,15 @@ def test_excels_separator_hint_names_the_separator(tmp_path):
     assert (header, problems) == (HEADER, [])
     assert [(number, cells) for number, cells, _, _ in found] == [
         (2, {"NIK": "CK-1;CK-2", "Tanggal": "02/03/2026", "Jam Tidur": "7"})]  # row 2 as Excel shows it
+
+
+def test_a_date_in_excels_long_date_format_is_a_date(tmp_path):
+    # Excel's Long Date ("Senin, 02 Maret 2026") is saved as [$-x-sysdate]dddd, mmmm dd, yyyy: its
+    # "s" read as seconds made the cell a date and time, which a date field refuses
+    book = openpyxl.Workbook()
+    book.active.append(HEADER)
+    book.active.append(["CK-1", dt.datetime(2026, 3, 2), 7])
+    book.active["B2"].number_format = "[$-x-sysdate]dddd, mmmm dd, yyyy"
+    book.save(tmp_path / "f.xlsx")
+    [(_, cells, _, _)], _, problems = read(tmp_path / "f.xlsx")
+    assert (cells["Tanggal"], problems) == (dt.date(2026, 3, 2), [])
