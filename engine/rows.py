@@ -14,9 +14,10 @@ Formats, by suffix:
   stays a datetime: its time is never cut off), numbers as numbers, TRUE/FALSE as booleans, and
   a formula as the value Excel saved with it. A formula saved without a value (a workbook written
   by a program that does not calculate) and a cell holding an error (#N/A, #DIV/0!) are problems.
-  Cells are read as the sheet shows them where the stored value says less: a merged cell below the
-  header in each cell of its range, a number formatted with leading zeros as that text, a percent
-  format's number as its percent ("85.5%"), and a number to Excel's 15 significant digits.
+  Cells are read as the sheet shows them where the stored value says less: a cell merged over
+  rows below the header in each row of its column, a number formatted with leading zeros as that
+  text, a percent format's number as its percent ("85.5%"), and a number to Excel's 15
+  significant digits.
 - `.json`, `.jsonl`, `.yaml`, `.yml`: records (mappings), read by the facts-file reader, with its
   positions, limits and errors; their keys are the columns.
 
@@ -197,9 +198,12 @@ def _csv(path: Path, problems: list[SourceError], table: _Table) -> tuple[list[R
     # first "key;value" line when a title without either stands above it. Excel's own hint, a first
     # line "sep=;", names it, and Excel shows the line after it as row 1.
     lines = re.split(r"\r\n|\r|\n", text, maxsplit=50)[:50]
-    hint = re.fullmatch(r"\ufeff?sep=(.)", lines[0])
+    hint = re.fullmatch(r"\ufeff?\"?sep=(.)\"?\s*", lines[0], re.IGNORECASE)
     if hint:
-        text = text.split("\n", 1)[1] if "\n" in text else ""
+        text = re.split(r"\r\n|\r|\n", text, maxsplit=1)[1:2][0] if len(lines) > 1 else ""
+        if not text.strip():
+            raise SourceError(Where(name, 2), "expected a header row naming the columns below the line "
+                                              f"{lines[0]!r}; there is none")
         separator = hint.group(1)
     else:
         first = next((line for line in lines if "," in line or ";" in line), lines[0])
@@ -295,10 +299,10 @@ def _xlsx(path: Path, problems: list[SourceError], sheet: str | None, table: _Ta
 
 
 class _Merged:
-    """A sheet's merged cells, read in every cell of their range as the sheet shows them: a
-    verifier's name or an incident's contractor merged over the rows it applies to (openpyxl's
-    read-only sheet gives the value in the first cell alone, and the rows below read as empty).
-    Only ranges that start below the header: a title merged above the table stays one cell."""
+    """A sheet's merged cells, read down their column as the sheet shows them: a verifier's name
+    or an incident's contractor merged over the rows it applies to (openpyxl's read-only sheet
+    gives the value in the first cell alone, and the rows below read as empty). Only ranges that
+    start below the header: a title merged above the table stays one cell."""
 
     def __init__(self, path: Path, sheet: ReadOnlyWorksheet):
         from openpyxl.utils.cell import range_boundaries
@@ -319,17 +323,18 @@ class _Merged:
         self.pending: dict[int, list[tuple[int, Any]]] = {}  # row -> (column, value) to fill in
 
     def fill(self, number: int, values: list[Any]) -> None:
-        for low_col, high_col, high_row in self.ranges.get(number, ()):
+        # Down the first column only: a range over several columns is one field written wide (a
+        # "JUMLAH" over two columns), and its value in the others would be a value never written there.
+        for low_col, _, high_row in self.ranges.get(number, ()):
             shown = values[low_col - 1] if low_col <= len(values) else None
-            for row in range(number, high_row + 1):
-                self.pending.setdefault(row, []).extend((col, shown) for col in range(low_col, high_col + 1)
-                                                        if (row, col) != (number, low_col))
+            for row in range(number + 1, high_row + 1):
+                self.pending.setdefault(row, []).append((low_col, shown))
         for col, shown in self.pending.pop(number, ()):
             values.extend([None] * (col - len(values)))
             values[col - 1] = shown
 
 
-_MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Za-z]{1,3}[0-9]+:[A-Za-z]{1,3}[0-9]+)\"")
+_MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=[\"']([A-Za-z]{1,3}[0-9]+:[A-Za-z]{1,3}[0-9]+)[\"']")
 
 
 def _sheet(book: Workbook, sheet: str | None, name: str) -> ReadOnlyWorksheet:
@@ -373,7 +378,7 @@ def _number(value: int | float, number_format: str) -> int | float | str:
     the 15 significant digits Excel computes with (=(bangun-tidur)*24 stores 6.999999999999999 for 7)."""
     if type(value) is float:
         value = float(f"{value:.15g}")
-    if "%" in number_format:
+    if "%" in _LITERAL.sub("", number_format):  # a percent sign in quotes or escaped is only shown
         shown = (Decimal(repr(value)) * 100).normalize()
         return f"{shown:f}%"
     if _PADDED.fullmatch(number_format) and float(value).is_integer() and value >= 0:
@@ -384,6 +389,7 @@ def _number(value: int | float, number_format: str) -> int | float | str:
 # A format's locale or currency prefix ([$-421], and Excel's Long Date [$-x-sysdate]), whose letters
 # openpyxl reads as the format's own: the "s" of sysdate made every Long Date cell a date and time.
 _LOCALE = re.compile(r"\[\$[^\]]*\]")
+_LITERAL = re.compile(r'"[^"]*"|\\.')
 _PADDED = re.compile(r"0{2,}")  # Excel's format for a number shown with leading zeros
 
 

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from patuh import rows
@@ -216,3 +217,39 @@ def test_a_date_in_excels_long_date_format_is_a_date(tmp_path):
     book.save(tmp_path / "f.xlsx")
     [(_, cells, _, _)], _, problems = read(tmp_path / "f.xlsx")
     assert (cells["Tanggal"], problems) == (dt.date(2026, 3, 2), [])
+
+
+def test_a_range_merged_over_columns_stays_in_its_first_and_a_quoted_percent_is_shown_only(tmp_path):
+    # "Verifikasi" written wide over two columns, the second unnamed: its value stays in the first,
+    # as the old reader had it (copied across, every row had more cells than the header); a format
+    # 0"%" shows 3 as 3%, it does not mean 300%
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["NIK", "Tanggal", "Verifikasi", None])
+    sheet.append(["CK-1", "02/03/2026", "Budi", None])
+    sheet.append(["CK-2", "02/03/2026", 3, None])
+    sheet.merge_cells("C2:D2")
+    sheet["C3"].number_format = '0"%"'
+    book.save(tmp_path / "f.xlsx")
+    found, header, problems = read(tmp_path / "f.xlsx")
+    assert (header, problems) == (["NIK", "Tanggal", "Verifikasi"], [])
+    assert [(cells, row_problems) for _, cells, _, row_problems in found] == [
+        ({"NIK": "CK-1", "Tanggal": "02/03/2026", "Verifikasi": "Budi"}, []),
+        ({"NIK": "CK-2", "Tanggal": "02/03/2026", "Verifikasi": 3}, [])]
+
+
+@pytest.mark.parametrize("text", ["sep=;\rNIK;Tanggal;Jam Tidur\rCK-1;02/03/2026;7\r",
+                                  '"SEP=;" \nNIK;Tanggal;Jam Tidur\nCK-1;02/03/2026;7\n'])
+def test_the_separator_hint_whatever_the_line_endings_or_quotes(tmp_path, text):
+    csv = tmp_path / "f.csv"
+    csv.write_bytes(text.encode())
+    found, header, problems = read(csv)
+    assert (header, problems) == (HEADER, [])
+    assert [cells for _, cells, _, _ in found] == [{"NIK": "CK-1", "Tanggal": "02/03/2026", "Jam Tidur": "7"}]
+
+
+def test_a_separator_hint_with_nothing_below_is_an_error(tmp_path):
+    csv = tmp_path / "f.csv"
+    csv.write_text("sep=;\n", encoding="utf-8")
+    assert read(csv) == ([], [], [f"{csv}:2: expected a header row naming the columns below the line 'sep=;'; "
+                                  "there is none"])
