@@ -92,7 +92,7 @@ def _percent(value: Any, top: Decimal = Decimal(100)) -> tuple[Any, str | None]:
         return None, f"expected a percentage (0 to {top}), found {value!r}"
     if not number.is_finite() or number < 0 or number > top:
         return None, f"expected a percentage from 0 to {top}, found {value!r}"
-    if top == 100 and 0 < number < 1:
+    if top == 100 and 0 < number < 1 and not (isinstance(value, str) and "%" in value):  # 0.5 % says so
         return None, (f"{value!r} looks like a fraction (a percent-formatted cell holds 0.85 for 85 %); write the "
                       "percentage, e.g. 85")
     return (int(number) if number == number.to_integral_value() else float(number)), None

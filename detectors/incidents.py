@@ -149,21 +149,33 @@ def _clash(date: Any, day: str | None, clock: Any, hour: str | None) -> str | No
     time alone on its epoch, 1899-12-30, which says no day). Read, either was dropped unseen."""
     if isinstance(date, dt.datetime) and hour is not None and clock_text(date) != hour:
         return "give two clock times"
-    if isinstance(clock, dt.datetime) and clock.year > 1900 and day is not None \
-            and day not in (clock.date().isoformat(), clock.strftime("%d/%m/%Y")):
-        return "give two days"
+    if isinstance(clock, dt.datetime) and clock.year > 1900:
+        dated = date.date() if isinstance(date, dt.datetime) else _day(day)
+        if dated is not None and dated != clock.date():
+            return "give two days"
     return None
+
+
+def _day(text: str | None) -> dt.date | None:
+    """A date cell's text as a date, in the forms date_text gives (day first, or ISO); None for
+    any other, which the fact checker reads or refuses itself."""
+    found = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text or "")
+    iso = re.fullmatch(r"(\d{4})[/-](\d{1,2})[/-](\d{1,2})", text or "")
+    try:
+        return dt.date(int(found[3]), int(found[2]), int(found[1])) if found else \
+            dt.date(int(iso[1]), int(iso[2]), int(iso[3])) if iso else None
+    except ValueError:
+        return None
 
 
 def _says_amputation(kind: str) -> bool:
     """Whether an injury column says the injury is an amputation: a part of it (between commas)
-    naming one without a word that denies it ("Luka robek, tidak ada amputasi" is no amputation)."""
-    for said in re.split(r"[,;/]|\bdan\b", kind.lower()):
-        words = set(re.findall(r"[a-z]+", said))
-        if words & {"amputasi", "amputation", "amputated"} and not words & {"tidak", "tdk", "bukan", "tanpa", "non",
-                                                                               "no", "not"}:
-            return True
-    return False
+    naming one (amputasi, diamputasi, amputation) that no word just before denies ("Luka robek,
+    tidak ada amputasi" is none; "Amputasi tanpa komplikasi" is one)."""
+    return any("amput" in said and not _DENIED.search(said) for said in re.split(r"[,;/]|\bdan\b", kind.lower()))
+
+
+_DENIED = re.compile(r"\b(?:tidak|tdk|bukan|tanpa|non|no|not)(?:\s+ada)?[\s-]+\w*amput")
 
 
 def clock_text(value: Any) -> str | None:
@@ -388,8 +400,8 @@ def hours_number(value: Any) -> tuple[Any, bool]:
         return text.replace(",", ""), False
     if re.fullmatch(r"-?\d{1,3}\.\d{3}", text):
         return text.replace(".", ""), True
-    if re.fullmatch(r"-?\d+,\d+", text):
-        return text.replace(",", "."), True
+    if re.fullmatch(r"-?\d+,\d+", text):  # a number, so that the checker does not read 12.500 again as ambiguous
+        return float(text.replace(",", ".")), True
     return text, False
 
 

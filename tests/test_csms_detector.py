@@ -203,3 +203,9 @@ def test_registered_through_the_detectors_hook_and_callable_from_python(tmp_path
     assert [r["score"] for r in records] == [70, 50]
     with pytest.raises(csms.DetectError):
         list(detector.facts([write(tmp_path / "pq.csv", PQ)]))  # 217 without --pq-max is not a percentage
+
+
+def test_a_percentage_written_with_its_sign_is_never_taken_for_a_fraction():
+    # a percent-formatted cell now reads as the sheet shows it ("0.5%"); only a bare 0.5 is a fraction
+    assert csms._percent("0.5%") == (0.5, None)
+    assert csms._percent("0.5")[1].startswith("'0.5' looks like a fraction")

@@ -99,7 +99,9 @@ def test_a_date_and_a_clock_cell_that_disagree_are_an_error(tmp_path, capsys):
     sheet.append(["K-10", "PT Baja", dt.datetime(2026, 3, 2, 14, 25), dt.time(5, 30), "Hampir Celaka"])
     sheet.append(["K-11", "PT Baja", dt.date(2026, 3, 2), dt.datetime(2026, 3, 3, 1, 30), "Hampir Celaka"])
     sheet.append(["K-12", "PT Baja", dt.date(2026, 3, 2), dt.datetime(2026, 3, 2, 23, 50), "Hampir Celaka"])
-    for row in (2, 3, 4):
+    sheet.append(["K-13", "PT Baja", "2/3/2026", dt.datetime(2026, 3, 2, 23, 55), "Hampir Celaka"])  # one day
+    sheet.append(["K-14", "PT Baja", dt.datetime(2026, 3, 2, 8, 30), dt.datetime(2026, 3, 5, 8, 30), "Hampir Celaka"])
+    for row in (2, 3, 4, 5, 6):
         sheet.cell(row, 4).number_format = "hh:mm"
     sheet["C2"].number_format = "dd/mm/yyyy hh:mm"
     sheet["C3"].number_format = sheet["C4"].number_format = "dd/mm/yyyy"
@@ -111,7 +113,9 @@ def test_a_date_and_a_clock_cell_that_disagree_are_an_error(tmp_path, capsys):
         f"error: {register}:2:4: incident.time: Tanggal Kejadian 2026-03-02T14:25:00 and Jam Kejadian 05:30:00 give "
         "two clock times; write the date in one and the clock time in the other",
         f"error: {register}:3:4: incident.time: Tanggal Kejadian 2026-03-02 and Jam Kejadian 2026-03-03T01:30:00 give "
-        "two days; write the date in one and the clock time in the other"]
+        "two days; write the date in one and the clock time in the other",
+        f"error: {register}:6:4: incident.time: Tanggal Kejadian 2026-03-02T08:30:00 and Jam Kejadian "
+        "2026-03-05T08:30:00 give two days; write the date in one and the clock time in the other"]
 
 
 def test_a_json_record_gives_the_amputation_as_a_mapping(tmp_path, capsys):
@@ -166,10 +170,14 @@ def test_an_injury_column_that_denies_an_amputation_is_no_amputation(tmp_path, c
                                                 "K-01;PT Baja;02/03/2026 08.00;Cedera;Luka robek, tidak ada amputasi;"
                                                 "Tangan\n"
                                                 "K-02;PT Baja;02/03/2026 09.00;Cedera;Luka robek dan amputasi;"
-                                                "Telunjuk\n")
+                                                "Telunjuk\n"
+                                                "K-03;PT Baja;02/03/2026 10.00;Cedera;Jari diamputasi;Kelingking\n"
+                                                "K-04;PT Baja;02/03/2026 11.00;Cedera;Amputasi tanpa komplikasi;"
+                                                "Jari Manis\n")
     code, records, err = detect(capsys, "incidents", register)
     assert (code, err) == (0, [])
-    assert [(r["incident"], r.get("amputation_part")) for r in records] == [("K-01", None), ("K-02", "index")]
+    assert [(r["incident"], r.get("amputation_part")) for r in records] == [
+        ("K-01", None), ("K-02", "index"), ("K-03", "little"), ("K-04", "ring")]
 
 
 def test_an_amputation_without_the_part_lost_is_an_error(tmp_path, capsys):
