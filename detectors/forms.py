@@ -168,8 +168,9 @@ def to_facts(rows: list[Row], header: list[str], kind: str, types, columns: Colu
         source = given if isinstance(given, dict) and given.get("detector") else \
             {"detector": detector, "file": row.file, "row": row.number}
         record = {"type": kind, **record, "source": source}
-        if columns.fact_id(row):
-            record["id"] = columns.fact_id(row)
+        given_id = columns.fact_id(row)
+        if given_id:
+            record["id"] = given_id
         try:
             fact = types.check(record, row.where())
         except FactError as exc:  # each field's problem at the column it came from
@@ -178,7 +179,7 @@ def to_facts(rows: list[Row], header: list[str], kind: str, types, columns: Colu
             continue
         if bad or failed or missing_columns:
             continue
-        if not columns.fact_id(row):
+        if not given_id:
             fact.pop("id", None)  # patuh eval gives the same content id; a reader need not fix it
         out.append(canonical(fact))
     return out

@@ -53,7 +53,7 @@ from typing import Any
 
 from patuh.plugins import hookimpl
 from patuh.problems import SourceError
-from patuh.rows import MONTHS, Row, column_key
+from patuh.rows import MONTHS, Row, column_key, parse_date
 from patuh.rows import read as read_rows
 
 from . import forms
@@ -157,13 +157,9 @@ def _clash(date: Any, day: str | None, clock: Any, hour: str | None) -> str | No
 
 
 def _day(text: str | None) -> dt.date | None:
-    """A date cell's text as a date, in the forms date_text gives (day first, or ISO); None for
-    any other, which the fact checker reads or refuses itself."""
-    found = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text or "")
-    iso = re.fullmatch(r"(\d{4})[/-](\d{1,2})[/-](\d{1,2})", text or "")
+    """A date cell's text as the fact checker reads it; None when it does not (the checker says why)."""
     try:
-        return dt.date(int(found[3]), int(found[2]), int(found[1])) if found else \
-            dt.date(int(iso[1]), int(iso[2]), int(iso[3])) if iso else None
+        return parse_date(text or "")
     except ValueError:
         return None
 

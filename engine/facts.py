@@ -394,7 +394,7 @@ class FactTypes:
             raise Unfit(f"expected {EXPECTED['date']}, found {_describe(value)}")
         found = self._dates.get(value)
         if found is None:
-            date = value if isinstance(value, dt.date) else _parse_date(value)
+            date = value if isinstance(value, dt.date) else parse_date(value)
             _in_range(date)
             found = (date, date.toordinal() - EPOCH_ORDINAL)
             if len(self._dates) < CACHE:
@@ -507,7 +507,9 @@ def _decimal(text: str) -> str | None:
     return text if _NUMBER.fullmatch(text) else None
 
 
-def _parse_date(text: str) -> dt.date:
+def parse_date(text: str) -> dt.date:
+    """A date as text: ISO, day first (02/03/2026), year first with slashes, or with the month's
+    name; Unfit (a ValueError) saying why when it is none."""
     plain = text.strip()
     found = _DAY_FIRST.fullmatch(plain)
     day_first = found if found is not None and found[4] is None else None  # a date without a time
@@ -531,7 +533,7 @@ def _parse_date(text: str) -> dt.date:
 
 
 def parse_datetime(text: str) -> dt.datetime:
-    """A date and time as text: ISO, or a date as `_parse_date` reads it and a clock time with a
+    """A date and time as text: ISO, or a date as `parse_date` reads it and a clock time with a
     colon or, as Indonesian forms write it, a dot (05.30); a zone as an offset or WIB, WITA, WIT
     (none: the site's, applied by the caller)."""
     plain = text.strip()
@@ -545,7 +547,7 @@ def parse_datetime(text: str) -> dt.datetime:
         plain = plain[:named_zone.start()]
     local = _DATE_AND_CLOCK.fullmatch(plain)
     if local:
-        day = _parse_date(local["date"])
+        day = parse_date(local["date"])
         try:
             time = dt.datetime(day.year, day.month, day.day, int(local["hour"]), int(local["minute"]),
                                int(local["second"] or 0))
@@ -573,7 +575,7 @@ def parse_datetime(text: str) -> dt.datetime:
 
 def _date_alone(text: str) -> dt.date | None:
     try:
-        return _parse_date(text)
+        return parse_date(text)
     except Unfit:
         return None
 
@@ -581,10 +583,8 @@ def _date_alone(text: str) -> dt.date | None:
 def time_or_date(text: str) -> dt.datetime | dt.date:
     """An evaluation time given as text (--as-of, a pack test's as_of): a date alone, ISO
     (2026-03-02), or a date and time as facts give them. ValueError when it is neither."""
-    try:
-        return _parse_date(text)
-    except Unfit:
-        return parse_datetime(text)
+    day = _date_alone(text)
+    return day if day is not None else parse_datetime(text)
 
 
 def _string(value: Any) -> tuple[str, str]:

@@ -52,7 +52,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import limits
 from .documents import read_text
-from .facts import MONTHS as MONTHS  # for detectors: month names as the fact checker reads them
+from .facts import MONTHS as MONTHS  # for detectors: month names and dates as the fact checker reads them
+from .facts import parse_date as parse_date
 from .facts import read_items
 from .problems import FactsInvalid, SourceError, Where
 
@@ -200,7 +201,7 @@ def _csv(path: Path, problems: list[SourceError], table: _Table) -> tuple[list[R
     lines = re.split(r"\r\n|\r|\n", text, maxsplit=50)[:50]
     hint = re.fullmatch(r"\ufeff?\"?sep=(.)\"?\s*", lines[0], re.IGNORECASE)
     if hint:
-        text = re.split(r"\r\n|\r|\n", text, maxsplit=1)[1:2][0] if len(lines) > 1 else ""
+        text = re.split(r"\r\n|\r|\n", text, maxsplit=1)[1] if len(lines) > 1 else ""
         if not text.strip():
             raise SourceError(Where(name, 2), "expected a header row naming the columns below the line "
                                               f"{lines[0]!r}; there is none")
@@ -315,17 +316,17 @@ class _Merged:
                 tail += chunk
                 refs.update(_MERGE_CELL.findall(tail))
                 tail = tail[-256:]
-        self.ranges: dict[int, list[tuple[int, int, int]]] = {}  # first row -> (first column, last column, last row)
+        self.ranges: dict[int, list[tuple[int, int]]] = {}  # first row -> (first column, last row)
         for ref in sorted(refs):
-            low_col, low_row, high_col, high_row = range_boundaries(ref.decode())
-            assert low_col is not None and low_row is not None and high_col is not None and high_row is not None
-            self.ranges.setdefault(low_row, []).append((low_col, high_col, high_row))
+            low_col, low_row, _, high_row = range_boundaries(ref.decode())
+            assert low_col is not None and low_row is not None and high_row is not None
+            self.ranges.setdefault(low_row, []).append((low_col, high_row))
         self.pending: dict[int, list[tuple[int, Any]]] = {}  # row -> (column, value) to fill in
 
     def fill(self, number: int, values: list[Any]) -> None:
         # Down the first column only: a range over several columns is one field written wide (a
         # "JUMLAH" over two columns), and its value in the others would be a value never written there.
-        for low_col, _, high_row in self.ranges.get(number, ()):
+        for low_col, high_row in self.ranges.get(number, ()):
             shown = values[low_col - 1] if low_col <= len(values) else None
             for row in range(number + 1, high_row + 1):
                 self.pending.setdefault(row, []).append((low_col, shown))
