@@ -29,6 +29,7 @@ by file, row and column, and nothing is written.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ import patuh
 from patuh.models import canonical
 from patuh.plugins import hookimpl
 from patuh.problems import FactError, SourceError, Where
-from patuh.rows import Row, column_key
+from patuh.rows import Row, column_key, parse_date
 from patuh.rows import read as read_rows
 
 from . import forms
@@ -128,10 +129,19 @@ class Header:
         elif name == "kind":
             value = _word(value, KINDS) or value
         known = self.values.get(name)
-        if known is not None and str(known[0]) != str(value):
-            problems.append(f"{where}: {AUDIT}.{name}: {value!r} here, but {known[0]!r} at {known[1]}")
+        if known is not None and not self._same(name, known[0], value):
+            problems.append(f"{where}: {AUDIT}.{name}: {_shown(value)} here, but {_shown(known[0])} at {known[1]}")
             return
         self.values.setdefault(name, (value, where))
+
+    def _same(self, name: str, a: Any, b: Any) -> bool:
+        """Whether two values given for one field agree: dates as dates (--date 2025-05-20 and a
+        header's 20/05/2025 or its date cell are one day), the rest as written."""
+        if self.fields[name].get("type") == "date":
+            first, second = _day(a), _day(b)
+            if first is not None and second is not None:
+                return first == second
+        return str(a) == str(b)
 
     def read_lines(self, lines: list[Row], ignore: set[str], problems: list) -> None:
         """The lines above the table: "key | value" (the first two filled cells) or "key: value"."""
@@ -168,6 +178,26 @@ class Header:
 
     def where(self, name: str | None) -> str | None:
         return self.values[name][1] if name in self.values else None
+
+
+def _day(value: Any) -> dt.date | None:
+    """A date cell, a midnight, or a date as the fact checker reads its text; None for anything
+    else (the checker then says what is wrong with it)."""
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_date(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _shown(value: Any) -> str:
+    """A header's value as quoted in a message: a date cell as its day, not Python's repr."""
+    return repr(value.isoformat() if isinstance(value, dt.date) else value)
 
 
 def _is_table_header(names: set[str]):

@@ -162,6 +162,18 @@ def test_the_header_must_be_whole_and_agree_with_the_options(tmp_path, capsys):
     assert err == [f"error: --level: smk3_audit.level: 'transisi' here, but 'awal' at {path}:5:2"]
 
 
+@pytest.mark.parametrize("given", ["2025-05-20", "20/05/2025", "20 Mei 2025"])
+def test_the_same_date_written_another_way_agrees_with_the_header(tmp_path, capsys, given):
+    # the header holds an Excel date cell (2025-05-20); --date as an auditor types it is the same day
+    path = checklist_xlsx(tmp_path / "c.xlsx", [[1, "1.1.1", "", "Sesuai"]])
+    code, records, err = detect(capsys, path, "--date", given)
+    assert (code, err) == (0, [])
+    assert records[0]["date"] == "2025-05-20"
+    code, records, err = detect(capsys, path, "--date", "21/05/2025")
+    assert (code, records) == (2, [])
+    assert err == [f"error: --date: smk3_audit.date: '21/05/2025' here, but '2025-05-20' at {path}:4:2"]
+
+
 def test_records_give_the_header_as_a_smk3_audit_record(tmp_path, capsys):
     path = tmp_path / "checklist.jsonl"
     path.write_text(json.dumps({"type": "smk3_audit", "audit": "A-2", "company": "PT Semen Padu",
