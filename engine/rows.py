@@ -44,6 +44,7 @@ import re
 import stat
 import warnings
 import zipfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -195,9 +196,8 @@ def _csv(path: Path, problems: list[SourceError], table: _Table) -> tuple[list[R
     text = read_text(path, limits.MAX_FACTS_BYTES, "file")
     if not text.strip():
         raise SourceError(Where(name, 1), "expected a header row naming the columns; the file is empty")
-    # The separator is the one the first line holding either has more of: the header, or a form's
-    # first "key;value" line when a title without either stands above it. Excel's own hint, a first
-    # line "sep=;", names it, and Excel shows the line after it as row 1.
+    # Excel's own hint, a first line "sep=;", names the separator, and Excel shows the line after it
+    # as row 1; else it is told from the first lines (_separator).
     lines = re.split(r"\r\n|\r|\n", text, maxsplit=50)[:50]
     hint = re.fullmatch(r"\ufeff?\"?sep=(.)\"?\s*", lines[0], re.IGNORECASE)
     if hint:
@@ -207,8 +207,7 @@ def _csv(path: Path, problems: list[SourceError], table: _Table) -> tuple[list[R
                                               f"{lines[0]!r}; there is none")
         separator = hint.group(1)
     else:
-        first = next((line for line in lines if "," in line or ";" in line), lines[0])
-        separator = ";" if first.count(";") > first.count(",") else ","
+        separator = _separator(lines)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     rows: list[Row] = []
     header: list[str] = []
@@ -228,6 +227,28 @@ def _csv(path: Path, problems: list[SourceError], table: _Table) -> tuple[list[R
         problems.append(SourceError(Where(name, number + 1), f"cannot read as CSV: {exc}"))
     table.missing(problems)
     return rows, header
+
+
+def _separator(lines: list[str]) -> str:
+    """`;` or `,`: the one that splits more of the first lines into one same number of cells (a
+    table's rows agree; a title "Laporan Insiden, PT X" above a `;` table, or decimal commas, do
+    not). When both split as many, the one the first line holding either has more of: the header,
+    or a form's first "key;value" line when a title without either stands above it."""
+    text = "\n".join(lines)
+    agreeing = {}
+    for candidate in ";,":
+        widths: Counter[int] = Counter()
+        try:
+            for cells in csv.reader(io.StringIO(text, newline=""), delimiter=candidate):
+                if len(cells) > 1:
+                    widths[len(cells)] += 1
+        except csv.Error:
+            pass  # a quote still open where the lines were cut: the lines before it decide
+        agreeing[candidate] = max(widths.values(), default=0)
+    if agreeing[";"] != agreeing[","]:
+        return ";" if agreeing[";"] > agreeing[","] else ","
+    first = next((line for line in lines if "," in line or ";" in line), lines[0])
+    return ";" if first.count(";") > first.count(",") else ","
 
 
 def _xlsx(path: Path, problems: list[SourceError], sheet: str | None, table: _Table) -> tuple[list[Row], list[str]]:

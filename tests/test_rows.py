@@ -197,6 +197,24 @@ def test_a_sheet_is_read_as_it_shows_merged_padded_and_percent_cells(tmp_path):
         {"NIK": "00125", "Tanggal": "02/03/2026", "Jam Tidur": 8, "Diverifikasi Oleh": "Budi", "Kepatuhan": "0%"}]
 
 
+@pytest.mark.parametrize("title", ["LAPORAN INSIDEN, PT KARYA TAMBANG, MARET 2026", "Laporan; Insiden; Maret 2026"])
+def test_the_separator_is_the_one_the_table_s_rows_agree_on(tmp_path, title):
+    # a title above the table may hold either separator; the rows below it, decimal commas and all,
+    # split into one same number of cells only by the file's own separator
+    for separator, body in ((";", "NIK;Tanggal;Jam Tidur\nCK-1;02/03/2026;6,5\nCK-2;02/03/2026;7\n"
+                                  "CK-3;02/03/2026;4,5\n"),
+                            (",", 'NIK,Tanggal,Catatan\nCK-1,02/03/2026,"ok; 6,5 jam"\nCK-2,02/03/2026,ok\n'
+                                  'CK-3,02/03/2026,tidur; cukup\n')):
+        path = tmp_path / "f.csv"
+        path.write_text(f"{title}\n{body}", encoding="utf-8")
+        problems: list[SourceError] = []
+        found, header = rows.read(path, problems, header=lambda cells: "NIK" in cells)
+        assert problems == [], separator
+        assert header[:2] == ["NIK", "Tanggal"], separator
+        assert [r.cells["NIK"] for r in found] == ["CK-1", "CK-2", "CK-3"], separator
+        assert found[0].cells[header[2]] in ("6,5", "ok; 6,5 jam")
+
+
 def test_excels_separator_hint_names_the_separator(tmp_path):
     # "sep=," written by an export whose cells hold semicolons: the hint, not the count, decides
     csv = tmp_path / "f.csv"
