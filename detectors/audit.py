@@ -38,7 +38,7 @@ import patuh
 from patuh.models import canonical
 from patuh.plugins import hookimpl
 from patuh.problems import FactError, SourceError, Where
-from patuh.rows import Row, column_key, parse_date
+from patuh.rows import Row, column_key, describe, parse_date
 from patuh.rows import read as read_rows
 
 from . import forms
@@ -130,7 +130,7 @@ class Header:
             value = _word(value, KINDS) or value
         known = self.values.get(name)
         if known is not None and not self._same(name, known[0], value):
-            problems.append(f"{where}: {AUDIT}.{name}: {_shown(value)} here, but {_shown(known[0])} at {known[1]}")
+            problems.append(f"{where}: {AUDIT}.{name}: {describe(value)} here, but {describe(known[0])} at {known[1]}")
             return
         self.values.setdefault(name, (value, where))
 
@@ -193,11 +193,6 @@ def _day(value: Any) -> dt.date | None:
         except ValueError:
             return None
     return None
-
-
-def _shown(value: Any) -> str:
-    """A header's value as quoted in a message: a date cell as its day, not Python's repr."""
-    return repr(value.isoformat() if isinstance(value, dt.date) else value)
 
 
 def _is_table_header(names: set[str]):

@@ -43,7 +43,7 @@ from typing import Any
 from patuh.models import canonical
 from patuh.plugins import hookimpl, manager, pack_folders
 from patuh.problems import FactError
-from patuh.rows import Row, column_key
+from patuh.rows import Row, column_key, describe
 from patuh.rows import read as read_rows
 
 from . import forms
@@ -85,16 +85,16 @@ def _percent(value: Any, top: Decimal = Decimal(100)) -> tuple[Any, str | None]:
     if isinstance(value, str):
         text = value.strip().rstrip("%").strip().replace(",", ".")
     if isinstance(text, bool):
-        return None, f"expected a percentage (0 to {top}), found {value!r}"
+        return None, f"expected a percentage (0 to {top}), found {describe(value)}"
     try:
         number = Decimal(str(text))
     except InvalidOperation:
-        return None, f"expected a percentage (0 to {top}), found {value!r}"
+        return None, f"expected a percentage (0 to {top}), found {describe(value)}"
     if not number.is_finite() or number < 0 or number > top:
-        return None, f"expected a percentage from 0 to {top}, found {value!r}"
+        return None, f"expected a percentage from 0 to {top}, found {describe(value)}"
     if top == 100 and 0 < number < 1 and not (isinstance(value, str) and "%" in value):  # 0.5 % says so
-        return None, (f"{value!r} looks like a fraction (a percent-formatted cell holds 0.85 for 85 %); write the "
-                      "percentage, e.g. 85")
+        return None, (f"{describe(value)} looks like a fraction (a percent-formatted cell holds 0.85 for 85 %); "
+                      "write the percentage, e.g. 85")
     return (int(number) if number == number.to_integral_value() else float(number)), None
 
 

@@ -38,7 +38,7 @@ import patuh
 from patuh.models import canonical
 from patuh.plugins import hookimpl
 from patuh.problems import FactError, SourceError
-from patuh.rows import MONTHS, Row, column_key
+from patuh.rows import MONTHS, Row, column_key, describe
 from patuh.rows import read as read_rows
 
 DETECTOR = "forms"
@@ -192,7 +192,7 @@ def read_month(row: Row, record: dict, kind: str, columns: Columns, problems: li
     found = month(record["month"])
     if found is None:
         problems.append(f"{row.where(columns.column_of(row, 'month'))}: {kind}.month: expected a month (2026-03, "
-                        f"03/2026, Maret 2026), found {record['month']!r}")
+                        f"03/2026, Maret 2026), found {describe(record['month'])}")
         failed.add("month")
     else:
         record["month"] = found  # one spelling: two rows of one month are one key, as csms reads it

@@ -53,7 +53,7 @@ from typing import Any
 
 from patuh.plugins import hookimpl
 from patuh.problems import SourceError
-from patuh.rows import MONTHS, Row, column_key, parse_date
+from patuh.rows import MONTHS, Row, column_key, describe, parse_date
 from patuh.rows import read as read_rows
 
 from . import forms
@@ -251,7 +251,7 @@ class _Register:
                 continue
             if date in ("", None):
                 problems.append(f"{row.where(date_column)}: {INCIDENT}.{name}: a clock time "
-                                f"({clock_column} {clock!r}) without its date ({date_column})")
+                                f"({clock_column} {describe(clock)}) without its date ({date_column})")
                 cells[target] = ""
                 continue
             if clock in ("", None):
@@ -266,7 +266,7 @@ class _Register:
                 continue
             if hour is None:
                 problems.append(f"{row.where(clock_column)}: {INCIDENT}.{name}: expected a clock time such as "
-                                f"08:30, found {clock!r}")
+                                f"08:30, found {describe(clock)}")
                 cells[target] = ""
                 continue
             cells[target] = f"{day} {hour}" if day else date
@@ -351,7 +351,7 @@ def read_incidents(paths: Iterable[str | Path], types, *, mapping: dict[str, str
                     continue
                 column = columns.column_of(row, name)
                 pair = register.pairs.get(name)
-                problems.append(f"{row.where(column)}: {INCIDENT}.{name}: {value!r} has no clock time; kind "
+                problems.append(f"{row.where(column)}: {INCIDENT}.{name}: {describe(value)} has no clock time; kind "
                                 f"{kind} is judged to the minute (2 x 24 h, the next shift): give the time"
                                 + (f" (in {pair[1]!r})" if pair else ""))
                 failed.add(name)
@@ -433,7 +433,7 @@ def read_hours(paths: Iterable[str | Path], types, *, mapping: dict[str, str] | 
             failed.add("year")
         elif year is not None and not re.fullmatch(r"\d{4}", str(year).strip().removesuffix(".0")):
             problems.append(f"{row.where(columns.column_of(row, 'year'))}: {HOURS}.year: expected a year such as "
-                            f"2025, found {year!r}")
+                            f"2025, found {describe(year)}")
             failed.add("year")
         elif year is not None:
             record["year"] = int(str(year).strip().removesuffix(".0"))

@@ -236,7 +236,7 @@ class FactTypes:
         if isinstance(record, Fact):
             record = record.model_dump(exclude_none=True)
         if not isinstance(record, dict):
-            raise FactError(where, f"expected a fact (a mapping with 'type'), found {_describe(record)}")
+            raise FactError(where, f"expected a fact (a mapping with 'type'), found {describe(record)}")
         kind = record.get("type")
         if not isinstance(kind, str) or kind not in self._fields:
             known = ", ".join(sorted(self.declarations))
@@ -322,12 +322,12 @@ class FactTypes:
             try:
                 out[name], enc[name] = convert(value)
             except (ValueError, TypeError, OverflowError) as exc:
-                why = str(exc) if isinstance(exc, Unfit) else f"expected {EXPECTED[ftype]}, found {_describe(value)}"
+                why = str(exc) if isinstance(exc, Unfit) else f"expected {EXPECTED[ftype]}, found {describe(value)}"
                 wrong.append((name, f"{kind}.{name}: {why}"))
                 continue
             if allowed is not None and out[name] not in allowed:
                 wrong.append((name, f"{kind}.{name}: expected one of {', '.join(sorted(map(str, allowed)))}, "
-                                    f"found {_describe(value)}"))
+                                    f"found {describe(value)}"))
         wrong += [(name, f"{kind}.{name}: missing ({fields[name][2]}, required)")
                   for name in self._required[kind] if name not in out and record.get(name) is None]
         if wrong:
@@ -391,7 +391,7 @@ class FactTypes:
 
     def _date(self, value: Any) -> tuple[dt.date, int]:
         if not isinstance(value, (str, dt.date)) or isinstance(value, dt.datetime):
-            raise Unfit(f"expected {EXPECTED['date']}, found {_describe(value)}")
+            raise Unfit(f"expected {EXPECTED['date']}, found {describe(value)}")
         found = self._dates.get(value)
         if found is None:
             date = value if isinstance(value, dt.date) else parse_date(value)
@@ -403,7 +403,7 @@ class FactTypes:
 
     def _datetime(self, value: Any) -> tuple[dt.datetime, int | float]:
         if not isinstance(value, (str, dt.date)):
-            raise Unfit(f"expected {EXPECTED['datetime']}, found {_describe(value)}")
+            raise Unfit(f"expected {EXPECTED['datetime']}, found {describe(value)}")
         found = self._times.get(value)
         if found is None:
             time = value if isinstance(value, dt.datetime) else parse_datetime(value) if isinstance(value, str) \
@@ -483,12 +483,19 @@ _ZONE_NAME = re.compile(r"\s*\b(WIB|WITA|WIT)$", re.ASCII | re.IGNORECASE)
 EXACT_FLOAT = 2**53  # beyond it a float no longer holds every integer: keep it a float
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
+    """A value as a message quotes it: text in quotes, a cell's date, time or duration as a sheet
+    shows it, anything else named by its kind (never Python's repr of a date)."""
     if type(value) is str:  # its quotes say it is text
         return repr(value)
     if isinstance(value, (dt.date, dt.time)):  # an Excel cell's date or time, or YAML's
         what = "date and time" if isinstance(value, dt.datetime) else "date" if isinstance(value, dt.date) else "time"
         return f"the {what} {value.isoformat()}"
+    if isinstance(value, dt.timedelta):  # a cell formatted [h]:mm
+        total = int(value.total_seconds())
+        hours, seconds = divmod(abs(total), 3600)
+        return (f"the duration {'-' if total < 0 else ''}{hours}:{seconds // 60:02d}"
+                + (f":{seconds % 60:02d}" if seconds % 60 else ""))
     kind = {dict: "a mapping", list: "a list", bool: "true/false", int: "the number",
             float: "the number"}.get(type(value))
     return f"{kind} {value!r}" if kind else f"{type(value).__name__} {value!r}"
@@ -600,7 +607,7 @@ def _string(value: Any) -> tuple[str, str]:
         text = value.isoformat()
         return text, text
     hint = "; write it in quotes" if isinstance(value, (float, bool)) else ""
-    raise Unfit(f"expected text, found {_describe(value)}{hint}")
+    raise Unfit(f"expected text, found {describe(value)}{hint}")
 
 
 def _number(value: Any) -> tuple[int | float, int | float]:
@@ -615,7 +622,7 @@ def _number(value: Any) -> tuple[int | float, int | float]:
             return _number(int(text))
         number = float(text)
     else:
-        raise Unfit(f"expected {EXPECTED['number']}, found {_describe(value)}")
+        raise Unfit(f"expected {EXPECTED['number']}, found {describe(value)}")
     _checked(number)
     number = int(number) if number.is_integer() and abs(number) < EXACT_FLOAT else number  # 4 and 4.0 are one fact
     return number, number
@@ -630,7 +637,7 @@ def _integer(value: Any) -> tuple[int, int]:
     elif kind is float and value.is_integer() and abs(value) < EXACT_FLOAT:
         number = int(value)
     else:
-        raise Unfit(f"expected {EXPECTED['integer']}, found {_describe(given)}")
+        raise Unfit(f"expected {EXPECTED['integer']}, found {describe(given)}")
     _checked(number)
     return number, number
 
@@ -650,7 +657,7 @@ def _boolean(value: Any) -> tuple[bool, bool]:
             return True, True
         if text in NO:
             return False, False
-    raise Unfit(f"expected {EXPECTED['boolean']}, found {_describe(value)}")
+    raise Unfit(f"expected {EXPECTED['boolean']}, found {describe(value)}")
 
 
 # The one yes/no vocabulary of patuh: facts files, forms, alarm reports and registers read the
@@ -667,7 +674,7 @@ def _list(value: Any) -> tuple[list[Any], list[Any]]:
             found = None
         value = found if isinstance(found, list) else value
     if not isinstance(value, list):
-        raise Unfit(f"expected {EXPECTED['list']}, found {_describe(value)}")
+        raise Unfit(f"expected {EXPECTED['list']}, found {describe(value)}")
     problem = _plain_problem(value, limits.MAX_LIST_DEPTH, mappings=False)
     if problem:
         raise Unfit(problem)
@@ -707,7 +714,7 @@ def _plain_problem(value: Any, max_depth: int, mappings: bool) -> str | None:
             if problem:
                 return problem
         elif not (item is None or isinstance(item, bool)):
-            return f"holds {_describe(item)}; expected text, numbers, true/false and lists of them"
+            return f"holds {describe(item)}; expected text, numbers, true/false and lists of them"
     return None
 
 

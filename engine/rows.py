@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 from . import limits
 from .documents import read_text
 from .facts import MONTHS as MONTHS  # for detectors: month names and dates as the fact checker reads them
+from .facts import describe as describe
 from .facts import parse_date as parse_date
 from .facts import read_items
 from .problems import FactsInvalid, SourceError, Where

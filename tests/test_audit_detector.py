@@ -171,7 +171,7 @@ def test_the_same_date_written_another_way_agrees_with_the_header(tmp_path, caps
     assert records[0]["date"] == "2025-05-20"
     code, records, err = detect(capsys, path, "--date", "21/05/2025")
     assert (code, records) == (2, [])
-    assert err == [f"error: --date: smk3_audit.date: '21/05/2025' here, but '2025-05-20' at {path}:4:2"]
+    assert err == [f"error: --date: smk3_audit.date: '21/05/2025' here, but the date 2025-05-20 at {path}:4:2"]
 
 
 def test_records_give_the_header_as_a_smk3_audit_record(tmp_path, capsys):

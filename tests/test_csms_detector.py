@@ -194,7 +194,7 @@ def test_a_month_typed_as_a_number_is_refused(tmp_path, capsys):
     code, records, errors = detect(capsys, card)
     assert (code, records) == (2, [])
     assert errors == [f"error: {card}:2:2: contractor_kpi.month: expected a month (2026-03, 03/2026, Maret 2026), "
-                      "found 2026.1"]
+                      "found the number 2026.1"]
 
 
 def test_registered_through_the_detectors_hook_and_callable_from_python(tmp_path):

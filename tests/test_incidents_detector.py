@@ -242,6 +242,24 @@ def test_bad_hours_rows_are_named_and_nothing_is_written(tmp_path, capsys):
     ]
 
 
+def test_cells_typed_as_dates_or_durations_are_quoted_as_the_sheet_shows_them(tmp_path, capsys):
+    # Excel turns a typed year into a date when the column is date-formatted, and keeps hours summed
+    # in an [h]:mm column as a duration: both refused, quoted as the sheet shows them, not as Python's repr
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Perusahaan", "Tahun", "Jam Kerja Karyawan"])
+    sheet.append(["PT Baja", dt.datetime(2025, 1, 1), 1000])
+    sheet.append(["PT Baja", 2024, dt.timedelta(hours=1250, minutes=30)])
+    sheet.cell(2, 2).number_format = "dd/mm/yyyy"
+    sheet.cell(3, 3).number_format = "[h]:mm"
+    book.save(tmp_path / "hours.xlsx")
+    code, records, err = detect(capsys, "hours", tmp_path / "hours.xlsx")
+    assert (code, records) == (2, [])
+    assert err == [f"error: {tmp_path / 'hours.xlsx'}:2:2: work_hours.year: expected a year such as 2025, found the "
+                   "date 2025-01-01", f"error: {tmp_path / 'hours.xlsx'}:3:3: work_hours.employee_hours: expected a "
+                   "number, e.g. 6.5 or 6,5, found the duration 1250:30"]
+
+
 def test_a_contractors_monthly_hours_name_their_month_one_way(tmp_path, capsys):
     # csms reads a month as 2026-03: "Maret 2026" kept as written was 36,000 hours no month held
     hours = write(tmp_path / "hours.csv", "Perusahaan;Kontraktor;Bulan;Jam Kerja Kontraktor\n"
