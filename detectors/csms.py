@@ -82,6 +82,10 @@ def _name(value: Any) -> Any:
 def _percent(value: Any, top: Decimal = Decimal(100)) -> tuple[Any, str | None]:
     """A percentage as a number, or why it is not one."""
     text = value
+    if isinstance(value, str) and "%" in value and top != 100:  # also a percent-formatted cell (patuh.rows)
+        points = format(top.normalize(), "f")  # 310, as typed
+        return None, (f"{describe(value)} is a percentage, but --pq-max {points} reads points of {points}: give "
+                      "the points, or leave out --pq-max for a sheet of percentages")
     if isinstance(value, str):
         text = value.strip().rstrip("%").strip().replace(",", ".")
     if isinstance(text, bool):

@@ -205,6 +205,15 @@ def test_registered_through_the_detectors_hook_and_callable_from_python(tmp_path
         list(detector.facts([write(tmp_path / "pq.csv", PQ)]))  # 217 without --pq-max is not a percentage
 
 
+def test_a_percentage_under_pq_max_is_refused_not_read_as_points(tmp_path, capsys):
+    # --pq-max 310 reads points: "78 %" (typed, or a percent-formatted cell) read as 78 points was 25.16 %
+    path = write(tmp_path / "pq.csv", PQ.replace("155", "78 %"))
+    code, records, errors = detect(capsys, path, "--pq-max", "310")
+    assert (code, records) == (2, [])
+    assert errors == [f"error: {path}:3:3: prequalification.score: '78 %' is a percentage, but --pq-max 310 reads "
+                      "points of 310: give the points, or leave out --pq-max for a sheet of percentages"]
+
+
 def test_a_percentage_written_with_its_sign_is_never_taken_for_a_fraction():
     # a percent-formatted cell now reads as the sheet shows it ("0.5%"); only a bare 0.5 is a fraction
     assert csms._percent("0.5%") == (0.5, None)
