@@ -155,7 +155,7 @@ def test_two_engines_with_different_parameters_stay_apart():
     finding = strict.evaluate(facts).findings[0]
     assert finding.parameters["sleep_no_work_below_h"].value == 5
     assert finding.parameters["sleep_no_work_below_h"].source == "config"
-    assert strict.evaluate(facts).trace.overrides["fatigue 0.3.3"]["sleep_no_work_below_h"].value == 5
+    assert strict.evaluate(facts).trace.overrides["fatigue 0.3.4"]["sleep_no_work_below_h"].value == 5
 
 
 def test_revision_in_force_on_the_facts_date(tmp_path):
@@ -171,7 +171,7 @@ def test_revision_in_force_on_the_facts_date(tmp_path):
     result = engine.evaluate([form("E1", "2026-03-02", 4.5), form("E2", "2026-03-03", 4.5),
                               form("E3", "2022-07-16", 3)])
     by = {f.subject.id: f for f in result.findings}
-    assert by["E1"].rule == "fatigue.sleep-shortfall-survey" and by["E1"].pack.version == "0.3.3"
+    assert by["E1"].rule == "fatigue.sleep-shortfall-survey" and by["E1"].pack.version == "0.3.4"
     assert by["E2"].rule == "fatigue.sleep-under-4h" and by["E2"].pack.version == "1.0.0"
     assert by["E2"].clauses[0].revision == "03"
     assert "E3" not in by  # before Revisi 02 took effect, and no older revision is installed
