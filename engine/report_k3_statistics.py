@@ -32,9 +32,10 @@ What is counted:
 - Hours are the series of pengajuan.3: employee_hours + overtime_hours for employees,
   contractor_hours + contractor_overtime_hours for contractors, all four for `all`. A blank series
   leaves the hours unknown and the rates empty, with the reason; so does 0 hours (never a rate of 0
-  or an infinite one). A contractor's own hours come from its monthly work_hours rows (`contractor`
-  and `month`, the csms pack's) when there are any; without them its counts are given and its rates
-  are empty.
+  or an infinite one). A year's contractor series may instead be given as annual rows per contractor
+  (`contractor` and `year`), summed. A contractor's own hours come from its annual or monthly
+  work_hours rows (`contractor` and `month`, the csms pack's) when there are any; without them its
+  counts are given and its rates are empty.
 
 Written into --out, each file all or nothing: k3-statistics.csv (the rows), k3-statistics.txt (the
 formulas with their sources and the parameters' values, then the rows as a table) and
@@ -91,6 +92,21 @@ def _hours(rows: list[dict[str, Any]], series: tuple[str, ...]) -> tuple[Decimal
     return sum((Decimal(repr(r[s])) for r in rows for s in series), Decimal(0)), ""
 
 
+def _population_hours(rows: list[dict[str, Any]], per_contractor: list[dict[str, Any]],
+                      population: str) -> tuple[Decimal | None, str]:
+    """A population's hours in a year: the company's annual rows, whose contractor series are the
+    sum of the annual rows per contractor when the company's rows leave both blank (the
+    zero_accident pack reads them so, and refuses a year that gives them both ways)."""
+    contractors_apart = per_contractor and all(r.get(s) is None for r in rows for s in SERIES["contractors"])
+    if population == "employees" or not contractors_apart:
+        return _hours(rows, SERIES[population])
+    contractors, why = _hours(per_contractor, SERIES["contractors"])
+    if population == "contractors" or contractors is None:
+        return contractors, why
+    employees, why = _hours(rows, SERIES["employees"])
+    return (None, why) if employees is None else (employees + contractors, "")
+
+
 def _rate(count: int, multiplier: Any, hours: Decimal | None) -> str:
     if hours is None or hours == 0:
         return ""
@@ -124,10 +140,12 @@ def statistics(facts: list[dict[str, Any]], accidents: list[dict[str, Any]], zon
         these = [f for f in incidents if f["company"] == company and _year(f["time"], zone) == year]
         ltas = [a for a in accidents if a["company"] == company and a["year"] == year]
         hours_rows = [f for f in annual if f["company"] == company and f["year"] == year]
+        per_contractor = [f for f in monthly if f["company"] == company and f.get("year") == year
+                          and f.get("month") is None]
         for population in POPULATIONS:
             def chosen(f: dict[str, Any], population: str = population) -> bool:
                 return population == "all" or (population == "contractors") == bool(f.get("contractor"))
-            hours, why = _hours(hours_rows, SERIES[population])
+            hours, why = _population_hours(hours_rows, per_contractor, population)
             rows.append(_row(company, year, population, "", [f for f in these if chosen(f)],
                              [a for a in ltas if chosen(a)], hours, why, multipliers))
         for contractor in sorted(contractors.get((company, year), set())):

@@ -84,6 +84,22 @@ def test_no_rate_without_the_hours_and_never_zero_for_missing_ones():
     assert by[(2024, "employees", "")]["fr"] == "0.00"  # its two series are given: no accident, a rate of 0
 
 
+def test_a_years_contractor_series_given_as_annual_rows_per_contractor():
+    # the company's row leaves the contractors' series blank; one annual row per contractor gives them
+    facts = [{"type": "work_hours", "company": "PT Semen", "year": 2025, "employee_hours": 800000,
+              "overtime_hours": 50000},
+             {"type": "work_hours", "company": "PT Semen", "year": 2025, "contractor": "CV Karya",
+              "contractor_hours": 90000, "contractor_overtime_hours": 10000},
+             {"type": "work_hours", "company": "PT Semen", "year": 2025, "contractor": "CV Baja",
+              "contractor_hours": 50000, "contractor_overtime_hours": 0},
+             incident("S-04", "2025-05-03T09:00:00+07:00", person="Hadi", contractor="CV Karya", fatal=True)]
+    by = rows_by_key(compute(facts, CONFIG)[0])
+    # 850,000 + 150,000 = 1,000,000 h in all; contractors 150,000 (FR 1e6/150000), CV Karya 100,000
+    assert (by[(2025, "all", "")]["hours"], by[(2025, "all", "")]["fr"]) == ("1000000", "1.00")
+    assert (by[(2025, "contractors", "")]["hours"], by[(2025, "contractors", "")]["fr"]) == ("150000", "6.67")
+    assert (by[(2025, "employees", "")]["hours"], by[(2025, "contractor", "CV Karya")]["hours"]) == ("850000", "100000")
+
+
 def test_a_lost_time_accident_without_its_days_makes_sr_a_lower_bound():
     facts = FACTS[:1] + [incident("S-10", "2025-02-03T09:00:00+07:00", person="Eko")]
     rows, *_ = compute(facts, CONFIG, as_of=dt.date(2025, 12, 31))  # not back at the end of the year
