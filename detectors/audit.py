@@ -29,7 +29,6 @@ by file, row and column, and nothing is written.
 """
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ import patuh
 from patuh.models import canonical
 from patuh.plugins import hookimpl
 from patuh.problems import FactError, SourceError, Where
-from patuh.rows import Row, column_key, describe, parse_date
+from patuh.rows import Row, column_key, describe
 from patuh.rows import read as read_rows
 
 from . import forms
@@ -138,7 +137,7 @@ class Header:
         """Whether two values given for one field agree: dates as dates (--date 2025-05-20 and a
         header's 20/05/2025 or its date cell are one day), the rest as written."""
         if self.fields[name].get("type") == "date":
-            first, second = _day(a), _day(b)
+            first, second = forms.day(a), forms.day(b)
             if first is not None and second is not None:
                 return first == second
         return str(a) == str(b)
@@ -178,21 +177,6 @@ class Header:
 
     def where(self, name: str | None) -> str | None:
         return self.values[name][1] if name in self.values else None
-
-
-def _day(value: Any) -> dt.date | None:
-    """A date cell, a midnight, or a date as the fact checker reads its text; None for anything
-    else (the checker then says what is wrong with it)."""
-    if isinstance(value, dt.datetime):
-        return value.date() if value.time() == dt.time() else None
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return parse_date(value)
-        except ValueError:
-            return None
-    return None
 
 
 def _is_table_header(names: set[str]):

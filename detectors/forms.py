@@ -38,7 +38,7 @@ import patuh
 from patuh.models import canonical
 from patuh.plugins import hookimpl
 from patuh.problems import FactError, SourceError
-from patuh.rows import MONTHS, Row, column_key, describe
+from patuh.rows import MONTHS, Row, column_key, describe, parse_date
 from patuh.rows import read as read_rows
 
 DETECTOR = "forms"
@@ -196,6 +196,21 @@ def read_month(row: Row, record: dict, kind: str, columns: Columns, problems: li
         failed.add("month")
     else:
         record["month"] = found  # one spelling: two rows of one month are one key, as csms reads it
+
+
+def day(value: Any) -> dt.date | None:
+    """A date cell, a midnight, or a date as the fact checker reads its text; None for anything
+    else (the checker then says what is wrong with it)."""
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_date(value)
+        except ValueError:
+            return None
+    return None
 
 
 def month(value: Any) -> str | None:

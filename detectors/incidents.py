@@ -53,7 +53,7 @@ from typing import Any
 
 from patuh.plugins import hookimpl
 from patuh.problems import SourceError
-from patuh.rows import MONTHS, Row, column_key, describe, parse_date
+from patuh.rows import MONTHS, Row, column_key, describe
 from patuh.rows import read as read_rows
 
 from . import forms
@@ -150,18 +150,10 @@ def _clash(date: Any, day: str | None, clock: Any, hour: str | None) -> str | No
     if isinstance(date, dt.datetime) and hour is not None and clock_text(date) != hour:
         return "give two clock times"
     if isinstance(clock, dt.datetime) and clock.year > 1900:
-        dated = date.date() if isinstance(date, dt.datetime) else _day(day)
+        dated = date.date() if isinstance(date, dt.datetime) else forms.day(day)
         if dated is not None and dated != clock.date():
             return "give two days"
     return None
-
-
-def _day(text: str | None) -> dt.date | None:
-    """A date cell's text as the fact checker reads it; None when it does not (the checker says why)."""
-    try:
-        return parse_date(text or "")
-    except ValueError:
-        return None
 
 
 def _says_amputation(kind: str) -> bool:
